@@ -1,0 +1,45 @@
+# Two entry points do all the set-up on a fresh machine (Python 3.11 and make are all they need):
+#   make demo   synthetic sample -> validation -> reports -> batch index, in outputs/
+#   make test   ruff + the whole test suite (unit tests, notebook checks with nbval)
+# The virtual environment lives in .venv; a second run reuses it and starts in seconds.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench lock sample clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name spiegel --display-name "Python (spiegel)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/spiegel demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Regenerates the bundled sample in samples/ from its seed (the tests check that it is up to date).
+sample: $(STAMP)
+	$(BIN)/spiegel synth --sample --out samples/deliveries
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+# Refreshes the lock after a change of dependencies in pyproject.toml.
+lock:
+	rm -rf /tmp/spiegel-lock && $(PYTHON) -m venv /tmp/spiegel-lock
+	/tmp/spiegel-lock/bin/pip install --quiet -e '.[test]'
+	/tmp/spiegel-lock/bin/pip freeze --exclude-editable | grep -v '^spiegel' > constraints.txt
+
+clean:
+	rm -rf $(VENV) outputs/*/ .pytest_cache

@@ -1,0 +1,3 @@
+"""Spiegelrapporten Beleidsinformatie Jeugd."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,163 @@
+"""Where deliveries live and what is known about them (SPEC §2).
+
+Convention (documented in ``docs/aanlevering.md``)::
+
+    <root>/register.csv                                   the provider register (spiegel.register)
+    <root>/<period>/<kvk>/<stem>.<ext>                    a delivery file (csv, xlsx, xls, txt)
+    <root>/<period>/<kvk>/<stem>.<ext>.meta.yml           its metadata (sidecar)
+
+The sidecar is the authority for the metadata (kvk, naam, domein, periode, correctie, ontvangen, indeling);
+the folder names only make finding deliveries cheap. Several deliveries of one provider and period may
+exist; the *current* one is the one received last. SHA-256 of the file is computed, and checked against the
+sidecar when the sidecar records one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from spiegel.errors import InputError
+from spiegel.periods import Period
+from spiegel.read import sha256_bytes
+
+META_SUFFIX = ".meta.yml"
+DOMAINS = ("jeugdhulp", "jeugdbescherming", "jeugdreclassering", "veilig_thuis")
+_KVK = re.compile(r"^\d{8}$")
+
+
+@dataclass(frozen=True)
+class DeliveryMeta:
+    kvk: str
+    naam: str
+    domein: str
+    periode: str
+    correctie: bool
+    ontvangen: datetime
+    indeling: str = "jeugdhulp-7"
+    vestigingsnummer: str | None = None
+    sha256: str | None = None
+
+    @property
+    def period(self) -> Period:
+        return Period.parse(self.periode)
+
+    def to_yaml(self) -> str:
+        data = asdict(self)
+        data["ontvangen"] = self.ontvangen.isoformat()
+        data = {k: v for k, v in data.items() if v is not None}
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+@dataclass(frozen=True)
+class DeliveryRef:
+    """A delivery file and its metadata, not yet read."""
+
+    path: Path
+    meta: DeliveryMeta
+
+    @property
+    def meta_path(self) -> Path:
+        return meta_path_for(self.path)
+
+    def sha256(self) -> str:
+        digest = sha256_bytes(self.path.read_bytes())
+        if self.meta.sha256 and self.meta.sha256 != digest:
+            raise InputError(
+                self.path, "SHA-256 van het bestand wijkt af van de metadata: het bestand is gewijzigd"
+            )
+        return digest
+
+
+def meta_path_for(path: Path) -> Path:
+    return path.with_name(path.name + META_SUFFIX)
+
+
+def load_meta(path: str | Path) -> DeliveryMeta:
+    """Metadata of a delivery file, from its sidecar."""
+    path = Path(path)
+    side = meta_path_for(path)
+    if not side.exists():
+        raise InputError(side, "metadata ontbreekt (verwacht naast het bestand: <bestand>.meta.yml)")
+    try:
+        raw = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError):
+        raise InputError(side, "metadata is geen geldige YAML") from None
+    if not isinstance(raw, dict):
+        raise InputError(side, "metadata is geen YAML-woordenboek")
+    for key in ("kvk", "naam", "domein", "periode", "ontvangen"):
+        if key not in raw or raw[key] in (None, ""):
+            raise InputError(side, "verplicht veld ontbreekt", column=key)
+    kvk = str(raw["kvk"]).zfill(8) if str(raw["kvk"]).isdigit() else str(raw["kvk"])
+    if not _KVK.match(kvk):
+        raise InputError(side, "KvK-nummer moet 8 cijfers zijn", column="kvk")
+    if raw["domein"] not in DOMAINS:
+        raise InputError(side, f"onbekend domein; kies uit {', '.join(DOMAINS)}", column="domein")
+    try:
+        Period.parse(str(raw["periode"]))
+    except Exception:
+        raise InputError(side, "periode is niet geldig (JJJJH1, JJJJH2, JJJJQ1 …)", column="periode") from None
+    received = raw["ontvangen"]
+    if not isinstance(received, datetime):
+        try:
+            received = datetime.fromisoformat(str(received))
+        except ValueError:
+            raise InputError(side, "ontvangen is geen datum-tijd (ISO 8601)", column="ontvangen") from None
+    return DeliveryMeta(
+        kvk=kvk,
+        naam=str(raw["naam"]),
+        domein=str(raw["domein"]),
+        periode=str(Period.parse(str(raw["periode"]))),
+        correctie=bool(raw.get("correctie", False)),
+        ontvangen=received,
+        indeling=str(raw.get("indeling", "jeugdhulp-7")),
+        vestigingsnummer=str(raw["vestigingsnummer"]) if raw.get("vestigingsnummer") else None,
+        sha256=str(raw["sha256"]) if raw.get("sha256") else None,
+    )
+
+
+def write_meta(path: Path, meta: DeliveryMeta) -> None:
+    from spiegel.io import write_text_atomic
+
+    write_text_atomic(meta_path_for(path), meta.to_yaml())
+
+
+def find_deliveries(root: str | Path, period: Period | str | None = None, kvk: str | None = None) -> list[DeliveryRef]:
+    """All deliveries under ``root`` (optionally of one period and/or provider), oldest first."""
+    root = Path(root)
+    period_glob = str(period) if period is not None else "*"
+    kvk_glob = kvk if kvk is not None else "*"
+    refs = []
+    for side in sorted(root.glob(f"{period_glob}/{kvk_glob}/*{META_SUFFIX}")):
+        data_path = side.with_name(side.name.removesuffix(META_SUFFIX))
+        if data_path.exists():
+            refs.append(DeliveryRef(data_path, load_meta(data_path)))
+    refs.sort(key=lambda r: (r.meta.periode, r.meta.kvk, r.meta.ontvangen, r.path.name))
+    return refs
+
+
+def current_deliveries(root: str | Path, period: Period | str | None = None) -> dict[tuple[str, str], DeliveryRef]:
+    """(period, kvk) → the newest delivery (SPEC §2: a correction replaces the earlier delivery completely)."""
+    current: dict[tuple[str, str], DeliveryRef] = {}
+    for ref in find_deliveries(root, period):
+        current[(ref.meta.periode, ref.meta.kvk)] = ref  # sorted by receipt time: the last one wins
+    return current
+
+
+def current_delivery(root: str | Path, period: Period | str, kvk: str) -> DeliveryRef | None:
+    refs = find_deliveries(root, period, kvk)
+    return refs[-1] if refs else None
+
+
+def history(root: str | Path, kvk: str, before: Period) -> list[DeliveryRef]:
+    """The current delivery of every earlier period of one provider, oldest first (for herhaald beroep and
+    the comparison with the previous period)."""
+    out = []
+    for (periode, _), ref in sorted(current_deliveries(root).items()):
+        if ref.meta.kvk == kvk and Period.parse(periode) < before:
+            out.append(ref)
+    return out

@@ -1,0 +1,43 @@
+"""Atomic writes: every output is written to a temporary name beside its target and then renamed, so a crash
+never leaves a half-written file that looks finished."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yields a temporary path beside ``target``; on success it is renamed to ``target``, on error removed."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_open(target: str | Path, mode: str = "wb") -> Iterator[BinaryIO]:
+    with atomic_path(target) as tmp, open(tmp, mode) as fh:  # noqa: PTH123
+        yield fh
+
+
+def write_bytes_atomic(target: str | Path, data: bytes) -> None:
+    with atomic_open(target, "wb") as fh:
+        fh.write(data)
+
+
+def write_text_atomic(target: str | Path, text: str) -> None:
+    write_bytes_atomic(target, text.encode("utf-8"))

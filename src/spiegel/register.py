@@ -1,0 +1,43 @@
+"""The provider register (data): who is expected to deliver, for which domain and gemeenten.
+
+``register.csv`` columns: ``kvk`` (8 digits), ``naam``, ``domein``, ``grootteklasse`` (klein, middel, groot,
+zeer_groot), ``gemeenten`` (gemeente codes separated by spaces). The batch iterates over it and lists the
+registered providers without a delivery.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from spiegel.errors import InputError
+
+COLUMNS = ("kvk", "naam", "domein", "grootteklasse", "gemeenten")
+SIZE_CLASSES = ("klein", "middel", "groot", "zeer_groot")
+
+
+def load_register(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "register niet gevonden")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception:
+        raise InputError(path, "register is geen leesbare CSV", rule="JH-B01") from None
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(path, f"kolommen ontbreken: {', '.join(missing)}", rule="JH-B03")
+    bad = ~frame["kvk"].str.fullmatch(r"\d{8}")
+    if bad.any():
+        raise InputError(path, "KvK-nummer moet 8 cijfers zijn", row=int(bad.idxmax()) + 2, column="kvk")
+    dup = frame["kvk"].duplicated()
+    if dup.any():
+        raise InputError(path, "KvK-nummer komt dubbel voor", row=int(dup.idxmax()) + 2, column="kvk")
+    return frame.set_index("kvk", drop=False)
+
+
+def write_register(path: str | Path, frame: pd.DataFrame) -> None:
+    from spiegel.io import write_text_atomic
+
+    write_text_atomic(path, frame.loc[:, list(COLUMNS)].to_csv(index=False, lineterminator="\n"))
