@@ -30,7 +30,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def atomic_open(target: str | Path, mode: str = "wb") -> Iterator[BinaryIO]:
-    with atomic_path(target) as tmp, open(tmp, mode) as fh:  # noqa: PTH123
+    with atomic_path(target) as tmp, open(tmp, mode) as fh:
         yield fh
 
 

@@ -76,7 +76,7 @@ class Delivery:
     raw: pd.DataFrame
     source: SourceInfo
     layout: Layout
-    notes: list[str] = field(default_factory=list)
+    blank_rows: list[int] = field(default_factory=list)  # row numbers of blank lines that were skipped
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -115,6 +115,7 @@ def read_bytes(data: bytes, layout: Layout, *, name: str) -> Delivery:
     if raw.empty:
         raise InputError(name, FILE_RULES["JH-B02"], rule="JH-B02")
     raw = raw.reset_index(drop=True)
+    blank_rows = sorted(set(raw.attrs.pop("blank_rows", [])))
     frame = _typed(raw, layout)
     source = SourceInfo(
         path=name,
@@ -127,7 +128,7 @@ def read_bytes(data: bytes, layout: Layout, *, name: str) -> Delivery:
         size=len(data),
         rows=len(raw),
     )
-    return Delivery(frame=frame, raw=raw, source=source, layout=layout)
+    return Delivery(frame=frame, raw=raw, source=source, layout=layout, blank_rows=blank_rows)
 
 
 # --- text ------------------------------------------------------------------------------------------------
@@ -248,8 +249,17 @@ def _read_csv(text: str, lines: list[str], first: int, delim: str, layout: Layou
     )
     frame[ROW] = range(header_row + 1, header_row + 1 + len(frame))
     blank = pd.Series([not line.strip() for line in body[: len(frame)]], index=frame.index)
-    frame = frame[~blank.to_numpy()]
-    return _finish_raw(frame, layout)
+    out = _finish_raw(frame[~blank.to_numpy()], layout)
+    out.attrs["blank_rows"] = _interior(frame.loc[blank.to_numpy(), ROW].tolist(), out[ROW])
+    return out
+
+
+def _interior(blank_rows: list[int], record_rows: pd.Series) -> list[int]:
+    """Blank lines between records (trailing blank lines at the end of a file are harmless)."""
+    if record_rows.empty:
+        return []
+    last = int(record_rows.max())
+    return [int(n) for n in blank_rows if n < last]
 
 
 def _header_fields(line: str, delim: str) -> list[str]:
@@ -284,8 +294,10 @@ def _read_fixed(lines: list[str], layout: Layout, name: str) -> pd.DataFrame:
     for col in layout.kolommen:
         frame[col.naam] = series.str.slice(start, start + col.breedte).to_numpy()
         start += col.breedte
-    frame = frame[series.str.strip().ne("").to_numpy()]
-    return _finish_raw(frame, layout)
+    blank = series.str.strip().eq("").to_numpy()
+    out = _finish_raw(frame[~blank], layout)
+    out.attrs["blank_rows"] = _interior(frame.loc[blank, ROW].tolist(), out[ROW])
+    return out
 
 
 # --- Excel -----------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ def fmt_int(value: object) -> str:
         return value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
-    return f"{int(round(float(value))):,}".replace(",", ".")
+    return f"{round(float(value)):,}".replace(",", ".")
 
 
 def fmt_decimal(value: object, digits: int = 1) -> str:
