@@ -92,7 +92,8 @@ def load_meta(path: str | Path) -> DeliveryMeta:
     for key in ("kvk", "naam", "domein", "periode", "ontvangen"):
         if key not in raw or raw[key] in (None, ""):
             raise InputError(side, "verplicht veld ontbreekt", column=key)
-    kvk = str(raw["kvk"]).zfill(8) if str(raw["kvk"]).isdigit() else str(raw["kvk"])
+    # YAML reads an unquoted 01234567 as a number and drops the leading zero; a quoted string is taken as is.
+    kvk = str(raw["kvk"]).zfill(8) if isinstance(raw["kvk"], int) else str(raw["kvk"])
     if not _KVK.match(kvk):
         raise InputError(side, "KvK-nummer moet 8 cijfers zijn", column="kvk")
     if raw["domein"] not in DOMAINS:
