@@ -1,0 +1,332 @@
+"""Charts: one altair theme, a few chart builders, and the :class:`Chart` display object.
+
+A chart is rendered once, in the kernel, to SVG with vl-convert (Vega runs in vl-convert's embedded runtime; no
+JavaScript reaches the report). The same SVG is shown by JupyterLab, embedded in the HTML report and placed in
+the PDF by typst, so the three look the same. Numbers use the ``nl-NL`` d3 locale (``1.234``, ``12,5``).
+
+Determinism: the SVG depends only on the spec (vl-convert's output has no random ids; ids that do appear are
+renamed to a prefix derived from the SVG itself, so two charts in one HTML page never share an id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from spiegel.present.display import PLAIN_MIME, SVG_MIME, Display
+from spiegel.present.markup import typst_str
+from spiegel.present.numbers import SECRET, fmt_int
+
+LOCALE = "nl-NL"
+FONT_FAMILY = "DejaVu Sans"
+#: Searched in order; the first existing directory is registered with vl-convert and handed to typst.
+FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/local/share/fonts"))
+
+#: Okabe–Ito based, distinguishable with the common colour-vision deficiencies and in greyscale order.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#999999"]
+#: Fixed colours of the four flow measures (stocks blue, flows green/orange), same in every report.
+FLOW_MEASURES = ("beginstand", "instroom", "uitstroom", "eindstand")
+FLOW_LABELS = {"beginstand": "Beginstand", "instroom": "Instroom", "uitstroom": "Uitstroom", "eindstand": "Eindstand"}
+FLOW_COLORS = {"beginstand": "#0B4F8A", "instroom": "#009E73", "uitstroom": "#D55E00", "eindstand": "#56B4E9"}
+PRIMARY = "#0072B2"
+SECONDARY = "#9BB7D4"
+REST = "#A0A0A0"
+
+#: Vega-Lite config applied to every chart at conversion time (the "theme"): fonts, sizes, colours.
+THEME: dict[str, Any] = {
+    "font": FONT_FAMILY,
+    "background": "white",
+    "padding": 8,
+    "view": {"stroke": None, "continuousWidth": 420, "continuousHeight": 240},
+    "title": {"fontSize": 13, "fontWeight": "bold", "anchor": "start", "color": "#222222", "offset": 10},
+    "axis": {
+        "labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal", "labelColor": "#333333",
+        "titleColor": "#333333", "gridColor": "#E6E6E6", "domainColor": "#888888", "tickColor": "#888888",
+        "labelLimit": 180,
+    },
+    "legend": {"labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal", "orient": "bottom",
+               "symbolType": "square", "labelColor": "#333333"},
+    "range": {"category": PALETTE},
+    "bar": {"color": PRIMARY},
+    "text": {"fontSize": 10, "color": "#333333"},
+    "numberFormat": ",",
+}
+
+_lock = threading.Lock()
+_fonts_registered = False
+
+
+def font_dir() -> Path | None:
+    """The directory with the report font (DejaVu Sans, Debian ``fonts-dejavu-core``), or None."""
+    for directory in FONT_DIRS:
+        if (directory / "DejaVuSans.ttf").is_file():
+            return directory
+    return None
+
+
+def _ensure_fonts() -> None:
+    global _fonts_registered
+    with _lock:
+        if not _fonts_registered:
+            import vl_convert as vlc
+
+            directory = font_dir()
+            if directory is not None:
+                vlc.register_font_directory(str(directory))
+            _fonts_registered = True
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _unique_ids(svg: str) -> str:
+    """Renames every ``id`` (and its ``url(#..)``/``href="#.."`` references) to ``s<hash>-<n>``."""
+    ids = list(dict.fromkeys(_ID.findall(svg)))
+    if not ids:
+        return svg
+    prefix = "s" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:8]
+    for n, old in enumerate(ids):
+        new = f"{prefix}-{n}"
+        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
+        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
+    return svg
+
+
+def spec_to_svg(spec: Mapping[str, Any]) -> str:
+    """A Vega-Lite spec → SVG text with our theme and the nl-NL locale; no external requests allowed."""
+    import vl_convert as vlc
+
+    _ensure_fonts()
+    svg = vlc.vegalite_to_svg(
+        dict(spec), config=THEME, format_locale=LOCALE, time_format_locale=LOCALE, allowed_base_urls=[],
+    )
+    return _unique_ids(svg)
+
+
+_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"')
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """(width, height) in CSS px of an SVG made by vl-convert."""
+    match = _SIZE.search(svg)
+    if not match:
+        return (480.0, 300.0)
+    return float(match.group(1)), float(match.group(2))
+
+
+class Chart(Display):
+    """An altair chart (or a Vega-Lite dict) as a static SVG.
+
+    ``alt_text`` becomes the SVG's accessible label (Vega-Lite ``description``); ``title`` is drawn in the chart;
+    ``summary`` (a few lines with the numbers) is the ``text/plain`` rendering, which nbval compares.
+    """
+
+    def __init__(
+        self, chart: Any, *, alt_text: str, title: str | None = None, summary: str | None = None,
+        validate: bool = True,
+    ) -> None:
+        spec = chart if isinstance(chart, Mapping) else chart.to_dict(validate=validate)
+        spec = dict(spec)
+        spec["description"] = alt_text
+        if title is not None:
+            spec["title"] = title
+        self.spec = spec
+        self.alt_text = alt_text
+        raw_title = spec.get("title")
+        self.title = raw_title.get("text") if isinstance(raw_title, Mapping) else raw_title
+        self.summary = summary
+        self._svg: str | None = None
+
+    @property
+    def svg(self) -> str:
+        if self._svg is None:
+            self._svg = spec_to_svg(self.spec)
+        return self._svg
+
+    def plain(self) -> str:
+        lines = [f"Grafiek: {self.title}" if self.title else "Grafiek", self.alt_text]
+        if self.summary:
+            lines.append(self.summary)
+        return "\n".join(lines)
+
+    def html(self) -> str:
+        return f'<figure class="sp-chart">{self.svg}</figure>'
+
+    def typst(self) -> str:
+        return typst_svg_image(self.svg, self.alt_text)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, str], dict[str, Any]]:
+        return {SVG_MIME: self.svg, PLAIN_MIME: self.plain()}, {}
+
+
+#: Usable width of the PDF page (A4, 2 cm margins) in pt; wider charts are scaled down to it.
+PDF_TEXT_WIDTH_PT = 481.0
+
+
+def typst_svg_image(svg: str, alt: str | None = None) -> str:
+    """A typst block that draws ``svg`` at the size the browser shows it (1 CSS px = 0.75 pt)."""
+    width_px, _ = svg_size(svg)
+    width = min(width_px * 0.75, PDF_TEXT_WIDTH_PT)
+    alt_arg = f", alt: {typst_str(alt)}" if alt else ""
+    return (
+        f"#block(breakable: false, below: 1.2em, image(bytes({typst_str(svg)}), format: \"svg\", "
+        f"width: {width:.1f}pt{alt_arg}))\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- builders
+
+
+def _numeric(value: object) -> float | None:
+    if isinstance(value, str) or value is None:
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
+
+
+def _secret_note(hidden: int) -> str:
+    return f"{fmt_int(hidden)} geheime waarde(n) ({SECRET}) niet getoond." if hidden else ""
+
+
+def flow_chart(
+    frame: Any,
+    *,
+    category: str,
+    measures: Sequence[str] = FLOW_MEASURES,
+    labels: Mapping[str, str] | None = None,
+    title: str = "Trajecten naar hulpvorm: begin, in, uit en eind",
+    value_title: str = "Aantal trajecten",
+) -> Chart:
+    """Grouped horizontal bars: per ``category`` (e.g. hulpvorm group) one bar per flow measure.
+
+    ``frame`` is wide: a ``category`` column and one column per measure (ints, or ``"."`` for protected cells,
+    which are left out and counted in the summary)."""
+    import altair as alt
+
+    labels = {**FLOW_LABELS, **(labels or {})}
+    records, hidden, lines = [], 0, []
+    order = [str(v) for v in frame[category].tolist()]
+    for row in frame[[category, *measures]].itertuples(index=False, name=None):
+        parts = []
+        for measure, value in zip(measures, row[1:], strict=True):
+            number = _numeric(value)
+            parts.append(f"{labels.get(measure, measure).lower()} {fmt_int(value)}")
+            if number is None:
+                hidden += isinstance(value, str)
+                continue
+            records.append({"categorie": str(row[0]), "maat": labels.get(measure, measure), "aantal": number})
+        lines.append(f"{row[0]}: " + ", ".join(parts))
+    measure_labels = [labels.get(m, m) for m in measures]
+    colors = [FLOW_COLORS.get(m, PALETTE[i % len(PALETTE)]) for i, m in enumerate(measures)]
+    data = alt.Data(values=records)
+    chart = (
+        alt.Chart(data)
+        .mark_bar(height={"band": 0.9})
+        .encode(
+            y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25)),
+            yOffset=alt.YOffset("maat:N", sort=measure_labels),
+            x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1)),
+            color=alt.Color("maat:N", title=None, sort=measure_labels,
+                            scale=alt.Scale(domain=measure_labels, range=colors)),
+            tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("maat:N"), alt.Tooltip("aantal:Q", format=",d")],
+        )
+        .properties(width=400, height=alt.Step(9))
+    )
+    note = _secret_note(hidden)
+    alt_text = (f"Staafdiagram met per {category} de beginstand, instroom, uitstroom en eindstand van het aantal "
+                f"trajecten ({len(order)} categorieën).")
+    return Chart(chart, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
+                 validate=False)
+
+
+def top_chart(
+    frame: Any,
+    *,
+    category: str,
+    value: str,
+    top: int = 10,
+    rest_label: str = "Overige gemeenten",
+    title: str = "Trajecten per gemeente",
+    value_title: str = "Aantal trajecten",
+) -> Chart:
+    """Horizontal bars of the ``top`` largest categories by ``value``, plus one grey bar with the sum of the rest.
+
+    Protected cells (``"."``) are not drawn and do not count towards the rest."""
+    import altair as alt
+
+    rows = [(str(c), v) for c, v in frame[[category, value]].itertuples(index=False, name=None)]
+    known = [(c, _numeric(v)) for c, v in rows if _numeric(v) is not None]
+    hidden = sum(1 for _, v in rows if isinstance(v, str))
+    known.sort(key=lambda item: (-item[1], item[0]))  # type: ignore[operator]
+    shown, rest = known[:top], known[top:]
+    records = [{"categorie": c, "aantal": v, "groep": "top"} for c, v in shown]
+    if rest:
+        records.append({"categorie": f"{rest_label} ({len(rest)})", "aantal": sum(v for _, v in rest), "groep": "rest"})
+    order = [r["categorie"] for r in records]
+    base = alt.Chart(alt.Data(values=records)).encode(
+        y=alt.Y("categorie:N", title=None, sort=order),
+        x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1)),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color("groep:N", legend=None, scale=alt.Scale(domain=["top", "rest"], range=[PRIMARY, REST])),
+        tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("aantal:Q", format=",d")],
+    )
+    text = base.mark_text(align="left", dx=3).encode(text=alt.Text("aantal:Q", format=",d"))
+    chart = (bars + text).properties(width=400, height=alt.Step(18))
+    lines = [f"{r['categorie']}: {fmt_int(r['aantal'])}" for r in records]
+    note = _secret_note(hidden)
+    alt_text = (f"Staafdiagram van het aantal per {category}: de {len(shown)} grootste"
+                + (f" en de overige {len(rest)} samen." if rest else "."))
+    return Chart(chart, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
+                 validate=False)
+
+
+def comparison_chart(
+    frame: Any,
+    *,
+    category: str,
+    current: str,
+    previous: str,
+    current_label: str,
+    previous_label: str,
+    title: str = "Vergelijking met de vorige periode",
+    value_title: str = "Aantal trajecten",
+) -> Chart:
+    """Per category two horizontal bars: this period (blue) and the previous one (light blue)."""
+    import altair as alt
+
+    order = [str(v) for v in frame[category].tolist()]
+    records, lines, hidden = [], [], 0
+    for cat, cur, prev in frame[[category, current, previous]].itertuples(index=False, name=None):
+        for label, val in ((current_label, cur), (previous_label, prev)):
+            number = _numeric(val)
+            if number is None:
+                hidden += isinstance(val, str)
+                continue
+            records.append({"categorie": str(cat), "periode": label, "aantal": number})
+        lines.append(f"{cat}: {current_label} {fmt_int(cur)}, {previous_label} {fmt_int(prev)}")
+    periods = [current_label, previous_label]
+    chart = (
+        alt.Chart(alt.Data(values=records))
+        .mark_bar(height={"band": 0.9})
+        .encode(
+            y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.3)),
+            yOffset=alt.YOffset("periode:N", sort=periods),
+            x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1)),
+            color=alt.Color("periode:N", title=None, sort=periods,
+                            scale=alt.Scale(domain=periods, range=[PRIMARY, SECONDARY])),
+            tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("periode:N"), alt.Tooltip("aantal:Q", format=",d")],
+        )
+        .properties(width=400, height=alt.Step(10))
+    )
+    note = _secret_note(hidden)
+    alt_text = f"Staafdiagram dat per {category} {current_label} vergelijkt met {previous_label}."
+    return Chart(chart, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
+                 validate=False)
