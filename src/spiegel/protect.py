@@ -1,0 +1,228 @@
+"""Protection of small numbers (SPEC §8): the LAST step before a count is displayed or exported.
+
+A policy is one function that turns exact non-negative integer counts into what may be shown: an ``int``
+or the string ``"."`` (geheim, ``spiegel.present.numbers.SECRET``). Policies live in the registry
+:data:`POLICIES`; adding one is adding one decorated function::
+
+    @policy("mijnbeleid", "Zin in het Nederlands voor de voorpagina van het rapport.")
+    def _mijnbeleid(values: np.ndarray) -> np.ndarray: ...
+
+Rules that hold for every policy:
+
+- Totals are computed from the exact data (``spiegel.count`` does that) and protected like any other cell,
+  so protected rows need not add up to the protected total.
+- Percentages are computed from *protected* counts with :func:`share`, which gives ``"."`` when the part or
+  the whole is secret; differences between periods with :func:`difference`.
+- A value that depends on a count (a mean duration next to its number of trajectories) is hidden when that
+  count is secret: pass it in ``dependent`` of :func:`protect_table`.
+
+The ``cbs`` policy rounds every count to the nearest multiple of 5 and shows 0 up to and including 7 as
+``"."``. Counts are integers, so there are no ties: 8 and 9 become 10, 10–12 become 10, 13–17 become 15.
+The smallest number ever shown is therefore 10, never 5; a shown 10 stands for 8–12.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from spiegel.present.numbers import SECRET
+
+if TYPE_CHECKING:
+    from spiegel.count import Counts
+
+PolicyFunction = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    description: str  # Dutch sentence for the report's front page
+    apply: PolicyFunction
+
+
+POLICIES: dict[str, Policy] = {}
+
+# Summary figures that count no youths or trajectories and stay exact under every policy.
+UNPROTECTED_FIGURES = frozenset({"gemeenten"})
+
+CBS_ROUNDING_BASE = 5
+CBS_SECRET_UP_TO = 7  # counts 0..7 inclusive are shown as "."
+
+
+def policy(name: str, description: str) -> Callable[[PolicyFunction], PolicyFunction]:
+    """Register a policy function under ``name`` with its Dutch description.
+
+    The function gets a 1-d ``int64`` array of exact counts (never negative) and returns an object array of
+    the same length holding ``int`` or ``"."``.
+    """
+
+    def register(function: PolicyFunction) -> PolicyFunction:
+        if name in POLICIES:
+            raise ValueError(f"protection policy {name!r} is already registered")
+        POLICIES[name] = Policy(name, description, function)
+        return function
+
+    return register
+
+
+@policy(
+    "exact",
+    "Alle aantallen zijn exact, zoals geleverd: dit rapport geeft de aanbieder de eigen gegevens terug en is "
+    "niet bedoeld voor verspreiding buiten de eigen organisatie.",
+)
+def _exact(values: np.ndarray) -> np.ndarray:
+    return np.array([int(v) for v in values], dtype=object)
+
+
+@policy(
+    "cbs",
+    "Kleine aantallen zijn beveiligd volgens de regel van het CBS: elk aantal is afgerond op een veelvoud van "
+    "5 en aantallen van 0 tot en met 7 zijn vervangen door een punt (.). Totalen zijn berekend uit de exacte "
+    "gegevens en daarna afgerond, zodat de rijen niet altijd optellen tot het totaal; percentages zijn "
+    "berekend uit de afgeronde aantallen.",
+)
+def _cbs(values: np.ndarray) -> np.ndarray:
+    exact = values.astype(np.int64)
+    rounded = (exact + CBS_ROUNDING_BASE // 2) // CBS_ROUNDING_BASE * CBS_ROUNDING_BASE
+    out = np.array([int(v) for v in rounded], dtype=object)
+    out[exact <= CBS_SECRET_UP_TO] = SECRET
+    return out
+
+
+def get_policy(name: str) -> Policy:
+    try:
+        return POLICIES[name]
+    except KeyError:
+        from spiegel.errors import ParameterError
+
+        raise ParameterError(
+            f"beveiligingsbeleid {name!r} bestaat niet; kies uit: {', '.join(sorted(POLICIES))}"
+        ) from None
+
+
+def describe_policy(name: str) -> str:
+    """The Dutch sentence that the report's front page shows for this policy."""
+    return get_policy(name).description
+
+
+def protect_values(values: Iterable[object], policy_name: str) -> list[object]:
+    """Protect a sequence of exact counts; missing values (None/NA) stay missing (``None``)."""
+    series = pd.Series(list(values), dtype=object)
+    return protect_series(series, policy_name).tolist()
+
+
+def protect_series(values: pd.Series, policy_name: str) -> pd.Series:
+    """A new object Series: protected counts (int or ``"."``); NA stays NA (shown as ``-``)."""
+    chosen = get_policy(policy_name)
+    missing = values.isna().to_numpy()
+    out = np.full(len(values), None, dtype=object)
+    if (~missing).any():
+        exact = values[~missing].to_numpy()
+        if any(isinstance(v, str) for v in exact):
+            raise ValueError("these counts are already protected; protect exact counts only")
+        numeric = exact.astype(np.float64)
+        if np.any(numeric < 0) or np.any(numeric != np.round(numeric)):
+            raise ValueError("protection applies to non-negative integer counts only")
+        out[~missing] = chosen.apply(numeric.astype(np.int64))
+    return pd.Series(out, index=values.index, dtype=object)
+
+
+def protect_table(
+    df: pd.DataFrame,
+    policy_name: str,
+    count_columns: Iterable[str],
+    *,
+    dependent: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A new frame in which every cell of ``count_columns`` is an ``int`` or ``"."`` under the policy.
+
+    ``dependent`` maps value columns to the count column they were computed from (``{"gemiddelde":
+    "trajecten"}``): such a value becomes ``"."`` where its count is secret and is otherwise kept as it is.
+    Other columns are copied unchanged.
+    """
+    out = df.copy()
+    for column in count_columns:
+        out[column] = protect_series(df[column], policy_name)
+    for column, count_column in (dependent or {}).items():
+        secret = is_secret(out[count_column]).to_numpy()
+        values = out[column].astype(object)
+        values[secret] = SECRET
+        out[column] = values
+    return out
+
+
+def is_secret(values: pd.Series) -> pd.Series:
+    """Boolean Series: which protected cells are ``"."``."""
+    return values.map(lambda v: isinstance(v, str) and v == SECRET).astype(bool)
+
+
+def _is_secret_scalar(value: object) -> bool:
+    return isinstance(value, str) and value == SECRET
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def share(part: object, whole: object) -> object:
+    """``part / whole`` of protected counts as a fraction (format with ``fmt_pct``); ``"."`` when either is
+    secret; ``nan`` when the whole is 0 or missing. Works on scalars and on aligned Series."""
+    if isinstance(part, pd.Series) or isinstance(whole, pd.Series):
+        parts, wholes = _aligned(part, whole)
+        return pd.Series([share(p, w) for p, w in zip(parts, wholes, strict=True)], index=parts.index, dtype=object)
+    if _is_secret_scalar(part) or _is_secret_scalar(whole):
+        return SECRET
+    if _is_missing(part) or _is_missing(whole) or float(whole) == 0:  # type: ignore[arg-type]
+        return float("nan")
+    return float(part) / float(whole)  # type: ignore[arg-type]
+
+
+def difference(new: object, old: object) -> object:
+    """``new − old`` of protected counts; ``"."`` when either is secret; ``None`` when either is missing.
+    Works on scalars and on aligned Series."""
+    if isinstance(new, pd.Series) or isinstance(old, pd.Series):
+        news, olds = _aligned(new, old)
+        return pd.Series([difference(n, o) for n, o in zip(news, olds, strict=True)], index=news.index, dtype=object)
+    if _is_secret_scalar(new) or _is_secret_scalar(old):
+        return SECRET
+    if _is_missing(new) or _is_missing(old):
+        return None
+    return int(new) - int(old)  # type: ignore[call-overload]
+
+
+def _aligned(a: object, b: object) -> tuple[pd.Series, pd.Series]:
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series):
+        return a.astype(object), b.reindex(a.index).astype(object)
+    if isinstance(a, pd.Series):
+        return a.astype(object), pd.Series([b] * len(a), index=a.index, dtype=object)
+    assert isinstance(b, pd.Series)
+    return pd.Series([a] * len(b), index=b.index, dtype=object), b.astype(object)
+
+
+def protect_counts(counts: Counts, policy_name: str) -> Counts:
+    """Every table of a :class:`spiegel.count.Counts` protected under the policy (same shapes and columns).
+
+    Count cells become ``int`` or ``"."``; in ``duur`` the mean and median are hidden where the number of
+    trajectories is secret; in ``summary`` ``waarde`` and ``vorige`` are protected and ``verschil`` is
+    recomputed from them with :func:`difference`.
+    """
+    from spiegel.count import FLOW_COLUMNS
+
+    flows = protect_table(counts.flows, policy_name, FLOW_COLUMNS)
+    breakdowns = protect_table(counts.breakdowns, policy_name, ["trajecten", "jongeren"])
+    duur = protect_table(
+        counts.duur, policy_name, ["trajecten"], dependent={"gemiddelde": "trajecten", "mediaan": "trajecten"}
+    )
+    summary = protect_table(counts.summary, policy_name, ["waarde", "vorige"])
+    not_a_count = summary["kengetal"].isin(UNPROTECTED_FIGURES).to_numpy()
+    for column in ("waarde", "vorige"):
+        summary.loc[not_a_count, column] = counts.summary.loc[not_a_count, column].astype(object)
+    summary["verschil"] = difference(summary["waarde"], summary["vorige"])
+    return replace(
+        counts, flows=flows, breakdowns=breakdowns, duur=duur, summary=summary, protection=get_policy(policy_name).name
+    )
