@@ -1,0 +1,80 @@
+"""``spiegel report``: one provider's spiegelrapport (or one gemeente's extract of it)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "report",
+        help="make the spiegelrapport of one provider and period (notebook, HTML, PDF, tables)",
+        description="Run the report notebook with papermill for one provider and period, then render it. "
+        "Outputs go to OUT/<period>/<kvk>/ (an extract for one gemeente to OUT/<period>/<kvk>/gemeente-<code>/).",
+    )
+    p.add_argument("--provider", required=True, metavar="KVK", help="KvK number of the provider (8 digits)")
+    p.add_argument("--period", required=True, help="reporting period, e.g. 2025H1")
+    p.add_argument(
+        "--formats", default="html,pdf,xlsx,csv",
+        help="comma-separated outputs: html, pdf, xlsx, csv (default: all); the notebook is always written",
+    )
+    p.add_argument(
+        "--protection", choices=("exact", "cbs"), default=None,
+        help="protection of small numbers (SPEC §8): exact for the provider's own report (default), "
+        "cbs for anything that leaves the provider (default with --gemeente)",
+    )
+    p.add_argument("--gemeente", metavar="CODE", help="make the extract for one gemeente (4-digit CBS code)")
+    p.add_argument("--deliveries", default=None, help="deliveries folder (default: the bundled sample)")
+    p.add_argument("--out", default="outputs", help="output root (default: outputs)")
+    p.add_argument(
+        "--renderer", choices=("auto", "quarto", "builtin"), default="auto",
+        help="rendering back-end: quarto when a quarto executable is found (auto), or the built-in one",
+    )
+    p.add_argument(
+        "--engine", choices=("kernel", "warm"), default="kernel",
+        help="papermill engine: a fresh Jupyter kernel (default) or in-process execution (as in batch)",
+    )
+    p.set_defaults(run=run)
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from spiegel.errors import ParameterError
+    from spiegel.pipeline import ReportJob, make_report
+
+    if args.gemeente and not (args.gemeente.isdigit() and len(args.gemeente) == 4):
+        raise ParameterError("--gemeente verwacht een CBS-gemeentecode van 4 cijfers, bijv. 0363")
+    if not (args.provider.isdigit() and len(args.provider) == 8):
+        raise ParameterError("--provider verwacht een KvK-nummer van 8 cijfers")
+    deliveries = Path(args.deliveries) if args.deliveries else _sample()
+    job = ReportJob(
+        kvk=args.provider,
+        period=args.period,
+        deliveries=deliveries,
+        out_root=Path(args.out),
+        formats=parse_formats(args.formats),
+        protection=args.protection or ("cbs" if args.gemeente else "exact"),
+        gemeente=args.gemeente,
+        renderer=args.renderer,
+        engine="spiegel_warm" if args.engine == "warm" else None,
+    )
+    result = make_report(job)
+    if result.status != "gemaakt":
+        print(f"spiegel report: {result.kvk} {result.period}: mislukt bij {result.stage}: {result.message}",
+              file=sys.stderr)
+        return 2 if result.stage == "zoeken" else 1
+    for name, path in sorted(result.outputs.items()):
+        print(f"{name:10} {path}")
+    return 0
+
+
+def _sample():
+    from spiegel.sample import DELIVERIES
+
+    return DELIVERIES

@@ -1,0 +1,232 @@
+"""One report, end to end: find the delivery, execute the notebook with papermill, render, collect the result.
+
+``spiegel report`` and ``spiegel batch`` both call :func:`make_report`, so a report made alone and a report
+made in a batch are made the same way. The executed notebook is papermill's run record; it is written under a
+temporary name and renamed when it is complete (a failed run is kept as ``jeugdhulp.fout.ipynb``, with
+papermill's error cell, and never under the finished name).
+
+Layout of one report's folder (``outputs/<period>/<kvk>/``, an extract for one gemeente in
+``outputs/<period>/<kvk>/gemeente-<code>/``)::
+
+    jeugdhulp.ipynb          executed notebook
+    spiegelrapport.html      self-contained HTML
+    spiegelrapport.pdf       PDF
+    tabellen.xlsx            every table, one sheet per table
+    tabellen/<table>.csv     the same tables as CSV
+    samenvatting.json        aggregates for the batch manifest and index (no row values)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+import traceback
+import uuid
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from spiegel import __version__
+from spiegel.errors import InputError, ParameterError, SpiegelError
+from spiegel.periods import Period
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+NOTEBOOKS = PACKAGE_ROOT.parents[1] / "notebooks"
+NOTEBOOK = NOTEBOOKS / "jeugdhulp.ipynb"
+KERNEL = "spiegel"
+FORMATS = ("html", "pdf", "xlsx", "csv")
+DEFAULT_FORMATS = ("html", "pdf", "xlsx", "csv")
+SUMMARY_FILE = "samenvatting.json"
+NOTEBOOK_FILE = "jeugdhulp.ipynb"
+FAILED_NOTEBOOK_FILE = "jeugdhulp.fout.ipynb"
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """Everything that determines one report."""
+
+    kvk: str
+    period: str
+    deliveries: Path
+    out_root: Path = Path("outputs")
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    protection: str = "exact"
+    gemeente: str | None = None
+    renderer: str = "auto"
+    engine: str | None = None  # papermill engine name; None = papermill's default (a kernel per notebook)
+    notebook: Path = NOTEBOOK
+
+    def __post_init__(self) -> None:
+        Period.parse(self.period)
+        unknown = sorted(set(self.formats) - set(FORMATS))
+        if unknown:
+            raise ParameterError(f"onbekend formaat: {', '.join(unknown)}; kies uit {', '.join(FORMATS)}")
+
+    @property
+    def out_dir(self) -> Path:
+        base = Path(self.out_root) / str(Period.parse(self.period)) / self.kvk
+        return base / f"gemeente-{self.gemeente}" if self.gemeente else base
+
+    def parameters(self) -> dict[str, Any]:
+        """The notebook's parameters (papermill injects them after the cell tagged ``parameters``)."""
+        return {
+            "provider": self.kvk,
+            "period": str(Period.parse(self.period)),
+            "deliveries": str(Path(self.deliveries).resolve()),
+            "protection": self.protection,
+            "gemeente": self.gemeente,
+            "output_dir": str(self.out_dir.resolve()),
+            "table_formats": [f for f in self.formats if f in ("xlsx", "csv")],
+        }
+
+
+@dataclass
+class ReportResult:
+    kvk: str
+    period: str
+    gemeente: str | None
+    status: str  # "gemaakt" | "mislukt"
+    stage: str | None = None  # where it failed: zoeken | uitvoeren | opmaken
+    error_type: str | None = None
+    message: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    input_key: str | None = None
+    code_version: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@cache
+def code_version() -> str:
+    """The package version plus a hash of every source and data file of the package and of the notebooks:
+    a change anywhere in the code makes every report's input key change."""
+    digest = hashlib.sha256()
+    roots = [PACKAGE_ROOT, NOTEBOOKS]
+    for root in roots:
+        if not root.exists():
+            continue
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix in {
+                ".py", ".yaml", ".yml", ".csv", ".j2", ".typ", ".css", ".json", ".ipynb",
+            }:
+                if path.is_relative_to(PACKAGE_ROOT / "sample"):
+                    continue  # the bundled sample is input data, not code
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+def input_key(job: ReportJob) -> str:
+    """A hash of everything a report depends on: the current delivery and the provider's earlier deliveries
+    (previous-period comparison, herhaald beroep), the parameters, the code version and the notebook."""
+    from spiegel import deliveries as store
+
+    period = Period.parse(job.period)
+    current = store.current_delivery(job.deliveries, period, job.kvk)
+    if current is None:
+        raise InputError(
+            Path(job.deliveries) / str(period) / job.kvk, f"geen aanlevering gevonden voor {period} van {job.kvk}"
+        )
+    parts = [current.sha256()] + [ref.sha256() for ref in store.history(job.deliveries, job.kvk, period)]
+    params = {k: v for k, v in job.parameters().items() if k not in ("deliveries", "output_dir")}
+    payload = {
+        "deliveries": parts,
+        "parameters": params,
+        "formats": sorted(job.formats),
+        "renderer": job.renderer,
+        "code": code_version(),
+        "notebook": hashlib.sha256(Path(job.notebook).read_bytes()).hexdigest(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def make_report(job: ReportJob) -> ReportResult:
+    """Make one report. Never raises for a problem of this provider: the result says what failed and where."""
+    result = ReportResult(job.kvk, str(Period.parse(job.period)), job.gemeente, "mislukt", code_version=code_version())
+    stage = "zoeken"
+    clock = time.perf_counter()
+    try:
+        result.input_key = input_key(job)
+        result.timings["zoeken"] = round(time.perf_counter() - clock, 4)
+
+        stage, clock = "uitvoeren", time.perf_counter()
+        notebook_path = _execute(job)
+        result.outputs["notebook"] = str(notebook_path)
+        result.timings["uitvoeren"] = round(time.perf_counter() - clock, 4)
+        result.summary = _read_summary(job.out_dir)
+        for name, value in result.summary.pop("bestanden", {}).items():
+            result.outputs[name] = str(job.out_dir / value)
+
+        stage, clock = "opmaken", time.perf_counter()
+        documents = [f for f in job.formats if f in ("html", "pdf")]
+        if documents:
+            from spiegel.render import render
+
+            rendered = render(notebook_path, job.out_dir, formats=tuple(documents), renderer=job.renderer)
+            result.outputs.update({k: str(v) for k, v in rendered.items()})
+        result.timings["opmaken"] = round(time.perf_counter() - clock, 4)
+        result.status = "gemaakt"
+    except SpiegelError as exc:
+        result.stage, result.error_type, result.message = stage, type(exc).__name__, str(exc)
+    except Exception as exc:  # a failure of one provider must not stop a batch
+        result.stage, result.error_type = stage, type(exc).__name__
+        result.message = _safe_message(exc)
+        failed = job.out_dir / FAILED_NOTEBOOK_FILE
+        if failed.exists():
+            result.outputs["notebook_fout"] = str(failed)
+    return result
+
+
+def _execute(job: ReportJob) -> Path:
+    import papermill as pm
+
+    job.out_dir.mkdir(parents=True, exist_ok=True)
+    final = job.out_dir / NOTEBOOK_FILE
+    tmp = job.out_dir / f".{uuid.uuid4().hex}.tmp.ipynb"
+    failed = job.out_dir / FAILED_NOTEBOOK_FILE
+    try:
+        pm.execute_notebook(
+            str(job.notebook),
+            str(tmp),
+            parameters=job.parameters(),
+            engine_name=job.engine,
+            kernel_name=KERNEL,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            cwd=str(Path(job.notebook).parent),
+        )
+    except BaseException:
+        if tmp.exists():
+            os.replace(tmp, failed)
+        raise
+    os.replace(tmp, final)
+    with contextlib.suppress(FileNotFoundError):
+        failed.unlink()
+    return final
+
+
+def _read_summary(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / SUMMARY_FILE
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _safe_message(exc: BaseException) -> str:
+    """A message for the manifest. papermill's error carries the notebook's exception; we keep its type and the
+    place, not its text, because an unexpected exception's text may quote data."""
+    ename = getattr(exc, "ename", None)
+    if ename:
+        if ename in {"InputError", "ParameterError", "SpiegelError"}:
+            return f"{ename}: {getattr(exc, 'evalue', '')}"
+        return f"{ename} in cel {getattr(exc, 'exec_count', '?')} van het notebook (zie {FAILED_NOTEBOOK_FILE})"
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}{where}"
