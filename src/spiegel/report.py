@@ -1,0 +1,546 @@
+"""The jeugdhulp spiegelrapport as the notebook shows it: one object that gathers the delivery, its validation
+and its counts, and returns display objects section by section.
+
+The notebook (``notebooks/jeugdhulp.ipynb``) stays a thin script::
+
+    r = report.build(provider, period, deliveries, protection=protection, gemeente=gemeente)
+    r.voorblad(); r.samenvatting(); r.gemeenten(); r.uitsplitsingen(); r.duur(); r.validatie(); r.definities()
+    r.exporteer(output_dir, table_formats)
+
+Protection of small numbers (SPEC §8) is applied once, in :func:`build`, to the exact counts; everything shown
+or exported comes from the protected tables. Nothing here ever shows a value from a delivery row.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from spiegel import __version__, codes, count, protect
+from spiegel import deliveries as store
+from spiegel.count import MEASURE_LABELS, Counts
+from spiegel.deliveries import DeliveryMeta, DeliveryRef
+from spiegel.errors import InputError, ParameterError
+from spiegel.periods import Period
+from spiegel.present import charts
+from spiegel.present.display import (
+    BulletList,
+    Callout,
+    Display,
+    Heading,
+    KeyFigure,
+    KeyFigures,
+    Paragraph,
+    Stack,
+    Table,
+    Title,
+)
+from spiegel.present.numbers import fmt_date, fmt_datetime, fmt_int
+from spiegel.read import Delivery, SourceInfo, read_delivery
+
+LEVEL_GROUPS = ("totaal", "zonder_verblijf", "wijkteam", "niet_wijkteam", "met_verblijf")
+FLOW_MEASURES = ("beginstand", "instroom", "uitstroom", "eindstand", "totaal")
+SUMMARY_FILE = "samenvatting.json"
+
+
+@dataclass
+class Report:
+    """Everything one report shows. ``counts`` are exact; ``shown`` are protected under ``protection``."""
+
+    kvk: str
+    naam: str
+    period: Period
+    meta: DeliveryMeta
+    source: SourceInfo
+    protection: str
+    gemeente: str | None
+    findings: Any  # spiegel.validate.Findings
+    counts: Counts
+    shown: Counts
+    previous: DeliveryRef | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    # --- sections ------------------------------------------------------------------------------------------
+
+    def voorblad(self) -> None:
+        title = "Spiegelrapport jeugdhulp"
+        if self.gemeente:
+            title += f" — gemeente {codes.gemeente_name(self.gemeente, self.period.last_day)}"
+        facts = {
+            "Aanbieder": f"{self.naam} (KvK {self.kvk})",
+            "Periode": f"{self.period.label} ({self.period.span_label})",
+            "Aanlevering": Path(self.source.path).name,
+            "Ontvangen": fmt_datetime(self.meta.ontvangen),
+            "Soort aanlevering": "herlevering (correctie)" if self.meta.correctie else "eerste aanlevering",
+            "Inhoud (SHA-256)": self.source.sha256,
+            "Indeling": f"{self.source.layout}, protocolversie {self.source.protocolversie}",
+            "Bescherming": protect.describe_policy(self.protection),
+            "Gemaakt met": f"spiegel {__version__}",
+        }
+        if self.gemeente:
+            facts["Uittreksel"] = (
+                f"alleen gemeente {self.gemeente} ({codes.gemeente_name(self.gemeente, self.period.last_day)})"
+            )
+        _show(
+            Title(
+                title,
+                f"{self.naam} · {self.period.label}",
+                facts=facts,
+                header=f"Spiegelrapport jeugdhulp · {self.naam} · {self.period.label}",
+            ),
+            Paragraph(
+                "Dit spiegelrapport telt de eigen aanlevering van de aanbieder voor de Beleidsinformatie Jeugd: "
+                "trajecten en jongeren per gemeente, met in- en uitstroom en uitsplitsingen. Het controleert "
+                "ook of de aanlevering juist en volledig is, zodat de aanbieder kan herleveren waar nodig.",
+                "Het rapport bevat alleen aantallen, codes en rijnummers; geen gegevens van personen.",
+            ),
+            self._status_callout(),
+        )
+
+    def samenvatting(self) -> None:
+        s = self.shown.summary.set_index("kengetal")
+        prev = self.counts.has_previous
+        items = []
+        for key in (
+            "trajecten_totaal",
+            "trajecten_instroom",
+            "trajecten_uitstroom",
+            "trajecten_eindstand",
+            "jongeren_totaal",
+            "gemeenten",
+        ):
+            detail = f"vorige periode: {fmt_int(s.at[key, 'vorige'])}" if prev else None
+            items.append(KeyFigure(s.at[key, "label"], s.at[key, "waarde"], detail))
+        totals = self._flows_for("totaal", LEVEL_GROUPS)
+        parts: list[Display] = [
+            KeyFigures(items),
+            charts.flow_chart(
+                totals.rename(columns={f"trajecten_{m}": m for m in FLOW_MEASURES}),
+                category="label",
+                title="Trajecten naar hulpvorm: begin, instroom, uitstroom en eind",
+            ),
+        ]
+        columns = ["label", "waarde"] + (["vorige", "verschil"] if prev else [])
+        labels = {
+            "label": "Kengetal",
+            "waarde": self.period.label,
+            "vorige": self.period.previous().label,
+            "verschil": "Verschil",
+        }
+        parts.append(
+            Table(self.shown.summary, "Kerncijfers", columns=columns, column_labels=labels, note=self._previous_note())
+        )
+        if prev:
+            parts.append(
+                charts.comparison_chart(
+                    self._comparison_frame(),
+                    category="label",
+                    current="waarde",
+                    previous="vorige",
+                    current_label=self.period.label,
+                    previous_label=self.period.previous().label,
+                    title="Trajecten in de periode, vergeleken met de vorige periode",
+                )
+            )
+        _show(*parts)
+
+    def gemeenten(self) -> None:
+        """The compact table across gemeenten, then the detail per gemeente (flows by hulpvorm)."""
+        flows = self.shown.flows
+        compact = flows[flows["hulpvorm"] == "totaal"]
+        columns = ["gemeentenaam", "gemeente", *[f"trajecten_{m}" for m in FLOW_MEASURES], "jongeren_totaal"]
+        labels = {
+            "gemeentenaam": "Gemeente",
+            "gemeente": "Code",
+            **{f"trajecten_{m}": MEASURE_LABELS[m] for m in FLOW_MEASURES},
+            "jongeren_totaal": "Jongeren",
+        }
+        parts: list[Display] = [
+            Paragraph(
+                "Trajecten per gemeente die verantwoordelijk is (woonplaatsbeginsel). Beginstand + instroom − "
+                "uitstroom = eindstand; jongeren tellen één keer per gemeente.",
+            ),
+            Table(compact, "Trajecten en jongeren per gemeente", columns=columns, column_labels=labels),
+        ]
+        if len(compact) > 2:
+            parts.append(
+                charts.top_chart(
+                    compact[compact["gemeente"] != "totaal"],
+                    category="gemeentenaam",
+                    value="trajecten_totaal",
+                    title="Trajecten per gemeente (grootste)",
+                )
+            )
+        _show(*parts)
+        blocks: list[Display] = []
+        for code, name in self.shown.gemeenten.itertuples(index=False):
+            if code == "totaal":
+                continue
+            detail = flows[flows["gemeente"] == code]
+            blocks.append(Heading(f"{name} ({code})" if code != "onbekend" else name, level=3))
+            blocks.append(self._flow_table(detail))
+        if blocks:
+            _show(Stack(*blocks))
+
+    def uitsplitsingen(self) -> None:
+        parts: list[Display] = []
+        multi = len(self.shown.gemeenten) > 2
+        for name in count.DIMENSIONS:
+            table = self.shown.breakdown(name, "totaal")
+            basis = count.BASIS_LABELS[table["basis"].iloc[0]]
+            frame = table.assign(aandeel=protect.share(table["trajecten"], table["trajecten"].iloc[0]))
+            parts.append(
+                Table(
+                    frame,
+                    f"{table['titel'].iloc[0]} ({basis})",
+                    columns=["label", "trajecten", "aandeel", "jongeren"],
+                    column_labels={
+                        "label": table["titel"].iloc[0],
+                        "trajecten": "Trajecten",
+                        "aandeel": "Aandeel",
+                        "jongeren": "Jongeren",
+                    },
+                    formats={"aandeel": "pct"},
+                )
+            )
+            if multi:
+                parts.append(self._breakdown_by_gemeente(name))
+        _show(*parts)
+
+    def duur(self) -> None:
+        duur = self.shown.duur
+        table = duur[(duur["gemeente"] == "totaal") & duur["hulpvorm"].isin(LEVEL_GROUPS)]
+        _show(
+            Paragraph("Duur van beëindigde trajecten: datum einde min datum aanvang, in dagen."),
+            Table(
+                table,
+                "Duur van beëindigde trajecten (dagen)",
+                columns=["label", "trajecten", "gemiddelde", "mediaan"],
+                column_labels={
+                    "label": "Hulpvorm",
+                    "trajecten": "Beëindigd",
+                    "gemiddelde": "Gemiddeld",
+                    "mediaan": "Mediaan",
+                },
+                formats={"gemiddelde": "decimal", "mediaan": "decimal"},
+            ),
+        )
+
+    def validatie(self) -> None:
+        f = self.findings
+        parts: list[Display] = [self._status_callout()]
+        table = f.summary()
+        if len(table):
+            table = table.assign(rijen=table["rijen"].map(_rows_text), kolommen=table["kolommen"].map(_cols_text))
+            parts.append(
+                Table(
+                    table,
+                    "Bevindingen per regel",
+                    columns=["regel", "ernst", "melding", "kolommen", "aantal", "rijen"],
+                    column_labels={
+                        "regel": "Regel",
+                        "ernst": "Ernst",
+                        "melding": "Melding",
+                        "kolommen": "Kolommen",
+                        "aantal": "Rijen",
+                        "rijen": "Eerste rijnummers",
+                    },
+                    formats={"rijen": "text"},
+                    total_label=None,
+                    note="Rijnummers zijn die in het aangeleverde bestand (kopregel = rij 1); bij regels die met de "
+                    "vorige aanlevering vergelijken staat erbij als het om rijen in dat bestand gaat.",
+                )
+            )
+            advice = [f"**{r.regel}** {r.advies}" for r in table.drop_duplicates("regel").itertuples() if r.advies]
+            if advice:
+                parts.append(BulletList(advice, title="Wat te corrigeren vóór herlevering"))
+        skipped = getattr(f, "niet_uitgevoerd", [])
+        if skipped:
+            parts.append(BulletList([f"{code}: {why}" for code, why in skipped], title="Niet uitgevoerde controles"))
+        _show(*parts)
+
+    def definities(self) -> None:
+        last = fmt_date(self.period.last_day)
+        items = [f"**{MEASURE_LABELS[m]}**: {count.MEASURE_DESCRIPTIONS[m]}." for m in FLOW_MEASURES]
+        items += [
+            "**Jongeren**: verschillende jongeren, op BSN; zonder bekend BSN op geslacht, geboortedatum en postcode. "
+            "Een jongere telt één keer in elke cel waar hij of zij in valt, dus rijen kunnen optellen tot meer dan "
+            "het totaal.",
+            f"**Gemeente**: de verantwoordelijke gemeente, uit de gemeentecode of anders uit de postcode, met de "
+            f"codes die geldig zijn op {last}; een code van een inmiddels opgeheven gemeente telt bij de opvolger.",
+            "**Leeftijd**: op de laatste dag dat het traject in de periode liep.",
+            "**Duur**: datum einde min datum aanvang in dagen, voor beëindigde trajecten.",
+            "**Herhaald beroep**: een gestart traject van een jongere die eerder jeugdhulp had die minstens één dag "
+            f"vóór de start eindigde, binnen vijf jaar ({self._history_text()}).",
+            f"**Bescherming**: {protect.describe_policy(self.protection)}",
+        ]
+        _show(BulletList(items, title="Definities"))
+
+    # --- exports -------------------------------------------------------------------------------------------
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the report, protected, in the layout of ``docs/uitvoer.md``."""
+        s = self.shown
+        return {
+            "kerncijfers": s.summary,
+            "stromen": s.flows.drop(columns=["omschrijving"]),
+            "uitsplitsingen": s.breakdowns,
+            "duur": s.duur,
+            "validatie": self.findings.summary().assign(
+                rijen=lambda t: t["rijen"].map(_rows_text), kolommen=lambda t: t["kolommen"].map(_cols_text)
+            ),
+        }
+
+    def exporteer(self, output_dir: str | Path | None, table_formats: Sequence[str] = ("xlsx", "csv")) -> None:
+        """Write the tables (XLSX and/or CSV) and ``samenvatting.json`` to ``output_dir``; nothing when None."""
+        if not output_dir:
+            return
+        from spiegel.export import write_csvs, write_xlsx
+        from spiegel.io import write_text_atomic
+
+        out = Path(output_dir)
+        tables = self.tables()
+        files: dict[str, str] = {}
+        if "xlsx" in table_formats:
+            write_xlsx(tables, out / "tabellen.xlsx", descriptions=TABLE_DESCRIPTIONS)
+            files["xlsx"] = "tabellen.xlsx"
+        if "csv" in table_formats:
+            write_csvs(tables, out / "tabellen")
+            files["csv"] = "tabellen"
+        write_text_atomic(out / SUMMARY_FILE, json.dumps(self.summary_record(files), indent=1, ensure_ascii=False))
+
+    def summary_record(self, files: dict[str, str] | None = None) -> dict[str, Any]:
+        """Aggregates for the batch manifest and index (exact counts of groups; no row values)."""
+        f = self.findings
+        flows = self.counts.flows
+        groups = flows[flows["hulpvorm"].isin(LEVEL_GROUPS)]
+        return {
+            "kvk": self.kvk,
+            "naam": self.naam,
+            "periode": str(self.period),
+            "gemeente": self.gemeente,
+            "bescherming": self.protection,
+            "levering": {
+                "bestand": Path(self.source.path).name,
+                "sha256": self.source.sha256,
+                "ontvangen": self.meta.ontvangen.isoformat(),
+                "correctie": self.meta.correctie,
+                "records": self.source.rows,
+            },
+            "validatie": {
+                "fouten": sum(1 for i in f if i.ernst == "fout"),
+                "waarschuwingen": sum(1 for i in f if i.ernst == "waarschuwing"),
+                "regels": sorted(f.codes()),
+            },
+            "stromen": [
+                {
+                    "gemeente": r.gemeente,
+                    "hulpvorm": r.hulpvorm,
+                    **{c: int(getattr(r, c)) for c in count.FLOW_COLUMNS if c.startswith("trajecten")},
+                }
+                for r in groups.itertuples(index=False)
+            ],
+            "tijden": self.timings,
+            "bestanden": files or {},
+        }
+
+    # --- helpers -------------------------------------------------------------------------------------------
+
+    def _status_callout(self) -> Callout:
+        f = self.findings
+        errors = sum(1 for i in f if i.ernst == "fout")
+        warnings = sum(1 for i in f if i.ernst == "waarschuwing")
+        if errors:
+            return Callout(
+                f"De aanlevering heeft {fmt_int(errors)} {'fout' if errors == 1 else 'fouten'} en "
+                f"{fmt_int(warnings)} {'waarschuwing' if warnings == 1 else 'waarschuwingen'}. Fouten maken de "
+                "telling onjuist: corrigeer ze en herlever de hele periode.",
+                kind="error",
+                title="Validatie: fouten gevonden",
+            )
+        if warnings:
+            return Callout(
+                f"Geen fouten, wel {fmt_int(warnings)} {'waarschuwing' if warnings == 1 else 'waarschuwingen'}: "
+                "controleer de genoemde rijen.",
+                kind="warning",
+                title="Validatie: waarschuwingen",
+            )
+        return Callout("De aanlevering voldoet aan alle controles.", kind="ok", title="Validatie: in orde")
+
+    def _flows_for(self, gemeente: str, levels: Sequence[str]) -> pd.DataFrame:
+        flows = self.shown.flows
+        return flows[(flows["gemeente"] == gemeente) & flows["hulpvorm"].isin(levels)].reset_index(drop=True)
+
+    def _flow_table(self, detail: pd.DataFrame) -> Table:
+        frame = detail[
+            (detail["soort"] != "hulpvorm") | (detail[[f"trajecten_{m}" for m in FLOW_MEASURES]].ne(0).any(axis=1))
+        ]
+        frame = frame.assign(
+            label=["\u2003" * int(n) + str(label) for n, label in zip(frame["niveau"], frame["label"], strict=True)]
+        )
+        columns = ["label", *[f"trajecten_{m}" for m in FLOW_MEASURES], "jongeren_totaal"]
+        labels = {
+            "label": "Hulpvorm",
+            **{f"trajecten_{m}": MEASURE_LABELS[m] for m in FLOW_MEASURES},
+            "jongeren_totaal": "Jongeren",
+        }
+        return Table(frame, None, columns=columns, column_labels=labels, total_label="Totaal jeugdhulp")
+
+    def _breakdown_by_gemeente(self, name: str) -> Table:
+        table = self.shown.breakdowns[self.shown.breakdowns["dimensie"] == name]
+        wide = table.pivot(index=["gemeente", "gemeentenaam"], columns="categorie", values="trajecten")
+        order = [c for c in count.categories().query("dimensie == @name")["categorie"] if c in wide.columns]
+        wide = wide[order].reindex(self.shown.gemeenten.set_index(["gemeente", "gemeentenaam"]).index).reset_index()
+        labels = dict(zip(table["categorie"], table["label"], strict=False))
+        labels.update({"gemeentenaam": "Gemeente", "totaal": "Totaal"})
+        return Table(
+            wide,
+            f"{table['titel'].iloc[0]} per gemeente (trajecten)",
+            columns=["gemeentenaam", *order],
+            column_labels=labels,
+        )
+
+    def _comparison_frame(self) -> pd.DataFrame:
+        s = self.shown.summary.set_index("kengetal")
+        rows = [
+            (MEASURE_LABELS[m], s.at[f"trajecten_{m}", "waarde"], s.at[f"trajecten_{m}", "vorige"])
+            for m in FLOW_MEASURES
+        ]
+        return pd.DataFrame(rows, columns=["label", "waarde", "vorige"])
+
+    def _previous_note(self) -> str:
+        if self.previous is None:
+            return f"Geen aanlevering van {self.period.previous().label} beschikbaar om mee te vergelijken."
+        return (
+            f"Vorige periode: aanlevering {Path(self.previous.path).name}, ontvangen "
+            f"{fmt_datetime(self.previous.meta.ontvangen)}."
+        )
+
+    def _history_text(self) -> str:
+        n = self.counts.history_periods_available
+        if n == 0:
+            return (
+                "er waren geen eerdere aanleveringen beschikbaar, dus alle gestarte trajecten tellen als nieuw "
+                "tenzij deze aanlevering zelf een eerder traject laat zien"
+            )
+        return f"op basis van {n} eerdere {'periode' if n == 1 else 'perioden'} die beschikbaar {'was' if n == 1 else 'waren'}"
+
+
+TABLE_DESCRIPTIONS = {
+    "kerncijfers": "Kerncijfers van de periode, met de vorige periode en het verschil",
+    "stromen": "Per gemeente en hulpvorm: trajecten en jongeren, beginstand, instroom, uitstroom, eindstand, totaal",
+    "uitsplitsingen": "Per gemeente en uitsplitsing (verwijzer, geslacht, leeftijd, reden beëindiging, crisis, "
+    "nieuw/herhaald): trajecten en jongeren per categorie",
+    "duur": "Per gemeente en hulpvorm: beëindigde trajecten, gemiddelde en mediane duur in dagen",
+    "validatie": "Bevindingen van de validatie per regel: ernst, kolommen, aantal rijen, eerste rijnummers",
+}
+
+
+def _show(*items: Display) -> None:
+    from IPython.display import display
+
+    display(*items)
+
+
+def _rows_text(rows: Sequence[int]) -> str:
+    return ", ".join(str(int(r)) for r in rows)
+
+
+def _cols_text(cols: Sequence[str] | str) -> str:
+    return cols if isinstance(cols, str) else ", ".join(cols)
+
+
+def _read_optional(ref: DeliveryRef | None) -> Delivery | None:
+    """An earlier delivery for comparison; an unreadable one is left out (its own report says why)."""
+    if ref is None:
+        return None
+    try:
+        return read_delivery(ref.path, ref.meta.indeling)
+    except InputError:
+        return None
+
+
+def resolve_deliveries(deliveries: str | Path | None) -> Path:
+    if deliveries in (None, ""):
+        from spiegel.sample import DELIVERIES
+
+        return DELIVERIES
+    return Path(deliveries)
+
+
+def build(
+    provider: str,
+    period: str,
+    deliveries: str | Path | None = None,
+    *,
+    protection: str = "exact",
+    gemeente: str | None = None,
+) -> Report:
+    """Read, validate, count and protect one provider's delivery for one period."""
+    from spiegel.validate import validate
+
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+    per = Period.parse(period)
+    root = resolve_deliveries(deliveries)
+    protect.get_policy(protection)
+    if gemeente is not None and gemeente not in codes.valid_codes(per.last_day):
+        raise ParameterError(f"gemeente {gemeente} bestaat niet op {fmt_date(per.last_day)}")
+    ref = store.current_delivery(root, per, provider)
+    if ref is None:
+        raise InputError(root / str(per) / provider, f"geen aanlevering gevonden voor {per} van KvK {provider}")
+    delivery = read_delivery(ref.path, ref.meta.indeling)
+    history_refs = store.history(root, provider, per)
+    previous_ref = next((h for h in reversed(history_refs) if h.meta.periode == str(per.previous())), None)
+    previous = _read_optional(previous_ref)
+    if previous is None:
+        previous_ref = None
+    history = [(r, d) for r, d in ((r, _read_optional(r)) for r in history_refs) if d is not None]
+    timings["lezen"] = _lap(clock)
+
+    clock = time.perf_counter()
+    findings = validate(delivery, per, previous=previous, meta=ref.meta)
+    timings["valideren"] = _lap(clock)
+
+    clock = time.perf_counter()
+    prepared = count.prepare(delivery.frame, per, history=[d.frame for _, d in history])
+    prev_prepared = None
+    if previous is not None:
+        older = [d.frame for r, d in history if Period.parse(r.meta.periode) < per.previous()]
+        prev_prepared = count.prepare(previous.frame, per.previous(), history=older)
+    if gemeente is not None:
+        prepared = _only_gemeente(prepared, gemeente)
+        prev_prepared = _only_gemeente(prev_prepared, gemeente) if prev_prepared is not None else None
+    exact = count.count(prepared, per, previous=prev_prepared)
+    shown = protect.protect_counts(exact, protection)
+    timings["tellen"] = _lap(clock)
+    return Report(
+        kvk=provider,
+        naam=ref.meta.naam,
+        period=per,
+        meta=ref.meta,
+        source=delivery.source,
+        protection=protection,
+        gemeente=gemeente,
+        findings=findings,
+        counts=exact,
+        shown=shown,
+        previous=previous_ref,
+        timings=timings,
+    )
+
+
+def _only_gemeente(prepared: pd.DataFrame, gemeente: str) -> pd.DataFrame:
+    out = prepared[prepared["gemeente"].to_numpy() == gemeente]
+    out.attrs.update(prepared.attrs)
+    return out
+
+
+def _lap(start: float) -> float:
+    return round(time.perf_counter() - start, 4)

@@ -1,0 +1,27 @@
+"""Shared fixtures: the bundled sample's reports, made once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def sample_reports(tmp_path_factory):
+    """Every sample provider's 2025H1 report (notebook, HTML, PDF, XLSX, CSV), made the way `spiegel report`
+    makes it, with a real Jupyter kernel per notebook. Returns {kvk: ReportResult}."""
+    from spiegel.sample import DELIVERIES
+
+    from spiegel import deliveries as store
+    from spiegel.pipeline import ReportJob, make_report
+
+    out = tmp_path_factory.mktemp("outputs")
+    results = {}
+    for (period, kvk), _ref in sorted(store.current_deliveries(DELIVERIES, "2025H1").items()):
+        job = ReportJob(kvk=kvk, period=period, deliveries=DELIVERIES, out_root=out, renderer="builtin",
+                        engine="spiegel_warm")
+        results[kvk] = make_report(job)
+    return results

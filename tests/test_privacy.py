@@ -1,0 +1,81 @@
+"""No output of any sample report contains a BSN, birth date or postcode from the sample's deliveries."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from spiegel.sample import DELIVERIES
+
+from spiegel import deliveries as store
+from spiegel.read import read_delivery
+
+SPECIAL_BSN = {"999999999", "000000000"}
+
+
+def personal_values() -> set[str]:
+    """Every BSN, birth date (as delivered and as 31-12-2025) and full postcode in the sample."""
+    values: set[str] = set()
+    for ref in store.find_deliveries(DELIVERIES):
+        try:
+            raw = read_delivery(ref.path, ref.meta.indeling).raw
+        except Exception:
+            continue
+        values |= {b for b in raw["bsn"] if len(b) == 9 and b.isdigit() and b not in SPECIAL_BSN}
+        for d in raw["geboortedatum"]:
+            if len(d) == 8 and d.isdigit():
+                values.add(d)
+                if not d.endswith("00"):
+                    values.add(f"{d[6:8]}-{d[4:6]}-{d[0:4]}")
+        values |= {p.replace(" ", "").upper() for p in raw["postcode"] if len(p.replace(" ", "")) == 6}
+    return values
+
+
+def texts_of(path: Path) -> str:
+    if path.suffix == ".pdf":
+        assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is needed: see README"
+        return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                              check=True).stdout
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as z:
+            return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    return path.read_bytes().decode("utf-8", "replace")
+
+
+def test_the_scan_knows_the_sample_personal_values():
+    values = personal_values()
+    assert sum(v.isdigit() and len(v) == 9 for v in values) > 100
+    assert any(len(v) == 6 and v[4:].isalpha() for v in values)
+
+
+def test_no_output_of_any_sample_report_contains_personal_values(sample_reports):
+    values = personal_values()
+    roots = {Path(r.outputs["notebook"]).parent for r in sample_reports.values() if "notebook" in r.outputs}
+    assert roots, "no reports were made"
+    files = [p for root in roots for p in root.rglob("*") if p.is_file()]
+    kinds = {p.suffix for p in files}
+    assert {".ipynb", ".html", ".pdf", ".xlsx", ".csv", ".json"} <= kinds
+    leaks = []
+    for path in files:
+        text = texts_of(path)
+        found = [v for v in values if v in text]
+        if found:
+            leaks.append((str(path), len(found)))
+    assert leaks == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_validation_output_of_the_faulty_provider_has_no_personal_values(fmt, capsys):
+    from spiegel.sample import FAULTY_PROVIDER
+
+    from spiegel.cli import main
+
+    ref = store.current_delivery(DELIVERIES, "2025H1", FAULTY_PROVIDER)
+    main(["validate", str(ref.path), "--period", "2025H1", "--format", fmt])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert text.strip()
+    assert [v for v in personal_values() if v in text] == []
