@@ -429,7 +429,9 @@ class Report:
                 "er waren geen eerdere aanleveringen beschikbaar, dus alle gestarte trajecten tellen als nieuw "
                 "tenzij deze aanlevering zelf een eerder traject laat zien"
             )
-        return f"op basis van {n} eerdere {'periode' if n == 1 else 'perioden'} die beschikbaar {'was' if n == 1 else 'waren'}"
+        if n == 1:
+            return "op basis van de ene eerdere periode die beschikbaar was"
+        return f"op basis van {n} eerdere perioden die beschikbaar waren"
 
 
 TABLE_DESCRIPTIONS = {
