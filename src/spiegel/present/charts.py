@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from spiegel.present.display import PLAIN_MIME, SVG_MIME, Display
-from spiegel.present.markup import typst_str
+from spiegel.present.markup import esc_html, typst_str
 from spiegel.present.numbers import SECRET, fmt_int
 
 LOCALE = "nl-NL"
@@ -53,7 +53,7 @@ THEME: dict[str, Any] = {
     "range": {"category": PALETTE},
     "bar": {"color": PRIMARY},
     "text": {"fontSize": 10, "color": "#333333"},
-    "numberFormat": ",",
+    "numberFormat": ",~f",
 }
 
 _lock = threading.Lock()
@@ -144,7 +144,9 @@ class Chart(Display):
     @property
     def svg(self) -> str:
         if self._svg is None:
-            self._svg = spec_to_svg(self.spec)
+            svg = spec_to_svg(self.spec)
+            # the SVG root is the image for assistive technology: role img + the alt text
+            self._svg = svg.replace("<svg ", f'<svg role="img" aria-label="{esc_html(self.alt_text)}" ', 1)
         return self._svg
 
     def plain(self) -> str:

@@ -117,7 +117,9 @@ class Title(Display):
         return "".join(parts)
 
     def typst(self) -> str:
-        lines = [f"#block(below: 1.2em)[#text(size: 20pt, weight: \"bold\", {typst_str(self.title)})"]
+        # the running header of later pages (read by render/templates/spiegel-page.typ)
+        lines = [f'#state("spiegel-header", none).update({typst_str(self.header)})']
+        lines.append(f"#block(below: 1.2em)[#text(size: 20pt, weight: \"bold\", {typst_str(self.title)})")
         if self.subtitle:
             lines.append(f"#v(0.3em)#text(size: 13pt, fill: luma(35%), {typst_str(self.subtitle)})")
         lines.append("]")

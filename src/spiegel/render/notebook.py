@@ -1,0 +1,155 @@
+"""The executed notebook as both back-ends see it: code hidden, tagged cells dropped, only report outputs kept."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat import NotebookNode
+
+from spiegel.errors import SpiegelError
+from spiegel.present.display import DOCUMENT_METADATA_KEY, HTML_MIME, PLAIN_MIME, SVG_MIME, TYPST_MIME
+
+#: Cells with one of these tags are left out of the report entirely.
+REMOVE_CELL_TAGS = frozenset({"parameters", "injected-parameters", "remove-cell", "remove_cell",
+                              "papermill-error-cell-tag"})
+#: Cells with one of these tags keep nothing of their outputs.
+REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
+_DROP_MIME = ("application/javascript", "application/vnd.jupyter.widget-view+json")
+_VEGALITE = re.compile(r"^application/vnd\.vegalite\.v\d+[+.]json$")
+
+
+class RenderError(SpiegelError):
+    """A report that cannot be rendered (missing notebook, renderer not available, external resource, …)."""
+
+
+def read_notebook(path: str | Path) -> NotebookNode:
+    path = Path(path)
+    if not path.is_file():
+        raise RenderError(f"{path}: notebook not found")
+    return nbformat.read(path, as_version=4)
+
+
+def _tags(cell: NotebookNode) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def prepare(nb: NotebookNode) -> NotebookNode:
+    """A copy of ``nb`` for rendering.
+
+    - drops cells tagged ``parameters``, ``injected-parameters``, ``remove-cell`` (and papermill's error cells);
+    - empties every code cell's source (the report never shows code);
+    - drops stderr streams (warnings are for logs, not readers), JavaScript and widget outputs, and all outputs of
+      cells tagged ``remove-output``;
+    - turns a Vega-Lite JSON output (altair's ``mimetype`` renderer) into an SVG with the report theme, so a
+      chart made without :class:`spiegel.present.Chart` still renders offline.
+    """
+    out = copy.deepcopy(nb)
+    cells = []
+    for cell in out.cells:
+        tags = _tags(cell)
+        if tags & REMOVE_CELL_TAGS:
+            continue
+        if cell.cell_type == "code":
+            cell.source = ""
+            outputs = [] if tags & REMOVE_OUTPUT_TAGS else [_clean_output(o) for o in cell.get("outputs", [])]
+            cell.outputs = [o for o in outputs if o is not None]
+        cells.append(cell)
+    out.cells = cells
+    return out
+
+
+def _clean_output(output: NotebookNode) -> NotebookNode | None:
+    kind = output.get("output_type")
+    if kind == "stream":
+        return output if output.get("name") == "stdout" and output.get("text", "").strip() else None
+    if kind not in ("display_data", "execute_result"):
+        return output  # errors: rendered as a short Dutch notice without traceback
+    data = output.get("data", {})
+    for mime in _DROP_MIME:
+        data.pop(mime, None)
+    vl = next((m for m in list(data) if _VEGALITE.match(m)), None)
+    if vl is not None:
+        spec = data.pop(vl)
+        if SVG_MIME not in data:
+            from spiegel.present.charts import spec_to_svg
+
+            data[SVG_MIME] = spec_to_svg(spec if isinstance(spec, dict) else json.loads(spec))
+            data.pop(HTML_MIME, None)
+    if not data:
+        return None
+    return output
+
+
+def document_info(nb: NotebookNode) -> dict[str, Any]:
+    """Title, subtitle and running header from the first output carrying them (:class:`spiegel.present.Title`),
+    else from ``nb.metadata["spiegel"]``."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            meta = output.get("metadata", {}).get(DOCUMENT_METADATA_KEY)
+            if isinstance(meta, dict):
+                return dict(meta)
+    meta = nb.metadata.get(DOCUMENT_METADATA_KEY)
+    return dict(meta) if isinstance(meta, dict) else {}
+
+
+def report_blocks(nb: NotebookNode) -> list[tuple[str, Any]]:
+    """The prepared notebook as a flat list of ``(kind, content)`` in reading order, kind in ``markdown`` (source),
+    ``output`` (an output node)."""
+    blocks: list[tuple[str, Any]] = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            if cell.source.strip():
+                blocks.append(("markdown", cell.source))
+        elif cell.cell_type == "code":
+            blocks.extend(("output", output) for output in cell.get("outputs", []))
+    return blocks
+
+
+def output_text(output: NotebookNode, mime: str) -> str | None:
+    value = output.get("data", {}).get(mime)
+    if value is None:
+        return None
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+# ------------------------------------------------------------------------------------------- offline guarantees
+
+_ABS = r"""["']?\s*(?:https?:)?//"""
+_EXTERNAL = re.compile(
+    r"<(?:script|img|iframe|embed|source|video|audio|track|input|object|frame)\b[^>]*?\b(?:src|data|poster|srcset)\s*=\s*"
+    + _ABS
+    + r"|<(?:link|image|use|feImage)\b[^>]*?\b(?:xlink:)?href\s*=\s*"
+    + _ABS
+    + r"|url\(\s*"
+    + _ABS
+    + r"|@import\s+(?:url\()?\s*"
+    + _ABS,
+    re.IGNORECASE,
+)
+
+
+def external_references(html: str) -> list[str]:
+    """Snippets of ``html`` that would make a browser load something from another host when the page opens
+    (``src`` of scripts/images/frames, ``href`` of ``<link>``/SVG ``<image>``/``<use>``, CSS ``url()`` and
+    ``@import`` with an absolute URL). Plain ``<a href>`` links (followed only on a click) and XML namespace
+    declarations (``xmlns="http://www.w3.org/2000/svg"``, a name, not a request) are not reported."""
+    return [html[max(0, m.start() - 20) : m.end() + 40] for m in _EXTERNAL.finditer(html)]
+
+
+__all__ = [
+    "PLAIN_MIME",
+    "REMOVE_CELL_TAGS",
+    "TYPST_MIME",
+    "RenderError",
+    "document_info",
+    "external_references",
+    "output_text",
+    "prepare",
+    "read_notebook",
+    "report_blocks",
+]

@@ -1,0 +1,122 @@
+"""Quarto back-end: used when a ``quarto`` executable is on PATH (it is never a dependency).
+
+How it works (docs/rendering.md):
+
+1. The prepared notebook becomes ``<stem>.qmd`` in a fresh temporary directory: markdown cells as they are; every
+   output as a pair of raw blocks, ```` ```{=html} ```` (the same HTML the built-in back-end embeds) and
+   ```` ```{=typst} ```` (the same typst the built-in PDF uses). The ``.qmd`` has no code cells, so Quarto runs no
+   kernel and needs no Jupyter, and no output triggers Quarto's CDN scripts for Jupyter widgets.
+2. ``quarto.yml`` is copied to ``_quarto.yml`` in that directory: Quarto reads only ``_quarto.yml`` as a project
+   file. ``spiegel-report.css`` and ``spiegel-page.typ``, which quarto.yml names, are copied beside it.
+3. ``quarto render <stem>.qmd --to html`` and ``quarto render <stem>.qmd --to typst`` run with that directory as
+   working directory (one temporary directory per report, so parallel renders never share intermediates).
+4. The results are moved to ``out_dir`` atomically.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import yaml
+from nbformat import NotebookNode
+
+from spiegel.io import write_bytes_atomic
+from spiegel.present.display import HTML_MIME, SVG_MIME
+from spiegel.render.html import output_to_html
+from spiegel.render.notebook import RenderError, document_info, external_references, output_text, report_blocks
+from spiegel.render.pdf import output_to_typst
+from spiegel.render.settings import CSS_FILE, PAGE_TYP_FILE, Settings
+
+#: ``--to`` value and output suffix per report format.
+QUARTO_FORMATS = {"html": ("html", ".html"), "pdf": ("typst", ".pdf")}
+TIMEOUT_SECONDS = 600
+
+
+def quarto_executable() -> str | None:
+    return shutil.which("quarto")
+
+
+def _fence(content: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _raw(fmt: str, content: str) -> str:
+    fence = _fence(content)
+    return f"{fence}{{={fmt}}}\n{content.rstrip()}\n{fence}\n"
+
+
+def notebook_to_qmd(nb: NotebookNode, settings: Settings) -> str:
+    """A prepared notebook as a Quarto markdown document without code cells."""
+    info = document_info(nb)
+    title = " · ".join(x for x in (info.get("title"), info.get("subtitle")) if x) or settings.title
+    # pagetitle: the HTML <title> without Quarto's own title block (the report's Title output is the title block)
+    front = yaml.safe_dump({"pagetitle": title, "lang": settings.lang}, allow_unicode=True, sort_keys=True)
+    parts = [f"---\n{front}---\n"]
+    for kind, content in report_blocks(nb):
+        if kind == "markdown":
+            parts.append(content.rstrip() + "\n")
+            continue
+        if output_text(content, "text/markdown") is not None and not any(
+            output_text(content, m) is not None for m in (HTML_MIME, SVG_MIME)
+        ):
+            parts.append(output_text(content, "text/markdown").rstrip() + "\n")  # type: ignore[union-attr]
+            continue
+        html = output_to_html(content)
+        typst = output_to_typst(content)
+        if html:
+            parts.append(_raw("html", html))
+        if typst:
+            parts.append(_raw("typst", typst))
+    return "\n".join(parts)
+
+
+def render_quarto(
+    nb: NotebookNode, out_dir: Path, formats: tuple[str, ...], stem: str, settings: Settings,
+) -> dict[str, Path]:
+    """Renders with the Quarto CLI; returns ``{format: path}``."""
+    exe = quarto_executable()
+    if exe is None:
+        raise RenderError("the Quarto back-end needs a `quarto` executable on PATH; use --renderer builtin")
+    qmd = notebook_to_qmd(nb, settings)
+    results: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="spiegel-quarto-") as tmp_name:
+        project = Path(tmp_name)
+        if settings.path is not None:
+            shutil.copyfile(settings.path, project / "_quarto.yml")
+        else:
+            (project / "_quarto.yml").write_text(yaml.safe_dump(settings.data, sort_keys=False), encoding="utf-8")
+        shutil.copyfile(CSS_FILE, project / CSS_FILE.name)
+        shutil.copyfile(PAGE_TYP_FILE, project / PAGE_TYP_FILE.name)
+        (project / f"{stem}.qmd").write_text(qmd, encoding="utf-8")
+        for fmt in formats:
+            to, suffix = QUARTO_FORMATS[fmt]
+            command = [exe, "render", f"{stem}.qmd", "--to", to, "--quiet"]
+            try:
+                done = subprocess.run(
+                    command, cwd=project, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise RenderError(f"quarto render --to {to} did not finish in {TIMEOUT_SECONDS} s") from exc
+            produced = project / f"{stem}{suffix}"
+            if done.returncode != 0 or not produced.is_file():
+                tail = (done.stderr or done.stdout or "").strip().splitlines()[-5:]
+                raise RenderError(
+                    f"quarto render --to {to} failed (exit {done.returncode}): " + " | ".join(tail)
+                )
+            data = produced.read_bytes()
+            if fmt == "html":
+                external = external_references(data.decode("utf-8", errors="replace"))
+                if external:
+                    raise RenderError(
+                        f"Quarto's HTML would load {len(external)} resource(s) from another host "
+                        f"(first: {external[0]!r}); check quarto.yml (embed-resources, minimal)"
+                    )
+            target = out_dir / f"{stem}{suffix}"
+            write_bytes_atomic(target, data)
+            results[fmt] = target
+    return results

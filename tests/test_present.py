@@ -1,0 +1,231 @@
+"""Display objects: Dutch formatting, the three renderings (HTML, typst, plain text) and the charts."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from IPython.core.formatters import DisplayFormatter
+
+from spiegel.present import (
+    TYPST_MIME,
+    BulletList,
+    Callout,
+    Chart,
+    Heading,
+    KeyFigures,
+    PageBreak,
+    Paragraph,
+    Stack,
+    Table,
+    Title,
+    comparison_chart,
+    flow_chart,
+    top_chart,
+)
+from spiegel.present.markup import inline_typst, typst_str
+from spiegel.render.pdf import compile_typst, preamble
+from spiegel.render.settings import load_settings
+
+
+def _flows() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "hulpvorm": ["Zonder verblijf", "Met verblijf", "Totaal"],
+            "beginstand": [1234, ".", 1290],
+            "instroom": [800, 20, 820],
+            "aandeel": [0.125, 0.5, 0.2],
+        }
+    )
+
+
+def _compiles(typst_fragment: str) -> bytes:
+    return compile_typst(preamble(load_settings(None)) + typst_fragment)
+
+
+# ------------------------------------------------------------------------------------------------------- table
+
+
+def test_table_formats_numbers_the_dutch_way_and_keeps_the_protected_dot():
+    table = Table(_flows(), "Tabel 1", formats={"aandeel": "pct"})
+    assert table.rows[0] == ["Zonder verblijf", "1.234", "800", "12,5%"]
+    assert table.rows[1] == ["Met verblijf", ".", "20", "50,0%"]
+
+
+def test_table_right_aligns_number_columns_only():
+    table = Table(_flows(), "Tabel 1")
+    assert table.numeric == [False, True, True, True]
+    html = table.html()
+    assert '<td class="num">1.234</td>' in html
+    assert '<th scope="row">Zonder verblijf</th>' in html
+    assert "align: (left, right, right, right,)" in table.typst()
+
+
+def test_table_total_row_is_bold_in_html_and_typst():
+    table = Table(_flows(), "Tabel 1")
+    assert '<tr class="sp-total"><th scope="row">Totaal</th><td class="num">1.290</td>' in table.html()
+    assert 'strong("Totaal"), strong("1.290")' in table.typst()
+
+
+def test_table_uses_column_labels_and_column_selection():
+    table = Table(_flows(), columns=["hulpvorm", "instroom"], column_labels={"hulpvorm": "Hulpvorm"})
+    assert table.plain().splitlines()[0].split() == ["Hulpvorm", "instroom"]
+    assert "beginstand" not in table.html()
+
+
+def test_table_plain_text_aligns_numbers_right():
+    plain = Table(_flows(), "Tabel 1", note="Geheim: .", columns=["hulpvorm", "beginstand"]).plain()
+    assert plain == (
+        "Tabel 1\n"
+        "hulpvorm         beginstand\n"
+        "Zonder verblijf       1.234\n"
+        "Met verblijf              .\n"
+        "Totaal                1.290\n"
+        "Geheim: ."
+    )
+
+
+def test_table_escapes_markup_in_labels_and_cells():
+    frame = pd.DataFrame({'naam <b>"x"</b> #[y]': ['a "b" \\ <i>', "c"], "n": [1, 2]})
+    table = Table(frame, 'Titel "met" <tags>')
+    html = table.html()
+    assert "<b>" not in html and "<i>" not in html and "&lt;b&gt;" in html
+    assert _compiles(table.typst()).startswith(b"%PDF")
+
+
+def test_table_with_unknown_column_is_refused():
+    with pytest.raises(KeyError):
+        Table(_flows(), columns=["bestaat_niet"])
+
+
+def test_table_of_an_empty_frame_still_renders():
+    table = Table(_flows().iloc[0:0], "Leeg")
+    assert "<tbody></tbody>" in table.html()
+    assert _compiles(table.typst()).startswith(b"%PDF")
+
+
+# ------------------------------------------------------------------------------------------------- text blocks
+
+
+def test_key_figures_format_integers_and_pass_strings_through():
+    figures = KeyFigures([("Trajecten", 2090, "vorige periode 1.950"), ("Aandeel crisis", "12,5%")])
+    assert figures.plain() == "Trajecten: 2.090 (vorige periode 1.950)\nAandeel crisis: 12,5%"
+    assert '<div class="sp-kf-value">2.090</div>' in figures.html()
+    assert 'text(size: 18pt, weight: "bold", "2.090")' in figures.typst()
+
+
+def test_paragraph_supports_bold_and_italic_only():
+    paragraph = Paragraph("Er zijn **12** trajecten *beëindigd* <script>.")
+    assert paragraph.html() == (
+        '<p class="sp-text">Er zijn <strong>12</strong> trajecten <em>beëindigd</em> &lt;script&gt;.</p>'
+    )
+    assert paragraph.typst() == '#"Er zijn "#strong("12")#" trajecten "#emph("beëindigd")#" <script>."\n'
+    assert paragraph.plain() == "Er zijn 12 trajecten beëindigd <script>."
+
+
+def test_typst_strings_escape_quotes_backslashes_and_newlines():
+    assert typst_str('a "b" \\ c\nd') == '"a \\"b\\" \\\\ c\\nd"'
+    assert inline_typst("// geen commentaar = geen kop") == '#"// geen commentaar = geen kop"'
+
+
+def test_title_passes_the_running_header_to_the_renderers():
+    title = Title("Spiegelrapport", "Aanbieder · 1e halfjaar 2025", facts={"KvK": "12345678"})
+    data, metadata = title._repr_mimebundle_()
+    assert metadata == {"spiegel": {"title": "Spiegelrapport", "subtitle": "Aanbieder · 1e halfjaar 2025",
+                                    "header": "Spiegelrapport · Aanbieder · 1e halfjaar 2025"}}
+    assert '#state("spiegel-header", none).update("Spiegelrapport · Aanbieder · 1e halfjaar 2025")' in data[TYPST_MIME]
+    assert "<dt>KvK</dt><dd>12345678</dd>" in data["text/html"]
+
+
+def test_callout_kind_sets_class_and_dutch_default_title():
+    callout = Callout("Twee fouten gevonden.", kind="error")
+    assert callout.html().startswith('<div class="sp-callout sp-error" role="note"><p class="sp-callout-title">Fout</p>')
+    assert callout.plain() == "[Fout]\nTwee fouten gevonden."
+    with pytest.raises(ValueError):
+        Callout("x", kind="rood")
+
+
+def test_every_display_object_gives_html_typst_and_plain_through_ipython():
+    objects = [
+        Title("T"), Heading("Kop", 3), Paragraph("Tekst"), BulletList(["a", "b"], title="Lijst"),
+        Callout("c"), PageBreak(), KeyFigures([("a", 1)]), Table(_flows()), Stack(Heading("K"), Paragraph("p")),
+    ]
+    formatter = DisplayFormatter()
+    for obj in objects:
+        data, _ = formatter.format(obj)
+        assert {"text/plain", "text/html", TYPST_MIME} <= set(data), type(obj).__name__
+    source = "\n".join(obj.typst() for obj in objects)
+    assert _compiles(source).startswith(b"%PDF")
+
+
+def test_heading_level_maps_to_html_and_typst():
+    assert Heading("Per gemeente", 3).html() == "<h3>Per gemeente</h3>"
+    assert Heading("Per gemeente", 3).typst() == '=== #"Per gemeente"\n'
+    with pytest.raises(ValueError):
+        Heading("x", 5)
+
+
+# ------------------------------------------------------------------------------------------------------ charts
+
+
+def _flow_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "hulpvorm": ["Zonder verblijf", "Met verblijf"],
+            "beginstand": [1234, "."],
+            "instroom": [800, 20],
+            "uitstroom": [700, 10],
+            "eindstand": [1334, 66],
+        }
+    )
+
+
+def test_flow_chart_is_an_svg_with_dutch_numbers_and_a_summary():
+    chart = flow_chart(_flow_frame(), category="hulpvorm")
+    data, _ = DisplayFormatter().format(chart)
+    assert set(data) == {"image/svg+xml", "text/plain"}
+    svg = data["image/svg+xml"]
+    assert svg.startswith('<svg role="img" aria-label="Staafdiagram')
+    assert ">1.200<" in svg  # axis tick in nl-NL
+    assert 'font-family="DejaVu Sans"' in svg
+    assert "<script" not in svg
+    assert data["text/plain"].splitlines()[2:] == [
+        "Zonder verblijf: beginstand 1.234, instroom 800, uitstroom 700, eindstand 1.334",
+        "Met verblijf: beginstand ., instroom 20, uitstroom 10, eindstand 66",
+        "1 geheime waarde(n) (.) niet getoond.",
+    ]
+
+
+def test_chart_svg_is_the_same_for_the_same_input():
+    first = flow_chart(_flow_frame(), category="hulpvorm").svg
+    comparison_chart(_flow_frame(), category="hulpvorm", current="eindstand", previous="instroom",
+                     current_label="nu", previous_label="toen").svg  # another chart in between
+    assert flow_chart(_flow_frame(), category="hulpvorm").svg == first
+
+
+def test_top_chart_shows_the_largest_and_sums_the_rest():
+    frame = pd.DataFrame({"gemeente": [f"G{i:02d}" for i in range(12)], "n": [*range(10, 130, 10)]})
+    chart = top_chart(frame, category="gemeente", value="n", top=3)
+    lines = chart.plain().splitlines()[2:]
+    assert lines == ["G11: 120", "G10: 110", "G09: 100", "Overige gemeenten (9): 450"]
+
+
+def test_chart_from_a_plain_altair_chart_gets_the_theme_and_alt_text():
+    import altair as alt
+
+    frame = pd.DataFrame({"x": ["a", "b"], "y": [1500, 2500]})
+    chart = Chart(alt.Chart(frame).mark_bar().encode(x="x:N", y="y:Q"), alt_text="Twee staven", title="Test")
+    assert 'aria-label="Twee staven"' in chart.svg
+    assert ">2.500<" in chart.svg
+    assert chart.plain() == "Grafiek: Test\nTwee staven"
+    assert _compiles(chart.typst()).startswith(b"%PDF")
+
+
+def test_chart_ids_are_unique_per_chart():
+    from spiegel.present.charts import _unique_ids
+
+    svg = '<svg><clipPath id="clip1"/><g clip-path="url(#clip1)"/></svg>'
+    renamed = _unique_ids(svg)
+    new_id = re.search(r'id="([^"]+)"', renamed).group(1)
+    assert new_id != "clip1" and f"url(#{new_id})" in renamed
