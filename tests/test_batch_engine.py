@@ -1,0 +1,121 @@
+"""The warm papermill engine (spiegel_warm): same outputs as a kernel, papermill's records, isolation."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+DATA = Path(__file__).parent / "data"
+PROBE = DATA / "batch_probe.ipynb"
+
+
+def _code_outputs(nb: nbformat.NotebookNode, keep_traceback: bool = False) -> list:
+    """Per code cell: execution count and outputs (tracebacks reduced to 'present', as file names differ)."""
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for out in cell.outputs:
+            out = dict(out)
+            if out["output_type"] == "error" and not keep_traceback:
+                out["traceback"] = bool(out["traceback"])
+            outputs.append(out)
+        cells.append((cell.execution_count, outputs))
+    return cells
+
+
+def _run(engine: str | None, out: Path, **parameters) -> nbformat.NotebookNode:
+    pm.execute_notebook(str(PROBE), str(out), parameters=parameters, engine_name=engine, progress_bar=False,
+                        kernel_name="python3")
+    return nbformat.read(out, as_version=4)
+
+
+def test_warm_engine_is_registered_with_papermill():
+    from papermill.engines import papermill_engines
+
+    from spiegel.batch.engine import WarmEngine
+
+    assert papermill_engines.get_engine("spiegel_warm") is WarmEngine
+
+
+def test_warm_engine_gives_the_same_outputs_as_a_kernel(tmp_path):
+    kernel = _run(None, tmp_path / "kernel.ipynb", provider="K")
+    warm = _run("spiegel_warm", tmp_path / "warm.ipynb", provider="K")
+    assert _code_outputs(warm) == _code_outputs(kernel)
+    kinds = [o["output_type"] for _, outs in _code_outputs(warm) for o in outs]
+    assert {"stream", "execute_result", "display_data"} <= set(kinds)
+    assert "image/svg+xml" in str(_code_outputs(warm))  # the altair chart as a display bundle
+    assert warm.metadata.language_info.name == kernel.metadata.language_info.name == "python"
+    assert all(c.metadata.papermill.status == "completed" for c in warm.cells)
+    assert warm.metadata.papermill.duration is not None
+
+
+def test_failing_cell_gives_papermills_error_cell_and_stops(tmp_path):
+    out = tmp_path / "fout.ipynb"
+    with pytest.raises(pm.PapermillExecutionError) as info:
+        _run("spiegel_warm", out, provider="F", fail=True)
+    assert (info.value.ename, info.value.evalue) == ("ValueError", "opzettelijke fout")
+    nb = nbformat.read(out, as_version=4)
+    assert "papermill-error-cell-tag" in nb.cells[0].metadata.tags
+    failed = [c for c in nb.cells if c.cell_type == "code" and c.metadata.papermill.status == "failed"]
+    assert len(failed) == 1 and failed[0].outputs[-1].output_type == "error"
+    assert nb.cells[-1].source == 'print("na de fout")' and nb.cells[-1].execution_count is None
+    assert nb.metadata.papermill.exception is True
+
+
+def test_warm_engine_puts_back_what_a_notebook_changes_in_the_process(tmp_path):
+    import altair as alt
+    import pandas as pd
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, sys, warnings\nimport altair as alt\nimport pandas as pd\n"
+        f"os.chdir({str(tmp_path)!r})\nos.environ['SPIEGEL_PROBE'] = '1'\nsys.path.append('/nergens')\n"
+        "warnings.simplefilter('error')\npd.set_option('display.max_rows', 3)\nalt.renderers.enable('svg')\n"
+        "alt.data_transformers.disable_max_rows()\nx = 1"
+    )])
+    before = (os.getcwd(), list(sys.path), list(warnings.filters), pd.get_option("display.max_rows"),
+              alt.renderers.active, alt.data_transformers.options)
+    pm.execute_notebook(nb, None, engine_name="spiegel_warm", progress_bar=False)
+    after = (os.getcwd(), list(sys.path), list(warnings.filters), pd.get_option("display.max_rows"),
+             alt.renderers.active, alt.data_transformers.options)
+    assert after == before
+    assert "SPIEGEL_PROBE" not in os.environ
+
+
+_SEQUENCE = """
+import json, sys, nbformat, papermill as pm
+outputs = {}
+for name, params in json.loads(sys.argv[1]):
+    out = sys.argv[2] + "/" + name + ".ipynb"
+    try:
+        pm.execute_notebook(sys.argv[3], out, parameters=params, engine_name="spiegel_warm", progress_bar=False)
+    except pm.PapermillExecutionError:
+        pass
+"""
+
+
+def _sequence(tmp: Path, runs: list) -> None:
+    subprocess.run([sys.executable, "-c", _SEQUENCE, json.dumps(runs), str(tmp), str(PROBE)], check=True)
+
+
+def test_report_is_byte_identical_alone_and_after_another_report_in_the_same_process(tmp_path):
+    alone, after = tmp_path / "alone", tmp_path / "after"
+    alone.mkdir()
+    after.mkdir()
+    _sequence(alone, [["B", {"provider": "B"}]])
+    # A changes pandas options, the altair renderer and leaves a variable behind; then it fails mid-way.
+    _sequence(after, [["A", {"provider": "A", "rows": 5, "fail": True}], ["B", {"provider": "B"}]])
+    b_alone = nbformat.read(alone / "B.ipynb", as_version=4)
+    b_after = nbformat.read(after / "B.ipynb", as_version=4)
+    dump = lambda nb: json.dumps(_code_outputs(nb, keep_traceback=True), sort_keys=True).encode()  # noqa: E731
+    assert dump(b_after) == dump(b_alone)
+    assert "vorige None" in b_after.cells[3].outputs[0].text  # A's variable did not reach B
