@@ -234,7 +234,7 @@ def flow_chart(
         .encode(
             y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25)),
             yOffset=alt.YOffset("maat:N", sort=measure_labels),
-            x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1)),
+            x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1, tickCount=6)),
             color=alt.Color("maat:N", title=None, sort=measure_labels,
                             scale=alt.Scale(domain=measure_labels, range=colors)),
             tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("maat:N"), alt.Tooltip("aantal:Q", format=",d")],
@@ -274,7 +274,7 @@ def top_chart(
     order = [r["categorie"] for r in records]
     base = alt.Chart(alt.Data(values=records)).encode(
         y=alt.Y("categorie:N", title=None, sort=order),
-        x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1)),
+        x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1, tickCount=6)),
     )
     bars = base.mark_bar().encode(
         color=alt.Color("groep:N", legend=None, scale=alt.Scale(domain=["top", "rest"], range=[PRIMARY, REST])),
@@ -321,7 +321,7 @@ def comparison_chart(
         .encode(
             y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.3)),
             yOffset=alt.YOffset("periode:N", sort=periods),
-            x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1)),
+            x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1, tickCount=6)),
             color=alt.Color("periode:N", title=None, sort=periods,
                             scale=alt.Scale(domain=periods, range=[PRIMARY, SECONDARY])),
             tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("periode:N"), alt.Tooltip("aantal:Q", format=",d")],

@@ -1,0 +1,522 @@
+"""Rendering an executed notebook: built-in back-end (HTML + PDF), offline guarantees, the Quarto hand-off.
+
+The fixture notebook is built here from display objects and executed with papermill on the ``spiegel`` kernel,
+like a real report. The HTML is opened in headless Chromium with the network off (driven over the DevTools
+protocol on a pipe, no extra packages); the PDF is checked with poppler's ``pdftotext``/``pdftoppm``. CI
+installs both (``.ci/run``).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import queue
+import shutil
+import stat
+import struct
+import subprocess
+import textwrap
+import threading
+import zlib
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from spiegel.render import RenderError, available_renderers, render, select_renderer
+from spiegel.render.markdown import markdown_to_typst
+from spiegel.render.notebook import external_references, prepare
+from spiegel.render.pdf import compile_typst, preamble
+from spiegel.render.quarto import notebook_to_qmd
+from spiegel.render.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+QUARTO_YML = REPO / "quarto.yml"
+SECRET_CODE = "ZICHTBARE_CODE_MARKER"
+REMOVED_OUTPUT = "VERWIJDERDE_CEL_MARKER"
+PARAMETER_VALUE = "PARAMETER_WAARDE_MARKER"
+
+CELLS: list[tuple[str, str, list[str]]] = [
+    ("code", f'aanbieder = "{PARAMETER_VALUE}"', ["parameters"]),
+    ("code", f"import pandas as pd\nfrom spiegel.present import *\n# {SECRET_CODE}", []),
+    ("code", "Title('Spiegelrapport jeugdhulp', 'Voorbeeld B.V. · 1e halfjaar 2025', "
+             "facts={'Periode': '01-01-2025 t/m 30-06-2025'}, header='Spiegelrapport · Voorbeeld B.V.')", []),
+    ("markdown", "## Over dit rapport\n\nDit rapport telt de **eigen aanlevering**.\n\n- trajecten\n- jongeren", []),
+    ("code", "flows = pd.DataFrame({'hulpvorm': ['Zonder verblijf', 'Met verblijf', 'Totaal'], "
+             "'beginstand': [1234, '.', 1290], 'instroom': [800, 20, 820], 'uitstroom': [700, 10, 710], "
+             "'eindstand': [1334, 66, 1400]})\n"
+             "Table(flows, 'Trajecten naar hulpvorm', note='Geheim (.): minder dan 8.')", []),
+    ("code", "flow_chart(flows[flows.hulpvorm != 'Totaal'], category='hulpvorm')", []),
+    ("code", f"print('{REMOVED_OUTPUT}')", ["remove-cell"]),
+    ("code", "import warnings\nwarnings.warn('alleen voor het log')\n"
+             "KeyFigures([('Trajecten', 2110, 'vorige periode 1.950'), ('Aandeel crisis', '12,5%')])", []),
+    ("code", "Callout('De aanlevering voldoet aan alle controles.', kind='ok', title='Validatie: in orde')", []),
+    ("code", "PageBreak()", []),
+    ("code", "top_chart(pd.DataFrame({'gemeente': [f'Gemeente {i}' for i in range(14)], "
+             "'n': [i * 37 for i in range(14)]}), category='gemeente', value='n', top=8)", []),
+]
+
+
+def _fixture_notebook() -> nbformat.NotebookNode:
+    cells = []
+    for kind, source, tags in CELLS:
+        make = new_code_cell if kind == "code" else new_markdown_cell
+        cells.append(make(source, metadata={"tags": tags} if tags else {}))
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "spiegel", "display_name": "Python (spiegel)", "language": "python"}
+    return nb
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import papermill
+
+    folder = tmp_path_factory.mktemp("nb")
+    source = folder / "rapport.ipynb"
+    nbformat.write(_fixture_notebook(), source)
+    target = folder / "rapport.executed.ipynb"
+    papermill.execute_notebook(
+        source, target, parameters={"aanbieder": PARAMETER_VALUE}, kernel_name="spiegel", progress_bar=False,
+    )
+    return target
+
+
+@pytest.fixture(scope="module")
+def rendered(executed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return render(executed, tmp_path_factory.mktemp("out"), renderer="builtin", settings=QUARTO_YML)
+
+
+def _pdftotext(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+# ------------------------------------------------------------------------------------------------- built-in HTML
+
+
+def test_builtin_html_is_one_small_self_contained_file(rendered: dict[str, Path]):
+    html = rendered["html"].read_text(encoding="utf-8")
+    assert rendered["html"].name == "spiegelrapport.html"
+    assert rendered["html"].stat().st_size < 1_000_000
+    assert "<script" not in html
+    assert "<link" not in html
+    assert external_references(html) == []
+
+
+def test_builtin_html_shows_outputs_with_dutch_numbers_but_no_code(rendered: dict[str, Path]):
+    html = rendered["html"].read_text(encoding="utf-8")
+    assert '<td class="num">1.234</td>' in html
+    assert "Trajecten naar hulpvorm" in html
+    assert '<div class="sp-kf-value">2.110</div>' in html
+    assert "<h2" in html and "Over dit rapport" in html
+    assert html.count("<svg ") == 2  # both charts, inline
+    assert ">1.200<" in html  # chart axis in nl-NL
+    for hidden in (SECRET_CODE, REMOVED_OUTPUT, PARAMETER_VALUE, "import pandas", "alleen voor het log"):
+        assert hidden not in html
+
+
+def test_builtin_html_title_and_language_come_from_the_report_and_quarto_yml(rendered: dict[str, Path]):
+    html = rendered["html"].read_text(encoding="utf-8")
+    assert '<html lang="nl">' in html
+    assert "<title>Spiegelrapport jeugdhulp · Voorbeeld B.V. · 1e halfjaar 2025</title>" in html
+
+
+# -------------------------------------------------------------------------------------------------- built-in PDF
+
+
+def test_builtin_pdf_holds_the_dutch_text_tables_and_chart_labels(rendered: dict[str, Path]):
+    text = _pdftotext(rendered["pdf"])
+    assert "Spiegelrapport jeugdhulp" in text
+    assert "Trajecten naar hulpvorm" in text
+    assert "1.234" in text and "2.110" in text and "12,5%" in text
+    assert "Aantal trajecten" in text  # chart axis title: the SVG was drawn, with its text
+    assert "Overige gemeenten (6)" in text
+    assert "Pagina 1 van 2" in text and "Pagina 2 van 2" in text
+    assert "Spiegelrapport · Voorbeeld B.V." in text  # running header on page 2
+    for hidden in (SECRET_CODE, REMOVED_OUTPUT, PARAMETER_VALUE, "import pandas"):
+        assert hidden not in text
+
+
+def test_builtin_pdf_pages_render_to_images(rendered: dict[str, Path], tmp_path: Path):
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(rendered["pdf"]), str(tmp_path / "pagina")], check=True)
+    pages = sorted(tmp_path.glob("pagina-*.png"))
+    assert len(pages) == 2
+    for page in pages:
+        _, _, pixels = _decode_png(page.read_bytes())
+        assert _ink_share(pixels) > 0.02, page.name  # not a blank page
+
+
+def test_rendering_twice_gives_identical_files(executed: Path, rendered: dict[str, Path], tmp_path: Path):
+    again = render(executed, tmp_path, renderer="builtin", settings=QUARTO_YML)
+    assert again["html"].read_bytes() == rendered["html"].read_bytes()
+    assert again["pdf"].read_bytes() == rendered["pdf"].read_bytes()
+
+
+def test_only_the_requested_formats_are_written(executed: Path, tmp_path: Path):
+    result = render(executed, tmp_path, formats=["pdf"], renderer="builtin", stem="alleen-pdf")
+    assert list(result) == ["pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alleen-pdf.pdf"]
+
+
+# ------------------------------------------------------------------------------------------- headless Chromium
+
+
+def test_html_opens_offline_in_chromium_without_requests_or_errors(rendered: dict[str, Path], tmp_path: Path):
+    result = _open_in_chromium(rendered["html"], tmp_path / "screenshot.png")
+    assert result["requests"] == []
+    assert result["errors"] == []
+    assert result["page"]["svgs"] == 2 and result["page"]["tables"] == 1
+    assert min(result["page"]["svg_widths"]) > 300
+    assert "1.234" in result["page"]["text"]
+    assert _ink_share(result["thumbnail"]) > 0.03
+
+
+# ------------------------------------------------------------------------------------------------- preparation
+
+
+def _raw_notebook() -> nbformat.NotebookNode:
+    cells = [
+        new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]}),
+        new_code_cell("geheim()", metadata={"tags": ["remove-cell"]}),
+        new_code_cell("toon()", outputs=[
+            new_output("stream", name="stderr", text="waarschuwing"),
+            new_output("stream", name="stdout", text="gedrukt"),
+            new_output("display_data", data={"application/javascript": "alert(1)", "text/plain": "tekst"}),
+        ]),
+        new_code_cell("verborgen()", metadata={"tags": ["remove-output"]},
+                      outputs=[new_output("display_data", data={"text/plain": "weg"})]),
+        new_code_cell("grafiek()", outputs=[new_output("display_data", data={
+            "application/vnd.vegalite.v6+json": {
+                "data": {"values": [{"a": "x", "b": 1500}]}, "mark": "bar",
+                "encoding": {"x": {"field": "a", "type": "nominal"}, "y": {"field": "b", "type": "quantitative"}},
+            },
+            "text/plain": "<VegaLite 6 object>",
+        })]),
+        new_markdown_cell("Tekst"),
+    ]
+    return new_notebook(cells=cells)
+
+
+def test_prepare_drops_tagged_cells_code_stderr_and_scripts():
+    nb = prepare(_raw_notebook())
+    assert [c.source for c in nb.cells] == ["", "", "", "Tekst"]
+    outputs = nb.cells[0].outputs
+    assert [o.output_type for o in outputs] == ["stream", "display_data"]
+    assert outputs[0].text == "gedrukt"
+    assert set(outputs[1].data) == {"text/plain"}
+    assert nb.cells[1].outputs == []
+
+
+def test_prepare_turns_a_vega_lite_output_into_a_themed_svg():
+    data = prepare(_raw_notebook()).cells[2].outputs[0].data
+    assert "application/vnd.vegalite.v6+json" not in data
+    assert ">1.000<" in data["image/svg+xml"]  # axis tick, nl-NL
+
+
+def test_html_with_a_resource_from_another_host_is_refused(tmp_path: Path):
+    nb = new_notebook(cells=[new_code_cell("altair_default()", outputs=[new_output("display_data", data={
+        "text/html": '<div id="vis"></div><script src="https://cdn.jsdelivr.net/npm/vega@6"></script>',
+        "text/plain": "chart",
+    })])])
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(RenderError, match="another host"):
+        render(path, tmp_path, formats=["html"], renderer="builtin")
+    assert not (tmp_path / "spiegelrapport.html").exists()
+
+
+def test_external_references_ignore_namespaces_and_links_but_catch_loads():
+    assert external_references('<svg xmlns="http://www.w3.org/2000/svg"><a href="https://www.cbs.nl">x</a></svg>') == []
+    found = external_references(
+        '<img src="https://x.org/a.png"><link rel="stylesheet" href="//x.org/a.css">'
+        '<p style="background: url(http://x.org/b.png)"></p><style>@import "https://x.org/c.css";</style>'
+    )
+    assert len(found) == 4
+
+
+def test_markdown_cells_become_typst_headings_lists_and_tables():
+    typst = markdown_to_typst(
+        "## Kop\n\nEen **vette** zin met `code`.\n\n- een\n- twee\n\n| a | b |\n|---|--:|\n| x | 1 |\n"
+    )
+    assert typst.startswith('== #"Kop"\n')
+    assert '#"Een "#strong[#"vette"]#" zin met "#raw("code")#"."' in typst
+    assert '- #"een"\n- #"twee"' in typst
+    assert "align: (left, right,)" in typst
+    assert compile_typst(preamble(load_settings(QUARTO_YML)) + typst).startswith(b"%PDF")
+
+
+# ------------------------------------------------------------------------------------------------------ renderers
+
+
+def test_auto_renderer_is_builtin_without_quarto(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert select_renderer("auto") == "builtin"
+    assert available_renderers() == ["builtin"]
+    with pytest.raises(RenderError, match="quarto"):
+        select_renderer("quarto")
+    with pytest.raises(RenderError, match="unknown renderer"):
+        select_renderer("latex")
+
+
+FAKE_QUARTO = """\
+#!/bin/sh
+# Test double for the quarto CLI: records how it was called and writes the output file Quarto would write.
+echo "$PWD|$*" >> "{log}"
+cp _quarto.yml "{log}.project.yml"
+cp "$2" "{log}.qmd"
+ls > "{log}.files"
+case "$4" in
+  html) printf '<!DOCTYPE html><html><body>nep</body></html>' > "${{2%.qmd}}.html" ;;
+  typst) printf '%%PDF-1.7 nep' > "${{2%.qmd}}.pdf" ;;
+esac
+"""
+
+
+def _install_fake_quarto(folder: Path, log: Path) -> None:
+    folder.mkdir()
+    exe = folder / "quarto"
+    exe.write_text(FAKE_QUARTO.format(log=log))
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+
+
+def test_quarto_backend_hands_quarto_yml_over_as_project_file(
+    executed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    log = tmp_path / "calls.log"
+    _install_fake_quarto(tmp_path / "bin", log)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    assert select_renderer("auto") == "quarto"
+    result = render(executed, tmp_path / "out", renderer="auto", settings=QUARTO_YML, stem="rapport")
+    calls = [line.split("|") for line in log.read_text().splitlines()]
+    assert [args for _, args in calls] == [
+        "render rapport.qmd --to html --quiet",
+        "render rapport.qmd --to typst --quiet",
+    ]
+    workdir = Path(calls[0][0])
+    assert workdir.name.startswith("spiegel-quarto-") and not workdir.exists()  # temporary, cleaned up
+    assert Path(f"{log}.project.yml").read_text() == QUARTO_YML.read_text()
+    assert Path(f"{log}.files").read_text().split() == [
+        "_quarto.yml", "rapport.html", "rapport.qmd", "spiegel-page.typ", "spiegel-report.css",
+    ]
+    assert result["html"].read_text() == "<!DOCTYPE html><html><body>nep</body></html>"
+    assert result["pdf"].read_bytes().startswith(b"%PDF")
+
+
+def test_qmd_for_quarto_holds_raw_html_and_typst_blocks_and_no_code(executed: Path):
+    nb = prepare(nbformat.read(executed, as_version=4))
+    qmd = notebook_to_qmd(nb, load_settings(QUARTO_YML))
+    assert qmd.startswith(
+        "---\nlang: nl\npagetitle: Spiegelrapport jeugdhulp · Voorbeeld B.V. · 1e halfjaar 2025\n---\n"
+    )
+    assert "## Over dit rapport" in qmd
+    assert qmd.count("```{=html}") == 7 and qmd.count("```{=typst}") == 7
+    assert '<td class="num">1.234</td>' in qmd
+    assert "```{python}" not in qmd and SECRET_CODE not in qmd and PARAMETER_VALUE not in qmd
+
+
+@pytest.mark.quarto
+@pytest.mark.skipif(shutil.which("quarto") is None,
+                    reason="Quarto is not installed: the Quarto back-end is tested where `quarto` is on PATH")
+def test_quarto_renders_self_contained_html_and_a_typst_pdf(executed: Path, tmp_path: Path):
+    result = render(executed, tmp_path, renderer="quarto", settings=QUARTO_YML)
+    html = result["html"].read_text(encoding="utf-8")
+    assert result["html"].stat().st_size < 1_000_000
+    assert external_references(html) == []
+    assert "1.234" in html and "Trajecten naar hulpvorm" in html
+    text = _pdftotext(result["pdf"])
+    assert "Trajecten naar hulpvorm" in text and "1.234" in text and "Pagina 1 van" in text
+    check = _open_in_chromium(result["html"], tmp_path / "quarto.png")
+    assert check["requests"] == [] and check["errors"] == []
+
+
+# ------------------------------------------------------------------------- helpers: PNG decoding, Chromium CDP
+
+
+def _decode_png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
+    """8-bit RGB/RGBA/grey non-interlaced PNG → pixels (enough for Chromium screenshots and pdftoppm pages)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    height = color = 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8 and interlace == 0
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[color]
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        filt = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b = prev[i]
+            c = prev[i - channels] if i >= channels else 0
+            if filt == 1:
+                line[i] = (line[i] + a) & 0xFF
+            elif filt == 2:
+                line[i] = (line[i] + b) & 0xFF
+            elif filt == 3:
+                line[i] = (line[i] + (a + b) // 2) & 0xFF
+            elif filt == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        rows.append(bytes(line))
+        prev = line
+    pixels = [tuple(row[x * channels : x * channels + min(channels, 3)]) for row in rows for x in range(width)]
+    return width, height, pixels
+
+
+def _ink_share(pixels: Any) -> float:
+    """Share of pixels that are not (nearly) white."""
+    if isinstance(pixels, bytes):
+        pixels = _decode_png(pixels)[2]
+    inked = sum(1 for p in pixels if min(p) < 235)
+    return inked / max(len(pixels), 1)
+
+
+class _DevTools:
+    """Chromium's DevTools protocol over ``--remote-debugging-pipe`` (fd 3: commands in, fd 4: replies out)."""
+
+    def __init__(self, profile: Path) -> None:
+        exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+        assert exe, "headless Chromium is needed for this test: apt-get install chromium (see .ci/run)"
+        to_browser_r, self._to_browser_w = os.pipe()
+        self._from_browser_r, from_browser_w = os.pipe()
+
+        def child_fds() -> None:
+            os.dup2(to_browser_r, 3)
+            os.dup2(from_browser_w, 4)
+
+        self.proc = subprocess.Popen(
+            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", "--no-first-run",
+             "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
+             "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(3, 4), preexec_fn=child_fds,  # fds 3/4 are the DevTools pipe
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._next_id = 0
+        self._replies: dict[int, queue.Queue[dict[str, Any]]] = {}
+        self.events: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        buffer = b""
+        with os.fdopen(self._from_browser_r, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(65536):
+                buffer += chunk
+                while b"\0" in buffer:
+                    raw, buffer = buffer.split(b"\0", 1)
+                    message = json.loads(raw)
+                    if "id" in message:
+                        with self._lock:
+                            box = self._replies.setdefault(message["id"], queue.Queue())
+                        box.put(message)
+                    else:
+                        with self._lock:
+                            self.events.append(message)
+
+    def send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            self._next_id += 1
+            ident = self._next_id
+            box = self._replies.setdefault(ident, queue.Queue())
+        message: dict[str, Any] = {"id": ident, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser_w, json.dumps(message).encode() + b"\0")
+        reply = box.get(timeout=60)
+        assert "error" not in reply, reply
+        return reply.get("result", {})
+
+    def wait_for(self, method: str, session: str, timeout: float = 60) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if any(e["method"] == method and e.get("sessionId") == session for e in self.events):
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"Chromium sent no {method} within {timeout} s")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # the browser may close the pipe before replying
+            self.send("Browser.close")
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._to_browser_w)
+
+
+PAGE_PROBE = textwrap.dedent("""\
+    JSON.stringify({
+      svgs: document.querySelectorAll('svg').length,
+      svg_widths: Array.from(document.querySelectorAll('svg')).map(s => s.getBoundingClientRect().width),
+      tables: document.querySelectorAll('table.sp-table').length,
+      text: document.body.innerText,
+      height: document.documentElement.scrollHeight
+    })""")
+
+
+def _open_in_chromium(html: Path, screenshot: Path) -> dict[str, Any]:
+    """Opens ``html`` with the network emulated offline; returns requests to anything but file:/data:, console
+    errors and exceptions, facts about the page, and a small screenshot (a full one is saved to ``screenshot``)."""
+    browser = _DevTools(screenshot.parent / "chromium-profile")
+    try:
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            browser.send(f"{domain}.enable", session=session)
+        browser.send("Network.emulateNetworkConditions",
+                     {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+                     session=session)
+        browser.send("Emulation.setDeviceMetricsOverride",
+                     {"width": 1000, "height": 1400, "deviceScaleFactor": 1, "mobile": False}, session=session)
+        browser.send("Page.navigate", {"url": html.resolve().as_uri()}, session=session)
+        browser.wait_for("Page.loadEventFired", session)
+        probe = browser.send("Runtime.evaluate", {"expression": PAGE_PROBE, "returnByValue": True}, session=session)
+        page = json.loads(probe["result"]["value"])
+        height = int(page["height"])
+        full = browser.send("Page.captureScreenshot",
+                            {"format": "png", "captureBeyondViewport": True,
+                             "clip": {"x": 0, "y": 0, "width": 1000, "height": height, "scale": 1}},
+                            session=session)
+        screenshot.write_bytes(base64.b64decode(full["data"]))
+        small = browser.send("Page.captureScreenshot",
+                             {"format": "png", "captureBeyondViewport": True,
+                              "clip": {"x": 0, "y": 0, "width": 1000, "height": min(height, 1400), "scale": 0.15}},
+                             session=session)
+        with browser._lock:
+            events = [e for e in browser.events if e.get("sessionId") == session]
+    finally:
+        browser.close()
+    requests = [
+        e["params"]["request"]["url"] for e in events
+        if e["method"] == "Network.requestWillBeSent"
+        and not e["params"]["request"]["url"].startswith(("file:", "data:", "about:"))
+    ]
+    errors = [e["params"] for e in events if e["method"] == "Runtime.exceptionThrown"]
+    errors += [e["params"] for e in events
+               if e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] == "error"]
+    errors += [e["params"]["entry"] for e in events if e["method"] == "Log.entryAdded"
+               and e["params"]["entry"]["level"] == "error"]
+    return {"requests": requests, "errors": errors, "page": page, "thumbnail": base64.b64decode(small["data"])}
