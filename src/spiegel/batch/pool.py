@@ -1,0 +1,168 @@
+"""Where the reports run: a local pool of recycled worker processes, or an existing Dask cluster.
+
+Both take jobs and yield ``(job, record)`` as reports finish, in completion order.
+
+The local pool is ours rather than ``concurrent.futures.ProcessPoolExecutor`` because (1) on Python 3.11
+``max_tasks_per_child`` can hang the executor (measured here: 3,000 tiny tasks with recycling every 5 never
+finished), and recycling is how memory stays bounded; (2) when a worker dies (segfault, OOM kill) we know
+exactly which provider it was running, record that one as failed and go on, where the executor would break
+the whole pool. Workers are started by a forkserver that has already imported pandas, altair, papermill and
+spiegel, so a recycled worker is warm within a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import wait
+from typing import Any
+
+from spiegel.batch import worker as worker_mod
+
+
+def default_workers() -> int:
+    """One worker per core available to this process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> mp.context.BaseContext:
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["spiegel.batch.worker", *worker_mod.PRELOAD])
+        return ctx
+    return mp.get_context("spawn")
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.BaseContext, log_path: str | None, max_tasks: int, max_rss_mb: float):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(
+            target=worker_mod.worker_main, args=(child, log_path, max_tasks, max_rss_mb), daemon=True
+        )
+        self.proc.start()
+        child.close()
+        self.task: tuple[int, Any] | None = None
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.conn.send(None)
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(timeout=5)
+
+
+def run_local(
+    jobs: Iterable[tuple[Any, str | None]],
+    job_fn: Callable[[Any], Any],
+    *,
+    workers: int,
+    log_path: str | None = None,
+    max_tasks: int = 250,
+    max_rss_mb: float = 450.0,
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Run ``job_fn(job)`` for every (job, input key) in ``workers`` recycled processes; yield ``(job, record)``."""
+    ctx = _context()
+    queue = deque(enumerate(jobs))
+    pool: list[_Worker] = []
+    try:
+        for _ in range(min(workers, len(queue))):
+            pool.append(_Worker(ctx, log_path, max_tasks, max_rss_mb))
+        for w in pool:
+            _assign(w, queue, job_fn)
+        while any(w.task is not None for w in pool):
+            busy = [w for w in pool if w.task is not None]
+            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy])
+            for w in busy:
+                if w.conn not in ready and w.proc.sentinel not in ready:
+                    continue
+                task = w.task
+                assert task is not None
+                retire = False
+                try:
+                    if w.conn.poll():
+                        _, record, retire = w.conn.recv()
+                    else:
+                        raise EOFError
+                except (EOFError, OSError):
+                    w.proc.join(timeout=5)
+                    record = _died(task[1], w.proc.exitcode)
+                    retire = True
+                w.task = None
+                yield task[1], record
+                if retire:
+                    w.kill()
+                    pool.remove(w)
+                    if queue:
+                        w = _Worker(ctx, log_path, max_tasks, max_rss_mb)
+                        pool.append(w)
+                if queue:
+                    _assign(w, queue, job_fn)
+    finally:
+        for w in pool:
+            w.stop()
+        for w in pool:
+            w.proc.join(timeout=2)
+            w.kill()
+
+
+def _assign(w: _Worker, queue: deque, job_fn: Callable[[Any], Any]) -> None:
+    if queue and w.task is None:
+        task_id, (job, key) = queue.popleft()
+        w.task = (task_id, job)
+        w.conn.send((task_id, job, job_fn, key))
+
+
+def _died(job: Any, exitcode: int | None) -> dict[str, Any]:
+    how = f"signaal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exitcode {exitcode}"
+    return {
+        "kvk": job.kvk,
+        "period": str(job.period),
+        "status": "mislukt",
+        "stage": "uitvoeren",
+        "error_type": "WorkerDied",
+        "message": f"het werkproces stopte onverwacht ({how}), bijvoorbeeld door geheugengebrek",
+        "outputs": {},
+        "timings": {},
+    }
+
+
+def run_dask(
+    jobs: Iterable[tuple[Any, str | None]], job_fn: Callable[[Any], Any], *, address: str
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Run the same job function on an existing Dask distributed cluster; yield ``(job, record)``.
+
+    Workers need the same spiegel version (and notebooks) installed and the deliveries and output folders at
+    the same paths (shared storage); see docs/batch.md. Each task is one report; run workers with one thread
+    (``--nthreads 1``), because notebooks run in the worker process itself."""
+    import uuid
+
+    from distributed import Client, as_completed
+
+    run = uuid.uuid4().hex[:8]  # task keys unique per run: Dask would hand back an old result for a reused key
+    with Client(address) as client:
+        client.run(worker_mod.init_worker)
+        futures = {}
+        for job, input_key in jobs:
+            task_key = f"spiegel-{job.period}-{job.kvk}-{run}"
+            future = client.submit(worker_mod.run_one, job, job_fn, input_key, pure=False, key=task_key)
+            futures[future] = job
+        try:
+            for future in as_completed(futures):
+                job = futures.pop(future)
+                try:
+                    record = future.result()
+                except Exception as exc:  # the task itself failed (worker lost, …)
+                    record = _died(job, None)
+                    record["error_type"], record["message"] = type(exc).__name__, "de Dask-taak mislukte"
+                yield job, record
+        finally:
+            for future in futures:
+                future.cancel()

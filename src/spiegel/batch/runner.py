@@ -1,0 +1,361 @@
+"""The batch: the report of every registered provider that delivered for a period.
+
+Plan (main process): read the register and the current deliveries, make one ``ReportJob`` per provider,
+compute its input key (``spiegel.pipeline.input_key``) and skip it when its folder holds a stamp with that key.
+Run the rest in a local pool of warm, recycled worker processes (default) or on a Dask cluster. As results
+arrive: a progress bar on stderr, a journal line per report (``journal.jsonl``, appended and flushed), and the
+manifest (JSON + CSV, rewritten atomically at most every few seconds and at the end). Then ``index.html``.
+
+Exit status: 0 every report made (or unchanged), 1 some failed, 2 the batch itself could not run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from spiegel.errors import ParameterError, SpiegelError
+from spiegel.periods import Period
+
+MADE, FAILED, UNCHANGED, MISSING, PENDING = "gemaakt", "mislukt", "ongewijzigd", "geen levering", "wachtend"
+MANIFEST_FIELDS = (
+    "kvk", "naam", "status", "stage", "error_type", "message", "fouten", "waarschuwingen",
+    "html", "pdf", "xlsx", "notebook", "notebook_fout", "input_key", "code_version",
+    "t_zoeken", "t_uitvoeren", "t_opmaken", "t_totaal", "worker", "max_rss_mb", "finished",
+)
+_WRITE_EVERY = 3.0  # seconds between manifest rewrites while the batch runs
+
+
+@dataclass
+class BatchOptions:
+    period: str
+    deliveries: Path
+    out_root: Path = Path("outputs")
+    domain: str = "jeugdhulp"
+    workers: int | None = None
+    formats: tuple[str, ...] = ("html", "pdf", "xlsx")
+    resume: bool = False
+    only: tuple[str, ...] | None = None
+    cluster: str | None = None
+    engine: str = "warm"  # warm: spiegel_warm in the worker processes; kernel: a Jupyter kernel per notebook
+    recycle: int = 250  # reports per worker process before it is replaced (memory stays bounded)
+    max_rss_mb: float = 450.0  # a worker above this retires after its current report
+    progress: bool = True
+    index: bool = True
+    job_fn: Callable[[Any], Any] | None = None  # default spiegel.pipeline.make_report
+    notebook: Path | None = None  # default: the pipeline's notebook
+
+
+@dataclass
+class BatchResult:
+    batch_id: str
+    period: str
+    manifest: Path
+    index: Path | None
+    counts: dict[str, int]
+    elapsed: float
+    interrupted: bool = False
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 1 if self.counts.get(FAILED, 0) else 0
+
+    def summary_line(self) -> str:
+        made, unchanged = self.counts.get(MADE, 0), self.counts.get(UNCHANGED, 0)
+        failed, missing = self.counts.get(FAILED, 0), self.counts.get(MISSING, 0)
+        total = made + unchanged + failed + self.counts.get(PENDING, 0)
+        rate = made / self.elapsed if self.elapsed > 0 else 0.0
+        text = (
+            f"batch {self.period}: {made} made, {unchanged} unchanged, {failed} failed"
+            f"{', ' + str(self.counts.get(PENDING, 0)) + ' not run' if self.counts.get(PENDING) else ''}"
+            f" of {total} providers ({missing} registered without delivery) in {_duration(self.elapsed)}"
+            f" ({rate:.1f} reports/s)"
+        )
+        if self.index:
+            text += f"; index: {self.index}"
+        return text
+
+
+def _duration(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ------------------------------------------------------------------------------------------------ manifest
+
+
+class Manifest:
+    """The batch's record: one entry per provider, written as JSON and CSV (atomically) and a journal."""
+
+    def __init__(self, folder: Path, header: dict[str, Any]):
+        self.folder = folder
+        self.header = header
+        self.records: dict[str, dict[str, Any]] = {}
+        self._last_write = 0.0
+        folder.mkdir(parents=True, exist_ok=True)
+        self._journal = open(folder / "journal.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+
+    @property
+    def json_path(self) -> Path:
+        return self.folder / "manifest.json"
+
+    def put(self, record: dict[str, Any], journal: bool = True) -> None:
+        self.records[record["kvk"]] = record
+        if journal:
+            self._journal.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            self._journal.flush()
+
+    def counts(self) -> dict[str, int]:
+        counts = {MADE: 0, UNCHANGED: 0, FAILED: 0, PENDING: 0, MISSING: 0}
+        for record in self.records.values():
+            counts[record["status"]] = counts.get(record["status"], 0) + 1
+        return counts
+
+    def write(self, status: str, force: bool = True) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_write < _WRITE_EVERY:
+            return
+        self._last_write = now
+        from spiegel.io import write_text_atomic
+
+        data = dict(self.header, status=status, updated=_now(), counts=self.counts())
+        data["providers"] = sorted(self.records.values(), key=lambda r: r["kvk"])
+        write_text_atomic(self.json_path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n")
+        write_text_atomic(self.folder / "manifest.csv", manifest_csv(data["providers"]))
+
+    def close(self) -> None:
+        self._journal.close()
+
+
+def manifest_csv(records: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_FIELDS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for r in records:
+        outputs, timings, val = r.get("outputs") or {}, r.get("timings") or {}, validation_counts(r)
+        row = {k: r.get(k) for k in ("kvk", "naam", "status", "stage", "error_type", "message", "input_key",
+                                     "code_version", "finished")}
+        row.update({k: outputs.get(k) for k in ("html", "pdf", "xlsx", "notebook", "notebook_fout")})
+        row.update({f"t_{k}": timings.get(k) for k in ("zoeken", "uitvoeren", "opmaken", "totaal")})
+        row.update(val)
+        worker = r.get("worker") or {}
+        row["worker"] = f"{worker.get('host', '')}:{worker.get('pid', '')}" if worker else None
+        row["max_rss_mb"] = worker.get("max_rss_mb")
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def validation_counts(record: dict[str, Any]) -> dict[str, int | None]:
+    """Error and warning counts from a report's summary (``samenvatting.json``), wherever the pipeline puts
+    them (``validatie: {fouten, waarschuwingen}`` or top level)."""
+    summary = record.get("summary") or {}
+    source = summary.get("validatie") if isinstance(summary.get("validatie"), dict) else summary
+    out: dict[str, int | None] = {}
+    for key in ("fouten", "waarschuwingen"):
+        value = source.get(key)
+        if isinstance(value, list):
+            value = len(value)
+        out[key] = int(value) if isinstance(value, int | float) else None
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ the batch
+
+
+def _batch_dirs(period_dir: Path) -> list[Path]:
+    root = period_dir / "batches"
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []
+
+
+def _resumable(period_dir: Path) -> tuple[str, dict[str, Any]] | None:
+    """The last batch of this period that did not finish, with its records (from its journal)."""
+    for folder in reversed(_batch_dirs(period_dir)):
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            manifest = {"status": "onderbroken"}
+        if manifest.get("status") == "klaar":
+            return None
+        records = {r["kvk"]: r for r in manifest.get("providers", [])}
+        journal = folder / "journal.jsonl"
+        if journal.exists():
+            for line in journal.read_text(encoding="utf-8").splitlines():
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue  # a line cut off by kill -9
+                records[record["kvk"]] = record
+        return folder.name, records
+    return None
+
+
+def plan(options: BatchOptions) -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(jobs, register rows with a delivery, register rows without one), for the options' period and domain."""
+    from spiegel.deliveries import current_deliveries
+    from spiegel.pipeline import ReportJob
+    from spiegel.register import load_register
+
+    period = Period.parse(options.period)
+    register = load_register(Path(options.deliveries) / "register.csv")
+    register = register[register["domein"] == options.domain]
+    current = {kvk: ref for (_, kvk), ref in current_deliveries(options.deliveries, period).items()
+               if ref.meta.domein == options.domain}
+    if options.only:
+        unknown = sorted(set(options.only) - set(register["kvk"]))
+        if unknown:
+            raise ParameterError(f"--only: niet in het register ({options.domain}): {', '.join(unknown)}")
+        register = register[register["kvk"].isin(options.only)]
+    delivered, missing = [], []
+    for row in register.itertuples(index=False):
+        entry = {"kvk": row.kvk, "naam": row.naam, "grootteklasse": row.grootteklasse}
+        (delivered if row.kvk in current else missing).append(entry)
+    engine = "spiegel_warm" if options.engine == "warm" else None
+    extra = {"notebook": Path(options.notebook).resolve()} if options.notebook else {}
+    jobs = [
+        ReportJob(
+            kvk=entry["kvk"], period=str(period), deliveries=Path(options.deliveries).resolve(),
+            out_root=Path(options.out_root).resolve(), formats=tuple(options.formats), engine=engine, **extra,
+        )
+        for entry in delivered
+    ]
+    return jobs, delivered, missing
+
+
+def run_batch(options: BatchOptions) -> BatchResult:
+    """Make the period's reports; see the module docstring. Raises SpiegelError when the batch cannot run."""
+    from spiegel.batch import pool
+    from spiegel.batch.worker import is_finished
+    from spiegel.pipeline import code_version, input_key, make_report
+
+    clock = time.perf_counter()
+    period = Period.parse(options.period)
+    if not (Path(options.deliveries) / "register.csv").exists():
+        raise ParameterError(f"geen register.csv in {options.deliveries}")
+    jobs, delivered, missing = plan(options)
+    period_dir = Path(options.out_root) / str(period)
+    names = {e["kvk"]: e["naam"] for e in delivered}
+
+    previous = _resumable(period_dir) if options.resume else None
+    batch_id = previous[0] if previous else datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    earlier = previous[1] if previous else {}
+    header = {
+        "batch_id": batch_id,
+        "period": str(period),
+        "domain": options.domain,
+        "started": _now(),
+        "resumed": bool(previous),
+        "options": {
+            "workers": options.workers or (None if options.cluster else pool.default_workers()),
+            "formats": list(options.formats),
+            "engine": options.engine,
+            "cluster": options.cluster,
+            "only": list(options.only) if options.only else None,
+            "deliveries": str(Path(options.deliveries).resolve()),
+        },
+        "code_version": code_version(),
+        "missing": missing,
+    }
+    manifest = Manifest(period_dir / "batches" / batch_id, header)
+
+    # Plan: which reports are finished already (stamp with the same input key)?
+    todo = []
+    for job in jobs:
+        base = {"kvk": job.kvk, "naam": names[job.kvk], "period": str(period), "outputs": {}, "timings": {}}
+        try:
+            key = input_key(job)
+        except SpiegelError as exc:
+            manifest.put(dict(base, status=FAILED, stage="zoeken", error_type=type(exc).__name__, message=str(exc)))
+            continue
+        stamp = is_finished(job.out_dir, key)
+        if stamp is not None:
+            old = earlier.get(job.kvk)
+            if old and old.get("status") == MADE and old.get("input_key") == key:
+                manifest.put(dict(old, naam=names[job.kvk]), journal=False)  # made earlier in this same batch
+            else:
+                manifest.put(dict(base, status=UNCHANGED, input_key=key, code_version=stamp.get("code_version"),
+                                  outputs=stamp.get("outputs", {}), summary=stamp.get("summary", {}),
+                                  timings=stamp.get("timings", {}), finished=stamp.get("finished")), journal=False)
+            continue
+        manifest.put(dict(base, status=PENDING, input_key=key), journal=False)
+        todo.append((job, key))
+    for entry in missing:
+        manifest.put({"kvk": entry["kvk"], "naam": entry["naam"], "status": MISSING, "outputs": {}}, journal=False)
+    manifest.write("bezig")
+
+    job_fn = options.job_fn or make_report
+    interrupted = False
+    bar = _progress(len(todo), options.progress)
+    made = failed = 0
+    try:
+        if options.cluster:
+            results = pool.run_dask(todo, job_fn, address=options.cluster)
+        else:
+            results = pool.run_local(
+                todo, job_fn, workers=options.workers or pool.default_workers(),
+                log_path=str(manifest.folder / "workers.log"), max_tasks=options.recycle,
+                max_rss_mb=options.max_rss_mb,
+            )
+        for job, record in results:
+            record["naam"] = names[job.kvk]
+            if record.get("status") == MADE:
+                made += 1
+            else:
+                record["status"] = FAILED
+                failed += 1
+            manifest.put(record)
+            manifest.write("bezig", force=False)
+            if bar is not None:
+                bar.set_postfix_str(f"made={made} failed={failed} left={len(todo) - made - failed}", refresh=False)
+                bar.update(1)
+    except KeyboardInterrupt:
+        interrupted = True
+    except OSError as exc:
+        raise SpiegelError(f"batch kon niet draaien: {type(exc).__name__}: {exc.strerror or exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
+        manifest.write("onderbroken" if interrupted else "klaar")
+        manifest.close()
+
+    for name in ("manifest.json", "manifest.csv"):  # the latest batch, next to the index
+        from spiegel.io import write_bytes_atomic
+
+        write_bytes_atomic(period_dir / name, (manifest.folder / name).read_bytes())
+    index_path = None
+    if options.index and not interrupted:
+        from spiegel.batch.index import write_index
+
+        index_path = write_index(period_dir, json.loads(manifest.json_path.read_text(encoding="utf-8")))
+    return BatchResult(
+        batch_id=batch_id, period=str(period), manifest=manifest.json_path, index=index_path,
+        counts=manifest.counts(), elapsed=time.perf_counter() - clock, interrupted=interrupted,
+        records=list(manifest.records.values()),
+    )
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, file=sys.stderr, unit="report", dynamic_ncols=True, mininterval=0.5,
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}] {postfix}",
+        desc="reports", postfix=f"made=0 failed=0 left={total}",
+    )

@@ -1,0 +1,188 @@
+"""What runs in a batch worker: warm-up once, then one report per task, each ending with its stamp.
+
+A report's folder is finished only when its stamp ``.done.json`` exists and holds the input key the batch
+expects. The stamp is removed before a report is (re)made and written last, atomically, after every other
+output; so after Ctrl-C or ``kill -9`` no half-made report ever looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import socket
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+STAMP = ".done.json"
+_INITIALIZED = False
+
+# Imported once per worker (forkserver preloads them, so a recycled worker starts warm).
+PRELOAD = (
+    "pandas",
+    "altair",
+    "vl_convert",
+    "nbformat",
+    "papermill",
+    "spiegel.batch.engine",
+    "spiegel.pipeline",
+)
+
+
+def init_worker(log_path: str | None = None) -> None:
+    """Import the heavy libraries and pay vl-convert's first call (about 0.5 s) once per worker process."""
+    global _INITIALIZED
+    if _INITIALIZED:
+        return
+    _INITIALIZED = True
+    if log_path:
+        # Kernel and library chatter goes to the batch log, not over the progress bar.
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 2)
+        os.close(fd)
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+    try:
+        import vl_convert
+
+        vl_convert.vegalite_to_svg(
+            {"data": {"values": [{"a": 1}]}, "mark": "bar", "encoding": {"x": {"field": "a", "type": "ordinal"}}}
+        )
+    except Exception:  # warm-up only; a real problem shows in the first report
+        pass
+
+
+def stamp_path(out_dir: str | Path) -> Path:
+    return Path(out_dir) / STAMP
+
+
+def read_stamp(out_dir: str | Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(stamp_path(out_dir).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def is_finished(out_dir: str | Path, key: str) -> dict[str, Any] | None:
+    """The stamp when the report in ``out_dir`` is finished for input ``key`` and its files are all there."""
+    stamp = read_stamp(out_dir)
+    if not stamp or stamp.get("input_key") != key:
+        return None
+    base = Path(out_dir)
+    if not all((base / rel).exists() for rel in stamp.get("outputs", {}).values()):
+        return None
+    return stamp
+
+
+def _relative(path: str, base: Path) -> str:
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(p)
+
+
+def run_one(job: Any, job_fn: Callable[[Any], Any], key: str | None = None) -> dict[str, Any]:
+    """Make one report with ``job_fn(job)`` (``spiegel.pipeline.make_report`` or a test double) and stamp it.
+
+    ``key`` is the input key the batch planned with; the stamp records it (rather than a key computed again
+    here), so planning and stamping cannot disagree when the code changes while a batch runs.
+    Never raises for a problem of this provider: the returned record says what failed."""
+    init_worker()
+    out_dir = Path(job.out_dir)
+    stamp_path(out_dir).unlink(missing_ok=True)
+    started = time.time()
+    clock = time.perf_counter()
+    try:
+        result = job_fn(job)
+        record = result.to_dict() if hasattr(result, "to_dict") else dict(result)
+    except Exception as exc:  # job functions should not raise; if one does, the batch still goes on
+        record = {
+            "kvk": job.kvk,
+            "period": str(job.period),
+            "status": "mislukt",
+            "stage": "onbekend",
+            "error_type": type(exc).__name__,
+            "message": f"{type(exc).__name__} in de batch-taak",
+        }
+    if key:
+        record["input_key"] = key
+    wall = time.perf_counter() - clock
+    record.setdefault("timings", {})["totaal"] = round(wall, 4)
+    record["outputs"] = {k: _relative(v, out_dir) for k, v in (record.get("outputs") or {}).items()}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    record["worker"] = {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "rss_mb": round(_rss_bytes() / 2**20, 1),
+        "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+    record["started"] = _iso(started)
+    record["finished"] = _iso(time.time())
+    if record.get("status") == "gemaakt":
+        from spiegel.io import write_text_atomic
+
+        stamp = {
+            "input_key": record.get("input_key"),
+            "code_version": record.get("code_version"),
+            "status": record["status"],
+            "outputs": record["outputs"],
+            "summary": record.get("summary", {}),
+            "timings": record["timings"],
+            "finished": record["finished"],
+        }
+        write_text_atomic(stamp_path(out_dir), json.dumps(stamp, ensure_ascii=False, sort_keys=True, indent=1))
+    return record
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def worker_main(conn: Any, log_path: str | None, max_tasks: int, max_rss_mb: float) -> None:
+    """Loop of a local pool worker: receive (task id, job, job_fn), send (task id, record, retiring).
+
+    The worker retires after ``max_tasks`` reports or when its memory passes ``max_rss_mb``; the pool starts a
+    fresh one, so memory stays bounded over a batch of thousands."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    init_worker(log_path)
+    done = 0
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the batch is gone (killed): stop
+        if message is None:
+            return
+        task_id, job, job_fn, key = message
+        record = run_one(job, job_fn, key)
+        done += 1
+        retiring = done >= max_tasks or _rss_bytes() / 2**20 > max_rss_mb
+        try:
+            conn.send((task_id, record, retiring))
+        except (EOFError, OSError):
+            return
+        if retiring:
+            return

@@ -1,0 +1,181 @@
+"""spiegel batch: failures recorded, incremental skip, kill -9 and resume, Dask, manifest and index.
+
+The batch runs the real pipeline (``spiegel.pipeline.make_report``) on a test double of the report notebook
+(``tests/data/batch_report.ipynb``): a provider number starting with 9 fails in a cell, one starting with 8
+kills its worker process; ``SPIEGEL_TEST_DELAY`` slows each report down for the kill test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from spiegel.batch import BatchOptions, run_batch
+from spiegel.batch.worker import STAMP, is_finished
+from spiegel.deliveries import DeliveryMeta, write_meta
+
+NOTEBOOK = Path(__file__).parent / "data" / "batch_report.ipynb"
+
+
+def make_store(root: Path, delivered: list[str], missing: list[str] = ()) -> Path:
+    """A deliveries folder: register.csv plus one small delivery file (with sidecar) per delivered provider."""
+    rows = ["kvk,naam,domein,grootteklasse,gemeenten"]
+    for i, kvk in enumerate([*delivered, *missing]):
+        rows.append(f"{kvk},Aanbieder {i},jeugdhulp,klein,0363")
+        if kvk in missing:
+            continue
+        path = root / "2025H1" / kvk / f"{kvk}_2025H1.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"levering {kvk}\n")
+        write_meta(path, DeliveryMeta(kvk=kvk, naam=f"Aanbieder {i}", domein="jeugdhulp", periode="2025H1",
+                                      correctie=False, ontvangen=datetime(2025, 7, 10, 12, 0)))
+    (root / "register.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def options(store: Path, out: Path, **kw) -> BatchOptions:
+    kw.setdefault("workers", 2)
+    return BatchOptions(period="2025H1", deliveries=store, out_root=out, formats=("csv",), notebook=NOTEBOOK,
+                        progress=False, **kw)
+
+
+def by_kvk(result) -> dict[str, dict]:
+    return {r["kvk"]: r for r in result.records}
+
+
+def test_failing_provider_is_recorded_and_the_others_are_made(tmp_path):
+    store = make_store(tmp_path / "d", ["10000001", "90000002", "80000003", "10000004"], missing=["10000005"])
+    result = run_batch(options(store, tmp_path / "o"))
+    records = by_kvk(result)
+    assert result.exit_code == 1
+    assert {k: r["status"] for k, r in records.items()} == {
+        "10000001": "gemaakt", "90000002": "mislukt", "80000003": "mislukt", "10000004": "gemaakt",
+        "10000005": "geen levering",
+    }
+    failed = records["90000002"]
+    assert (failed["stage"], failed["error_type"]) == ("uitvoeren", "PapermillExecutionError")
+    assert failed["message"].startswith("ValueError in cel")
+    error_nb = nbformat.read(tmp_path / "o" / "2025H1" / "90000002" / failed["outputs"]["notebook_fout"], 4)
+    assert "papermill-error-cell-tag" in error_nb.cells[0].metadata.tags
+    assert records["80000003"]["error_type"] == "WorkerDied"
+    assert not (tmp_path / "o" / "2025H1" / "90000002" / STAMP).exists()
+    manifest = json.loads((tmp_path / "o" / "2025H1" / "manifest.json").read_text())
+    assert manifest["status"] == "klaar"
+    assert manifest["counts"] == {"gemaakt": 2, "ongewijzigd": 0, "mislukt": 2, "wachtend": 0, "geen levering": 1}
+    made = records["10000001"]
+    assert set(made["timings"]) >= {"zoeken", "uitvoeren", "totaal"}
+    assert made["summary"]["validatie"] == {"fouten": 1, "waarschuwingen": 1, "regels": []}
+    assert made["outputs"]["notebook"] == "jeugdhulp.ipynb" and made["input_key"] and made["code_version"]
+    csv_text = (tmp_path / "o" / "2025H1" / "manifest.csv").read_text()
+    assert csv_text.splitlines()[0].startswith("kvk,naam,status,stage,error_type,message,fouten,waarschuwingen")
+    assert len(csv_text.splitlines()) == 6
+
+
+def test_unchanged_reports_are_not_made_again_and_a_changed_delivery_is(tmp_path):
+    store = make_store(tmp_path / "d", ["10000001", "10000002", "90000003"])
+    first = run_batch(options(store, tmp_path / "o"))
+    notebook = tmp_path / "o" / "2025H1" / "10000001" / "jeugdhulp.ipynb"
+    mtime = notebook.stat().st_mtime_ns
+    changed = store / "2025H1" / "10000002" / "10000002_2025H1.csv"
+    changed.write_text("levering 10000002, gecorrigeerd\n")
+    second = run_batch(options(store, tmp_path / "o"))
+    status = {k: r["status"] for k, r in by_kvk(second).items()}
+    assert status == {"10000001": "ongewijzigd", "10000002": "gemaakt", "90000003": "mislukt"}
+    assert notebook.stat().st_mtime_ns == mtime
+    assert by_kvk(second)["10000002"]["input_key"] != by_kvk(first)["10000002"]["input_key"]
+    assert second.batch_id != first.batch_id and second.exit_code == 1
+
+
+_BATCH = """
+import sys
+from pathlib import Path
+from spiegel.batch import BatchOptions, run_batch
+result = run_batch(BatchOptions(period="2025H1", deliveries=Path(sys.argv[1]), out_root=Path(sys.argv[2]),
+                   formats=("csv",), notebook=Path(sys.argv[3]), workers=2, progress=False))
+sys.exit(result.exit_code)
+"""
+
+
+def test_batch_killed_mid_way_resumes_and_no_half_made_report_looks_finished(tmp_path):
+    kvks = [f"1000{i:04d}" for i in range(1, 11)]
+    store = make_store(tmp_path / "d", kvks)
+    out = tmp_path / "o"
+    env = dict(os.environ, SPIEGEL_TEST_DELAY="0.4")
+    proc = subprocess.Popen([sys.executable, "-c", _BATCH, str(store), str(out), str(NOTEBOOK)], env=env,
+                            start_new_session=True)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(out.glob(f"2025H1/*/{STAMP}"))) >= 2:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the batch finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, as kill -9 or a power cut would
+    proc.wait()
+
+    period_dir = out / "2025H1"
+    stamped = [p.parent.name for p in period_dir.glob(f"*/{STAMP}")]
+    assert 2 <= len(stamped) < len(kvks)
+    for folder in period_dir.iterdir():
+        if folder.name in kvks and (folder / STAMP).exists():
+            stamp = json.loads((folder / STAMP).read_text())
+            assert is_finished(folder, stamp["input_key"]) is not None
+            nbformat.read(folder / "jeugdhulp.ipynb", 4)  # complete and valid
+    killed = json.loads(next(period_dir.glob("batches/*/manifest.json")).read_text())
+    assert killed["status"] == "bezig"  # a valid manifest, even after kill -9
+
+    result = run_batch(options(store, out, resume=True))
+    assert result.exit_code == 0 and result.batch_id == killed["batch_id"]
+    status = {k: r["status"] for k, r in by_kvk(result).items()}
+    assert set(status.values()) == {"gemaakt"} and len(status) == len(kvks)
+    assert all(is_finished(period_dir / k, by_kvk(result)[k]["input_key"]) for k in kvks)
+    assert json.loads(result.manifest.read_text())["status"] == "klaar"
+
+
+def test_batch_runs_on_a_dask_local_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    store = make_store(tmp_path / "d", ["10000001", "10000002", "90000003"])
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+        result = run_batch(options(store, tmp_path / "o", cluster=cl.scheduler_address, workers=None))
+    status = {k: r["status"] for k, r in by_kvk(result).items()}
+    assert status == {"10000001": "gemaakt", "10000002": "gemaakt", "90000003": "mislukt"}
+    assert result.exit_code == 1
+    assert (tmp_path / "o" / "2025H1" / "10000001" / STAMP).exists()
+
+
+def test_index_is_self_contained_and_lists_providers_and_those_without_delivery(tmp_path):
+    store = make_store(tmp_path / "d", ["10000001", "10000002", "90000003"], missing=["10000009"])
+    result = run_batch(options(store, tmp_path / "o"))
+    html = result.index.read_text(encoding="utf-8")
+    assert result.index == tmp_path / "o" / "2025H1" / "index.html"
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "http://" not in html and "https://" not in html and "<link" not in html
+    assert "Geregistreerd zonder levering (1)" in html and "10000009" in html
+    assert "<td>10000001</td>" in html and "mislukt" in html
+    # national overview: the sum of the providers' flows (test notebook: n + 1 for provider ...nn)
+    assert "Totaal jeugdhulp</td><td>0</td><td>0</td><td>0</td><td>0</td><td>5</td>" in html
+
+
+def test_cli_batch_without_register_exits_2(tmp_path, capsys):
+    from spiegel.cli import main
+
+    assert main(["batch", "--period", "2025H1", "--deliveries", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "register.csv" in capsys.readouterr().err
+
+
+def test_cli_only_with_unknown_provider_exits_2(tmp_path, capsys):
+    from spiegel.cli import main
+
+    store = make_store(tmp_path / "d", ["10000001"])
+    code = main(["batch", "--period", "2025H1", "--deliveries", str(store), "--out", str(tmp_path / "o"),
+                 "--only", "12345678"])
+    assert code == 2 and "--only" in capsys.readouterr().err
