@@ -1,0 +1,154 @@
+"""The rule catalogue (``docs/validatieregels.md``), generated from the rule declarations.
+
+Regenerate with ``spiegel validate --catalogue > docs/validatieregels.md``; a test fails when the file differs
+from :func:`render_catalogue`.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from spiegel import codes, layouts
+from spiegel.validate.context import Settings
+from spiegel.validate.engine import GROEPEN, Rule, all_rules
+
+_GROUP_LETTER = {"bestand": "B", "velden": "V", "datums": "D", "records": "R", "volledigheid": "C"}
+
+
+def schema() -> dict:
+    """The JSON Schema of ``spiegel validate --format json`` (``findings.schema.json`` in this package)."""
+    with (resources.files("spiegel.validate") / "findings.schema.json").open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _check_text(r: Rule) -> str:
+    p = r.params
+    layout = layouts.load(r.domein)
+    if r.soort == "bestand":
+        return "metadata vs. requested period" if r.code == "JH-B07" else "file reader"
+    if r.soort == "verplicht":
+        return "required"
+    if r.soort == "formaat":
+        return f"format `{p['patroon']}`"
+    if r.soort == "codelijst":
+        name = p.get("codelijst") or layout.column(r.kolommen[0]).codelijst
+        text = f"code list `{name}`: {', '.join(codes.code_list(name).values)}"
+        if p.get("vervallen_toegestaan"):
+            text += "; expired codes for trajectories that started before their end date"
+        return text
+    if r.soort == "datum":
+        return "date `JJJJMMDD`" + (", `JJJJMM00` and `JJJJ0000` allowed" if p.get("onbekend_toegestaan") else "")
+    if r.soort == "minstens_een":
+        return "at least one filled"
+    if r.soort == "verplicht_als":
+        return f"required when `{p['als_gevuld']}` is filled"
+    if r.soort == "leeg_als":
+        return f"empty when `{p['als_leeg']}` is empty"
+    if r.soort == "als_dan":
+        return (
+            f"`{p['als']}` in {', '.join(p['waarden'])} → `{p['dan']}` in {', '.join(p['toegestaan'])}"
+        )
+    assert r.check is not None
+    text = f"logic: `{r.check.__name__}`"
+    if r.needs_previous:
+        text += " (needs the previous period's delivery)"
+    return text
+
+
+def render_catalogue(domein: str = "jeugdhulp") -> str:
+    rules = all_rules(domein)
+    settings = Settings()
+    docs = Settings.descriptions()
+    lines = [
+        "# Validatieregels jeugdhulp",
+        "",
+        "<!-- Generated from src/spiegel/validate/jeugdhulp.yaml by "
+        "`spiegel validate --catalogue > docs/validatieregels.md`. Do not edit by hand: "
+        "tests/test_validate_catalogue.py fails when this file is stale. -->",
+        "",
+        "Every rule has a stable code, a severity, a group, a Dutch message (`melding`) and a Dutch advice "
+        "(`advies`: what to correct before delivering again). Findings name the rule, the columns and the row "
+        "numbers in the delivered file (CSV and Excel: the header is row 1, the first record row 2; fixed "
+        "width: the first record is row 1) — never a value from a row.",
+        "",
+        "- **fout**: blocks a correct count; `spiegel validate` exits with status 2.",
+        "- **waarschuwing**: asks the provider to check; exit status 1 when there is no fout.",
+        "- Exit status 0: no findings. An unreadable file is a single finding of the file group (status 2).",
+        "",
+        "Simple checks (required, format, code list, date, required-if) are declared as data and run as one "
+        "pandera schema over the delivered text; rules of kind *logic* are small functions in "
+        "`spiegel/validate/jeugdhulp.py`. Code lists come from `spiegel.codes` (see docs/codelijsten.md).",
+        "",
+        "## Settings",
+        "",
+        "Thresholds of the completeness rules (`spiegel.validate.Settings`):",
+        "",
+        "| Setting | Default | Meaning |",
+        "|---|---|---|",
+    ]
+    for name, value in settings.to_dict().items():
+        lines.append(f"| `{name}` | {value} | {_cell(docs[name])} |")
+    for groep, title in GROEPEN.items():
+        members = [r for r in rules if r.groep == groep]
+        if not members:
+            continue
+        lines += [
+            "",
+            f"## {title} (JH-{_GROUP_LETTER[groep]}..)",
+            "",
+            "| Code | Ernst | Kolommen | Check | Melding | Advies | Protocol |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in members:
+            columns = ", ".join(f"`{c}`" for c in r.kolommen) or "–"
+            lines.append(
+                f"| {r.code} | {r.ernst} | {columns} | {_cell(_check_text(r))} | {_cell(r.melding)} | "
+                f"{_cell(r.advies)} | {', '.join(r.protocolversies)} |"
+            )
+        notes = [r for r in members if r.toelichting]
+        if notes:
+            lines.append("")
+            for r in notes:
+                lines.append(f"- **{r.code}**: {r.toelichting}")
+    lines += ["", *_json_section()]
+    return "\n".join(lines) + "\n"
+
+
+def _json_section() -> list[str]:
+    s = schema()
+    lines = [
+        "## JSON output",
+        "",
+        "`spiegel validate FILE --format json` writes one object; its JSON Schema is "
+        "`src/spiegel/validate/findings.schema.json` (`$id` "
+        f"`{s['$id']}`). Fields:",
+        "",
+        "| Field | Type | Meaning |",
+        "|---|---|---|",
+    ]
+    for name, spec in s["properties"].items():
+        lines.append(f"| `{name}` | {_type(spec)} | {_cell(spec.get('description', ''))} |")
+    finding = s["$defs"]["bevinding"]
+    lines += ["", "A finding (`bevindingen[]`, and per rule in `samenvatting[]`):", "",
+              "| Field | Type | Meaning |", "|---|---|---|"]
+    for name, spec in finding["properties"].items():
+        lines.append(f"| `{name}` | {_type(spec)} | {_cell(spec.get('description', ''))} |")
+    return lines
+
+
+def _type(spec: dict) -> str:
+    if "$ref" in spec:
+        return spec["$ref"].rsplit("/", 1)[-1]
+    kind = spec.get("type", "")
+    if isinstance(kind, list):
+        return " or ".join(kind)
+    if kind == "array" and "items" in spec:
+        return f"array of {_type(spec['items'])}"
+    if "enum" in spec:
+        return " \\| ".join(f"`{v}`" for v in spec["enum"])
+    return str(kind)

@@ -1,0 +1,395 @@
+"""The rule engine: rule declarations, the registry of logic checks, and running a rule set over a delivery.
+
+A rule is one small declaration (:class:`Rule`) read from the domain's rule file (``jeugdhulp.yaml``):
+a stable code, a severity (``fout`` / ``waarschuwing``), a group, a Dutch message and advice, the columns
+involved and the protocol versions it applies to. How it is checked depends on ``soort``:
+
+* simple checks (format, code list, required, required-if, ...) are *data*: the engine translates them into
+  one pandera ``DataFrameSchema`` per rule set, run with ``lazy=True`` over the delivered text, and maps
+  pandera's failure table (column, check, index) to findings. The failure table's ``failure_case`` column
+  (the offending value) is dropped at once: findings carry row numbers, never values.
+* checks that need logic are small functions registered with :func:`logic` under the rule's code; they get
+  a :class:`~spiegel.validate.context.Context` and return a boolean mask over the rows (or :class:`Hit`\\ s
+  when one rule yields several findings or refers to another file).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from spiegel import codes, layouts
+from spiegel.read import FILE_RULES
+
+ERNST = ("fout", "waarschuwing")
+GROEPEN = {
+    "bestand": "Bestand",
+    "velden": "Velden",
+    "datums": "Datums",
+    "records": "Records",
+    "volledigheid": "Volledigheid",
+}
+DATA_SOORTEN = ("verplicht", "formaat", "codelijst", "datum", "minstens_een", "verplicht_als", "leeg_als", "als_dan")
+SOORTEN = ("bestand", "logica", *DATA_SOORTEN)
+_CODE = re.compile(r"^[A-Z]{2}-[A-Z]\d{2}$")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One finding produced by a logic check: row numbers (``rij``) of the file named by ``bestand``."""
+
+    rows: np.ndarray
+    kolommen: tuple[str, ...] | None = None  # None: the rule's columns
+    toelichting: str | None = None  # Dutch detail; counts and codes only, never a value from a row
+    bestand: str = "huidig"  # huidig | vorig (row numbers in the previous period's file)
+
+
+CheckResult = np.ndarray | Iterable[Hit]
+CheckFunction = Callable[[Any], CheckResult]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    ernst: str
+    groep: str
+    melding: str
+    advies: str
+    kolommen: tuple[str, ...]
+    protocolversies: tuple[str, ...]
+    soort: str
+    domein: str = "jeugdhulp"
+    params: Mapping[str, Any] = field(default_factory=dict)
+    toelichting: str | None = None
+    check: CheckFunction | None = None  # logic rules only
+    needs_previous: bool = False  # logic rules that compare with the previous period's delivery
+
+    @property
+    def is_data(self) -> bool:
+        return self.soort in DATA_SOORTEN
+
+
+# --- registry of logic checks ----------------------------------------------------------------------------
+
+_LOGIC: dict[str, tuple[CheckFunction, bool]] = {}
+
+
+def logic(code: str, *, needs_previous: bool = False) -> Callable[[CheckFunction], CheckFunction]:
+    """Register the check function of the logic rule ``code`` (declared with ``soort: logica``)."""
+
+    def register(fn: CheckFunction) -> CheckFunction:
+        if code in _LOGIC:
+            raise ValueError(f"logic check {code} registered twice")
+        _LOGIC[code] = (fn, needs_previous)
+        return fn
+
+    return register
+
+
+def _load_logic(domein: str) -> None:
+    import importlib
+
+    importlib.import_module(f"spiegel.validate.{domein}")
+
+
+# --- loading rule sets -----------------------------------------------------------------------------------
+
+
+@cache
+def _rule_file(domein: str) -> dict[str, Any]:
+    with (resources.files("spiegel.validate") / f"{domein}.yaml").open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@cache
+def all_rules(domein: str = "jeugdhulp") -> tuple[Rule, ...]:
+    """Every rule of a domain, in catalogue order, whatever its protocol versions."""
+    _load_logic(domein)
+    raw = _rule_file(domein)
+    default_versions = tuple(str(v) for v in raw.get("protocolversies", ()))
+    base_keys = {"code", "ernst", "groep", "melding", "advies", "kolommen", "protocolversies", "soort", "toelichting"}
+    rules = []
+    for entry in raw["regels"]:
+        code = entry["code"]
+        soort = entry["soort"]
+        melding = entry.get("melding") or FILE_RULES.get(code)
+        if melding is None:
+            raise ValueError(f"rule {code} has no melding")
+        check, needs_previous = (None, False)
+        if soort == "logica":
+            if code not in _LOGIC:
+                raise ValueError(f"rule {code} is declared as logica but no check is registered")
+            check, needs_previous = _LOGIC[code]
+        kolommen = tuple(entry.get("kolommen") or ())
+        if soort == "verplicht" and not kolommen:
+            kolommen = tuple(c.naam for c in layouts.load(raw["domein"]).kolommen if c.verplicht)
+        rule = Rule(
+            code=code,
+            ernst=entry["ernst"],
+            groep=entry["groep"],
+            melding=melding,
+            advies=entry["advies"],
+            kolommen=kolommen,
+            protocolversies=tuple(str(v) for v in entry.get("protocolversies", default_versions)),
+            soort=soort,
+            domein=raw["domein"],
+            params={k: v for k, v in entry.items() if k not in base_keys},
+            toelichting=entry.get("toelichting"),
+            check=check,
+            needs_previous=needs_previous,
+        )
+        _check_declaration(rule)
+        rules.append(rule)
+    codes_seen = [r.code for r in rules]
+    if len(set(codes_seen)) != len(codes_seen):
+        raise ValueError("duplicate rule code in the rule file")
+    unused = set(k for k in _LOGIC if k.startswith(codes_seen[0][:3])) - set(codes_seen)
+    if unused:
+        raise ValueError(f"logic checks registered for undeclared rules: {sorted(unused)}")
+    return tuple(rules)
+
+
+def _check_declaration(rule: Rule) -> None:
+    problems = []
+    if not _CODE.match(rule.code):
+        problems.append("code")
+    if rule.ernst not in ERNST:
+        problems.append("ernst")
+    if rule.groep not in GROEPEN:
+        problems.append("groep")
+    if rule.soort not in SOORTEN:
+        problems.append("soort")
+    if not rule.protocolversies:
+        problems.append("protocolversies")
+    if problems:
+        raise ValueError(f"rule {rule.code}: invalid {', '.join(problems)}")
+
+
+def rules_for(domein: str = "jeugdhulp", protocolversie: str = "7") -> tuple[Rule, ...]:
+    """The rule set that applies to deliveries of one protocol version."""
+    rules = tuple(r for r in all_rules(domein) if protocolversie in r.protocolversies)
+    if not rules:
+        raise ValueError(f"no rules for {domein} protocol version {protocolversie}")
+    return rules
+
+
+def rule(code: str, domein: str = "jeugdhulp") -> Rule:
+    for r in all_rules(domein):
+        if r.code == code:
+            return r
+    raise KeyError(code)
+
+
+# --- data rules → pandera --------------------------------------------------------------------------------
+
+
+def _allowed_codes(r: Rule, layout: layouts.Layout, column: str) -> tuple[str, ...]:
+    name = r.params.get("codelijst") or layout.column(column).codelijst
+    if not name:
+        raise ValueError(f"rule {r.code}: no code list for column {column}")
+    return codes.code_list(name).values
+
+
+def _expired_codes(r: Rule, layout: layouts.Layout, column: str) -> dict[str, pd.Timestamp]:
+    """Codes that left the list, with the date before which a trajectory may still carry them."""
+    name = r.params.get("codelijst") or layout.column(column).codelijst
+    entry = codes._raw_lists().get(name, {})  # the `vervallen` part of a list in codelijsten.yaml
+    return {str(code): pd.Timestamp(spec["tot"]) for code, spec in (entry.get("vervallen") or {}).items()}
+
+
+def valid_date_mask(values: pd.Series, *, unknown_allowed: bool = False) -> np.ndarray:
+    """True where a filled value is a real date ``JJJJMMDD`` (or, when allowed, ``JJJJMM00`` / ``JJJJ0000``).
+
+    Dates have few distinct values, so the work is done once per distinct value.
+    """
+    codes_, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return np.ones(len(values), dtype=bool)
+    u = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+    text = u
+    if unknown_allowed:
+        text = text.where(~text.str.fullmatch(r"\d{4}0000"), text.str.slice(0, 4) + "0101")
+        text = text.where(~text.str.fullmatch(r"\d{6}00"), text.str.slice(0, 6) + "01")
+    digits = text.str.fullmatch(r"\d{8}")
+    parsed = pd.to_datetime(text.where(digits), format="%Y%m%d", errors="coerce")
+    ok = parsed.notna().to_numpy()
+    out = np.ones(len(values), dtype=bool)
+    filled = codes_ >= 0
+    out[filled] = ok[codes_[filled]]
+    return out
+
+
+def _isin_allowing_expired(frame: pd.DataFrame, column: str, allowed, expired) -> pd.Series:
+    values = frame[column]
+    ok = values.isin(allowed) | values.isna()
+    if expired:
+        start = pd.to_datetime(frame["datum_aanvang"].where(frame["datum_aanvang"].str.fullmatch(r"\d{8}")),
+                               format="%Y%m%d", errors="coerce")
+        for code, until in expired.items():
+            ok |= values.eq(code).fillna(False) & (start < until).fillna(False)
+    return ok
+
+
+@dataclass(frozen=True)
+class CompiledSchema:
+    schema: Any  # pandera DataFrameSchema
+    columns: tuple[str, ...]
+    required: dict[str, str]  # column → code of the rule that makes it required (pandera's not_nullable)
+    check_columns: dict[str, tuple[str, ...]]  # rule code → columns its findings name
+    per_column: frozenset[str]  # rule codes with one finding per column (others name all their columns)
+
+
+@cache
+def compiled_schema(domein: str, protocolversie: str, layout_name: str) -> CompiledSchema:
+    """The pandera schema of a rule set's data rules; built once per process (construction is not free)."""
+    import pandera.pandas as pa
+
+    layout = layouts.load(layout_name)
+    rules = [r for r in rules_for(domein, protocolversie) if r.is_data]
+    column_checks: dict[str, list] = {c: [] for c in layout.names}
+    frame_checks = []
+    required: dict[str, str] = {}
+    check_columns: dict[str, tuple[str, ...]] = {}
+    for r in rules:
+        cols = r.kolommen
+        check_columns[r.code] = cols
+        if r.soort == "verplicht":
+            for c in cols:
+                required[c] = r.code
+        elif r.soort == "formaat":
+            pattern = f"^(?:{r.params['patroon']})$"
+            for c in cols:
+                column_checks[c].append(pa.Check.str_matches(pattern, name=r.code, error=r.code))
+        elif r.soort == "codelijst":
+            for c in cols:
+                allowed = _allowed_codes(r, layout, c)
+                expired = _expired_codes(r, layout, c) if r.params.get("vervallen_toegestaan") else {}
+                if expired:
+                    frame_checks.append(
+                        pa.Check(lambda df, c=c, a=allowed, e=expired: _isin_allowing_expired(df, c, a, e),
+                                 name=r.code, error=r.code)
+                    )
+                else:
+                    column_checks[c].append(pa.Check.isin(allowed, name=r.code, error=r.code))
+        elif r.soort == "datum":
+            unknown = bool(r.params.get("onbekend_toegestaan", False))
+            for c in cols:
+                column_checks[c].append(
+                    pa.Check(lambda s, u=unknown: pd.Series(valid_date_mask(s, unknown_allowed=u), index=s.index),
+                             name=r.code, error=r.code)
+                )
+        elif r.soort == "minstens_een":
+            frame_checks.append(
+                pa.Check(lambda df, cols=cols: df[list(cols)].notna().any(axis=1), name=r.code, error=r.code)
+            )
+        elif r.soort == "verplicht_als":
+            cond = r.params["als_gevuld"]
+            frame_checks.append(
+                pa.Check(lambda df, cols=cols, cond=cond: ~(df[cond].notna() & df[list(cols)].isna().any(axis=1)),
+                         name=r.code, error=r.code)
+            )
+        elif r.soort == "leeg_als":
+            cond = r.params["als_leeg"]
+            frame_checks.append(
+                pa.Check(lambda df, cols=cols, cond=cond: ~(df[cond].isna() & df[list(cols)].notna().any(axis=1)),
+                         name=r.code, error=r.code)
+            )
+        elif r.soort == "als_dan":
+            when, values, then, allowed = r.params["als"], r.params["waarden"], r.params["dan"], r.params["toegestaan"]
+            frame_checks.append(
+                pa.Check(
+                    lambda df, w=when, v=tuple(values), t=then, a=tuple(allowed): ~(
+                        df[w].isin(v) & df[t].notna() & ~df[t].isin(a)
+                    ),
+                    name=r.code,
+                    error=r.code,
+                )
+            )
+    schema = pa.DataFrameSchema(
+        {c: pa.Column(checks=column_checks[c], nullable=c not in required, required=True) for c in layout.names},
+        checks=frame_checks,
+        strict=False,
+        coerce=False,
+    )
+    per_column = frozenset(r.code for r in rules if r.soort in {"verplicht", "formaat", "codelijst", "datum"})
+    return CompiledSchema(schema, tuple(layout.names), required, check_columns, per_column)
+
+
+def run_data_rules(
+    raw: pd.DataFrame, domein: str, protocolversie: str, layout_name: str, *, method: str = "checks"
+) -> list[tuple[str, tuple[str, ...], np.ndarray]]:
+    """Run the data rules over the delivered text; returns (rule code, columns, positions) per failure group.
+
+    ``method="checks"`` (default) calls the schema's pandera checks column by column and reads their boolean
+    output; ``method="pandera"`` runs ``schema.validate(lazy=True)`` and reads pandera's failure table. Both
+    give the same result (a test holds them to it). The first is used because the container validation
+    around the checks (dtype handling, collecting and formatting failure cases) doubles the cost for the
+    small deliveries that make up most of a batch, and grows with the number of failures.
+    """
+    compiled = compiled_schema(domein, protocolversie, layout_name)
+    text = raw[list(compiled.columns)].replace("", None)
+    text.index = pd.RangeIndex(len(text))
+    if method == "pandera":
+        found = _via_schema(compiled, text)
+    elif method == "checks":
+        found = _via_checks(compiled, text)
+    else:
+        raise ValueError(f"unknown method {method!r}")
+    merged: dict[tuple[str, tuple[str, ...]], list[np.ndarray]] = {}
+    for code, cols, positions in found:
+        if len(positions):
+            merged.setdefault((code, cols), []).append(np.asarray(positions, dtype=np.int64))
+    return [(code, cols, np.unique(np.concatenate(parts))) for (code, cols), parts in merged.items()]
+
+
+def _columns_of(compiled: CompiledSchema, code: str, column: str | None) -> tuple[str, ...]:
+    declared = compiled.check_columns.get(code)
+    if declared is None:
+        raise RuntimeError(f"a pandera check that is not a rule: {code}")
+    return (column,) if code in compiled.per_column and column else declared
+
+
+def _via_checks(compiled: CompiledSchema, text: pd.DataFrame) -> list[tuple[str, tuple[str, ...], np.ndarray]]:
+    out = []
+    for name, column in compiled.schema.columns.items():
+        values = text[name]
+        if not column.nullable:
+            out.append((compiled.required[name], (name,), np.flatnonzero(values.isna().to_numpy())))
+        for check in column.checks:
+            result = check(values).check_output  # without the nulls when the check ignores them
+            failed = result.index[~result.to_numpy(dtype=bool)]
+            out.append((check.error, _columns_of(compiled, check.error, name), failed.to_numpy()))
+    for check in compiled.schema.checks:
+        result = check(text).check_output
+        failed = result.index[~result.to_numpy(dtype=bool)]
+        out.append((check.error, _columns_of(compiled, check.error, None), failed.to_numpy()))
+    return out
+
+
+def _via_schema(compiled: CompiledSchema, text: pd.DataFrame) -> list[tuple[str, tuple[str, ...], np.ndarray]]:
+    import pandera.pandas as pa
+
+    try:
+        compiled.schema.validate(text, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases.drop(columns=["failure_case"])  # the values themselves never leave here
+    else:
+        return []
+    cases = cases[cases["index"].notna()]
+    out = []
+    for (check, column), group in cases.groupby(["check", "column"], sort=False, dropna=False):
+        if check == "not_nullable":
+            code, cols = compiled.required[column], (column,)
+        else:
+            frame_level = group["schema_context"].iloc[0] == "DataFrameSchema"
+            code, cols = check, _columns_of(compiled, check, None if frame_level else column)
+        out.append((code, cols, group["index"].astype("int64").to_numpy()))
+    return out

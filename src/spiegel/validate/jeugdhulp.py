@@ -1,0 +1,318 @@
+"""Logic checks of the jeugdhulp rule set (rules with ``soort: logica`` in ``jeugdhulp.yaml``).
+
+Each function gets a :class:`~spiegel.validate.context.Context` and returns a boolean mask over the current
+delivery's rows (True = the row fails) or a list of :class:`~spiegel.validate.engine.Hit`. Code, severity and
+message live in the YAML declaration; only the decision is here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spiegel import codes
+from spiegel.present.numbers import fmt_int, fmt_pct
+from spiegel.validate.context import Context, isin, known_pc4, merged_gemeenten, unknown_sex, valid_gemeenten
+from spiegel.validate.engine import Hit, logic
+
+_BSN_WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1], dtype=np.int64)
+_NOT_A_DAY = np.iinfo(np.int64).max
+
+
+# --- bestand ---------------------------------------------------------------------------------------------
+
+
+@logic("JH-B09")
+def blank_lines(ctx: Context) -> list[Hit]:
+    rows = np.asarray(ctx.cur.delivery.blank_rows, dtype=np.int64)
+    return [Hit(rows)] if len(rows) else []
+
+
+# --- velden ----------------------------------------------------------------------------------------------
+
+
+def elfproef(values: pd.Series) -> np.ndarray:
+    """True where a 9-digit value passes the BSN elfproef (weights 9..2 and −1; sum divisible by 11)."""
+    nine = values.str.fullmatch(r"\d{9}").fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(values), dtype=bool)
+    if nine.any():
+        text = "".join(values[nine].tolist()).encode("ascii")
+        digits = (np.frombuffer(text, dtype=np.uint8).reshape(-1, 9) - 48).astype(np.int64)
+        out[nine] = (digits @ _BSN_WEIGHTS) % 11 == 0
+    return out
+
+
+@logic("JH-V03")
+def bsn_elfproef(ctx: Context) -> np.ndarray:
+    f = ctx.cur
+    nine = f.bsn.str.fullmatch(r"\d{9}").to_numpy(dtype=bool)
+    return nine & ~f.bsn_onbekend & ~f.bsn_ongeboren & ~elfproef(f.bsn)
+
+
+@logic("JH-V09")
+def postcode_unknown(ctx: Context) -> np.ndarray:
+    f = ctx.cur
+    postcode, gemeentecode = f.raw["postcode"], f.raw["gemeentecode"]
+    well_formed = postcode.str.fullmatch(r"[1-9]\d{3} ?[A-Za-z]{2}|[1-9]\d{3}").to_numpy(dtype=bool)
+    known = isin(postcode.str.slice(0, 4), known_pc4(f.period.last_day))
+    return well_formed & ~known & (gemeentecode == "").to_numpy()
+
+
+def _gemeentecode_status(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(unknown, merged) masks of well-formed gemeente codes on the period's last day."""
+    day = ctx.cur.period.last_day
+    gc = ctx.cur.raw["gemeentecode"]
+    four = gc.str.fullmatch(r"\d{4}").to_numpy(dtype=bool)
+    valid = isin(gc, valid_gemeenten(day))
+    merged = isin(gc, merged_gemeenten(day))
+    return four & ~valid & ~merged, four & merged
+
+
+@logic("JH-V11")
+def gemeentecode_unknown(ctx: Context) -> np.ndarray:
+    return _gemeentecode_status(ctx)[0]
+
+
+@logic("JH-V12")
+def gemeentecode_merged(ctx: Context) -> list[Hit]:
+    """One finding per merged code, naming its successor (codes are not personal data)."""
+    day = ctx.cur.period.last_day
+    merged = _gemeentecode_status(ctx)[1]
+    if not merged.any():
+        return []
+    mapping = codes.merged_code_map(day)
+    names = codes.gemeente_names(day)
+    gc = ctx.cur.raw["gemeentecode"].to_numpy()[merged]
+    rows = ctx.cur.rij[merged]
+    hits = []
+    for code in sorted(set(gc)):
+        new = mapping[code]
+        hits.append(Hit(rows[gc == code], toelichting=f"code {code} → {new} ({names.get(new, new)})"))
+    return hits
+
+
+# --- datums ----------------------------------------------------------------------------------------------
+
+
+@logic("JH-D01")
+def einde_before_aanvang(ctx: Context) -> np.ndarray:
+    return ctx.cur.einde < ctx.cur.aanvang
+
+
+@logic("JH-D02")
+def aanvang_after_period(ctx: Context) -> np.ndarray:
+    return ctx.cur.aanvang > ctx.cur.last_day
+
+
+@logic("JH-D03")
+def einde_after_period(ctx: Context) -> np.ndarray:
+    return ctx.cur.einde > ctx.cur.last_day
+
+
+@logic("JH-D04")
+def einde_before_period(ctx: Context) -> np.ndarray:
+    return ctx.cur.einde < ctx.cur.first_day
+
+
+@logic("JH-D05")
+def birth_after_aanvang(ctx: Context) -> np.ndarray:
+    return (ctx.cur.geboorte_vroegst > ctx.cur.aanvang) & ~ctx.cur.bsn_ongeboren
+
+
+def age_at(birth: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Whole years from ``birth`` to ``day`` (datetime64[D] arrays); −1 where either is missing."""
+    valid = ~np.isnat(birth) & ~np.isnat(day)
+    b = np.where(valid, birth, np.datetime64("2000-01-01"))
+    d = np.where(valid, day, np.datetime64("2000-01-01"))
+    by, dy = b.astype("datetime64[Y]").astype(np.int64), d.astype("datetime64[Y]").astype(np.int64)
+    # compare (month, day) through month number and day of month so leap years do not shift the birthday
+    bm = b.astype("datetime64[M]").astype(np.int64) % 12
+    dm = d.astype("datetime64[M]").astype(np.int64) % 12
+    bd = (b - b.astype("datetime64[M]")).astype(np.int64)
+    dd = (d - d.astype("datetime64[M]")).astype(np.int64)
+    before_birthday = (dm < bm) | ((dm == bm) & (dd < bd))
+    age = dy - by - before_birthday.astype(np.int64)
+    return np.where(valid, age, -1)
+
+
+def _age_at_aanvang(ctx: Context) -> np.ndarray:
+    if "age" not in ctx.memo:
+        ctx.memo["age"] = age_at(ctx.cur.geboorte, ctx.cur.aanvang)
+    return ctx.memo["age"]
+
+
+@logic("JH-D06")
+def over_22(ctx: Context) -> np.ndarray:
+    return _age_at_aanvang(ctx) > 22
+
+
+@logic("JH-D07")
+def age_18_to_22(ctx: Context) -> np.ndarray:
+    age = _age_at_aanvang(ctx)
+    return (age >= 18) & (age <= 22)
+
+
+# --- records ---------------------------------------------------------------------------------------------
+
+
+@logic("JH-R01")
+def duplicate_key(ctx: Context) -> np.ndarray:
+    return pd.Series(ctx.cur.record_key).duplicated(keep=False).to_numpy()
+
+
+@logic("JH-R02")
+def overlapping_records(ctx: Context) -> np.ndarray:
+    """Records of one youth and hulpvorm overlap when one starts on or before the (open) end of another.
+
+    Sorted by youth, hulpvorm and start, a record overlaps an earlier one when it starts on or before the
+    latest end so far in its group, and a record overlaps a later one when the next start in its group lies
+    on or before its own end; together these find every record that overlaps any other.
+    """
+    f = ctx.cur
+    out = np.zeros(f.n, dtype=bool)
+    later_duplicate = pd.Series(f.record_key).duplicated(keep="first").to_numpy()
+    usable = ~np.isnat(f.aanvang) & ~later_duplicate
+    idx = np.flatnonzero(usable)
+    if len(idx) < 2:
+        return out
+    n_h = int(f.hulpvorm_codes.max(initial=0)) + 1
+    group = f.person_codes[idx] * n_h + f.hulpvorm_codes[idx]
+    start = f.aanvang[idx].astype(np.int64)
+    end_days = f.einde[idx]
+    end = np.where(np.isnat(end_days), _NOT_A_DAY, end_days.astype(np.int64))
+    order = np.lexsort((start, group))
+    g, s, e = group[order], start[order], end[order]
+    same_as_previous = np.r_[False, g[1:] == g[:-1]]
+    same_as_next = np.r_[g[1:] == g[:-1], False]
+    running_max = pd.Series(e).groupby(g, sort=False).cummax().to_numpy()
+    previous_max = np.r_[np.iinfo(np.int64).min, running_max[:-1]]
+    next_start = np.r_[s[1:], _NOT_A_DAY]
+    flag = (same_as_previous & (s <= previous_max)) | (same_as_next & (e >= next_start))
+    out[idx[order[flag]]] = True
+    return out
+
+
+@logic("JH-R03")
+def unborn_already_born(ctx: Context) -> np.ndarray:
+    return ctx.cur.bsn_ongeboren & (ctx.cur.geboorte_laatst <= ctx.cur.aanvang)
+
+
+# --- volledigheid ----------------------------------------------------------------------------------------
+
+
+def _compare_previous(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(rows of the previous file that are missing now, positions in the current file with a changed key).
+
+    A trajectory running at the end of the previous period must come back, running or ended. When its key
+    is gone but the same youth has a record whose key is new and differs only in start date or only in
+    hulpvorm, that record is the changed one (JH-C02); otherwise the trajectory is missing (JH-C01).
+    """
+    if "previous" in ctx.memo:
+        return ctx.memo["previous"]
+    cur, prev = ctx.cur, ctx.prev
+    assert prev is not None
+    running = np.flatnonzero(prev.running_at_end)
+    present = isin(prev.key_text.iloc[running], cur.key_text)
+    missing = running[~present]
+    changed_positions = np.zeros(0, dtype=np.int64)
+    explained = np.zeros(0, dtype=np.int64)
+    if len(missing):
+        gone = pd.DataFrame(
+            {
+                "person": prev.person_key.iloc[missing].to_numpy(),
+                "aanvang": prev.raw["datum_aanvang"].iloc[missing].to_numpy(),
+                "hulpvorm": prev.raw["hulpvorm"].iloc[missing].to_numpy(),
+                "prev_pos": missing,
+            }
+        )
+        new_key = ~isin(cur.key_text, prev.key_text)
+        candidate = new_key & isin(cur.person_key, prev.person_key.iloc[missing])
+        pos = np.flatnonzero(candidate)
+        now = pd.DataFrame(
+            {
+                "person": cur.person_key.iloc[pos].to_numpy(),
+                "aanvang": cur.raw["datum_aanvang"].iloc[pos].to_numpy(),
+                "hulpvorm": cur.raw["hulpvorm"].iloc[pos].to_numpy(),
+                "cur_pos": pos,
+            }
+        )
+        pairs = gone.merge(now, on="person", suffixes=("_p", "_c"))
+        one_differs = (pairs["aanvang_p"] == pairs["aanvang_c"]) ^ (pairs["hulpvorm_p"] == pairs["hulpvorm_c"])
+        pairs = pairs[one_differs]
+        changed_positions = np.unique(pairs["cur_pos"].to_numpy(dtype=np.int64))
+        explained = np.unique(pairs["prev_pos"].to_numpy(dtype=np.int64))
+    missing_rows = prev.rij[np.setdiff1d(missing, explained)]
+    ctx.memo["previous"] = (missing_rows, changed_positions)
+    return ctx.memo["previous"]
+
+
+@logic("JH-C01", needs_previous=True)
+def running_trajectories_missing(ctx: Context) -> list[Hit]:
+    missing_rows, _ = _compare_previous(ctx)
+    if not len(missing_rows):
+        return []
+    return [Hit(missing_rows, bestand="vorig", toelichting="rijnummers in het bestand van de vorige periode")]
+
+
+@logic("JH-C02", needs_previous=True)
+def changed_start_or_hulpvorm(ctx: Context) -> np.ndarray:
+    _, positions = _compare_previous(ctx)
+    out = np.zeros(ctx.cur.n, dtype=bool)
+    out[positions] = True
+    return out
+
+
+@logic("JH-C03", needs_previous=True)
+def gemeente_jumps(ctx: Context) -> list[Hit]:
+    assert ctx.prev is not None
+    s = ctx.settings
+    day = ctx.cur.period.last_day
+    now_gem = ctx.cur.gemeente(day)
+    now = now_gem.value_counts()
+    before = ctx.prev.gemeente(day).value_counts()
+    table = pd.concat([before.rename("vorig"), now.rename("nu")], axis=1).fillna(0).astype("int64")
+    table = table[table.max(axis=1) >= s.jump_min_trajectories].sort_index()
+    names = codes.gemeente_names(day)
+    hits = []
+    gem_values = now_gem.to_numpy()
+    for code, row in table.iterrows():
+        previous, current = int(row["vorig"]), int(row["nu"])
+        if previous == 0:
+            change_text, jump = "nieuw", True
+        else:
+            change = (current - previous) / previous
+            change_text, jump = ("+" if change > 0 else "") + fmt_pct(change), abs(change) > s.jump_threshold
+        if jump:
+            hits.append(
+                Hit(
+                    ctx.cur.rij[gem_values == code],
+                    toelichting=f"gemeente {code} ({names.get(code, code)}): {fmt_int(previous)} records in de "
+                    f"vorige periode, {fmt_int(current)} nu ({change_text})",
+                )
+            )
+    return hits
+
+
+@logic("JH-C04")
+def unknown_share(ctx: Context) -> list[Hit]:
+    f, s = ctx.cur, ctx.settings
+    if f.n < s.unknown_min_rows or f.n == 0:
+        return []
+    unknown = {
+        ("bsn",): f.bsn_onbekend,
+        ("geslacht",): (f.raw["geslacht"] == unknown_sex()).to_numpy(),
+        ("geboortedatum",): f.raw["geboortedatum"].str.fullmatch(r"\d{4}0000").to_numpy(dtype=bool),
+        ("postcode", "gemeentecode"): f.gemeente(f.period.last_day).isna().to_numpy(),
+    }
+    hits = []
+    for columns, mask in unknown.items():
+        share = mask.sum() / f.n
+        if share > s.unknown_share_threshold:
+            hits.append(
+                Hit(
+                    f.rij[mask],
+                    kolommen=columns,
+                    toelichting=f"{fmt_pct(share)} onbekend (drempel {fmt_pct(s.unknown_share_threshold)})",
+                )
+            )
+    return hits
