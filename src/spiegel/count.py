@@ -185,12 +185,11 @@ def categories() -> pd.DataFrame:
 
 
 @cache
-def _code_lookup(day: date) -> tuple[pd.Series, pd.Series]:
+def _code_lookup(day: date) -> tuple[dict[str, str], dict[str, str]]:
     """(gemeentecode → gemeente valid on ``day``, incl. merged codes → successor; PC4 → gemeente)."""
-    valid = codes.valid_codes(day)
-    mapping = {code: code for code in sorted(valid)}
-    mapping.update(codes.merged_code_map(day))
-    return pd.Series(mapping, dtype=object), pd.Series(codes.pc4_map(day), dtype=object)
+    by_code = {code: code for code in codes.valid_codes(day)}
+    by_code.update(codes.merged_code_map(day))
+    return by_code, codes.pc4_map(day)
 
 
 @cache
@@ -200,6 +199,16 @@ def _age_classes() -> tuple[tuple[str, int, int], ...]:
         if c.get("van") is not None:
             out.append((c.code, int(c.get("van")), int(c.get("tot"))))
     return tuple(out)
+
+
+@cache
+def _valid_map(list_name: str) -> dict[str, str]:
+    return {code: code for code in codes.code_list(list_name).values}
+
+
+@cache
+def _unknown_bsn() -> frozenset[str]:
+    return frozenset(codes.code_list("bsn_bijzonder").values)
 
 
 # --- prepare ----------------------------------------------------------------------------------------------
@@ -228,111 +237,155 @@ def prepare(
     - ``jongere``: an integer id of the youth, by BSN; for BSN 999999999, 000000000 or empty by
       geslacht + geboortedatum + postcode. Valid only within this frame; never show it.
     - ``leeftijd`` (nullable int, full years on min(einde, last day)) and ``leeftijdsklasse`` (code of list
-      ``leeftijdsklasse``; no or impossible birth date, or an age outside 0–22 → ``onbekend``).
+      ``leeftijdsklasse``; no birth date, or an age outside 0–22 → ``onbekend``).
     - flags ``actief``, ``beginstand``, ``instroom``, ``uitstroom``, ``eindstand`` (bool). Every flag implies
       ``actief``; ``uitstroom`` and ``eindstand`` split the active rows, so beginstand + instroom − uitstroom
       = eindstand holds row by row. A row without a valid datum_aanvang is not active.
     - ``duur_dagen`` (float): einde − aanvang in days for ended (uitstroom) rows; NaN otherwise and when
       einde lies before aanvang.
-    - ``herhaald`` (bool, only for instroom rows) and ``nieuw_herhaald`` (``nieuw`` | ``herhaald``, empty
-      when not started): the same youth had a trajectory that ended at least one day before this start and
-      at most five years before it, in ``history`` or in this delivery.
+    - ``herhaald`` (bool, true only for instroom rows) and ``nieuw_herhaald`` (``nieuw`` | ``herhaald``,
+      empty when not started): the same youth had a trajectory that ended at least one day before this
+      start and at most five years before it, in ``history`` or in this delivery.
     - ``crisis`` (bool: gestart_met_crisis is 01) and ``reden_groep`` (``volgens_plan`` | ``voortijdig`` |
       ``onbekend``; empty when there is no datum_einde).
 
     The code columns ``geslacht``, ``verwijzer``, ``hulpvorm``, ``gestart_met_crisis`` and
     ``reden_beeindiging`` are normalised: a value outside the code list (or empty) becomes ``onbekend``.
-    Rows not active in the period are kept (flag ``actief`` false) and not counted.
+    Text columns of the result have dtype ``object``. Rows not active in the period are kept (``actief``
+    false) and not counted.
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"delivery frame lacks columns: {', '.join(missing)}")
-    first, last = pd.Timestamp(period.first_day), pd.Timestamp(period.last_day)
-    out = frame.drop(columns=list(IDENTIFYING_COLUMNS)).reset_index(drop=True)
-    start = _as_datetime(frame["datum_aanvang"])
-    end = _as_datetime(frame["datum_einde"])
-    out["datum_aanvang"], out["datum_einde"] = start, end
+    first, last = np.datetime64(period.first_day, "D"), np.datetime64(period.last_day, "D")
+    start, end = _days(frame["datum_aanvang"]), _days(frame["datum_einde"])
+    text = {c: _objects(frame[c]) for c in ("gemeentecode", "postcode", *_NORMALISED)}
 
-    gemeente, bron = _gemeente(frame, period.last_day)
-    out["gemeente"], out["gemeente_bron"] = gemeente, bron
+    out: dict[str, object] = {}
+    for column in frame.columns:
+        if column in IDENTIFYING_COLUMNS:
+            continue
+        if column in _NORMALISED:
+            out[column] = _lookup(text[column], _valid_map(_NORMALISED[column]), ONBEKEND)
+        elif column in ("datum_aanvang", "datum_einde"):
+            out[column] = start if column == "datum_aanvang" else end
+        else:
+            out[column] = frame[column].to_numpy()
 
-    for column, list_name in _NORMALISED.items():
-        out[column] = _normalise(frame[column], codes.code_list(list_name).values)
-    groups = codes.code_list("hulpvorm").groups()
-    out["hulpvormgroep"] = out["hulpvorm"].map(groups).fillna(ONBEKEND).astype(object)
+    out["gemeente"], out["gemeente_bron"] = _gemeente(text["gemeentecode"], text["postcode"], period.last_day)
+    out["hulpvormgroep"] = _lookup(out["hulpvorm"], codes.code_list("hulpvorm").groups(), ONBEKEND)
 
     # Flags (SPEC §6 table), all conditional on being active so that the stand/flow identity holds.
-    actief = (start <= last) & (end.isna() | (end >= first))
-    actief = actief.to_numpy(dtype=bool)
-    uitstroom = actief & (end <= last).to_numpy(dtype=bool)
-    before = (start < first).to_numpy(dtype=bool)
+    running = np.isnat(end)
+    actief = (start <= last) & (running | (end >= first))
+    uitstroom = actief & (end <= last)
+    before = start < first
     out["actief"] = actief
     out["beginstand"] = actief & before
     out["instroom"] = actief & ~before
     out["uitstroom"] = uitstroom
     out["eindstand"] = actief & ~uitstroom
 
-    days = (end - start).dt.days.to_numpy(dtype=float, na_value=np.nan)
-    out["duur_dagen"] = np.where(uitstroom & (days >= 0), days, np.nan)
+    days = (end - start).astype("timedelta64[D]").astype(np.int64).astype(float)
+    out["duur_dagen"] = np.where(uitstroom & (days >= 0) & ~np.isnat(end) & ~np.isnat(start), days, np.nan)
 
-    birth = _as_datetime(frame["geboortedatum"])
-    reference = end.where(end.notna() & (end < last), last)
-    age = _full_years(birth, reference)
+    reference = np.where(running | (end > last), last, end)
+    age = _full_years(_days(frame["geboortedatum"]), reference)
     out["leeftijd"] = age
     out["leeftijdsklasse"] = _age_class(age)
 
-    out["crisis"] = (out["gestart_met_crisis"] == "01").to_numpy(dtype=bool)
-    reden_groups = codes.code_list("reden_beeindiging").groups()
-    reden_groep = out["reden_beeindiging"].map(reden_groups).fillna(ONBEKEND).astype(object)
-    out["reden_groep"] = reden_groep.where(end.notna().to_numpy(), None)
+    out["crisis"] = out["gestart_met_crisis"] == "01"
+    reden_groep = _lookup(out["reden_beeindiging"], codes.code_list("reden_beeindiging").groups(), ONBEKEND)
+    reden_groep[running] = None
+    out["reden_groep"] = reden_groep
 
     keys = [_person_keys(frame)] + [_person_keys(h) for h in history]
-    ids = pd.factorize(pd.concat(keys, ignore_index=True), use_na_sentinel=False)[0].astype(np.int64)
+    ids = pd.factorize(np.concatenate(keys), use_na_sentinel=False)[0].astype(np.int64)
     out["jongere"] = ids[: len(frame)]
-    herhaald = _herhaald(ids, end, [_as_datetime(h["datum_einde"]) for h in history], start, out["instroom"])
+    all_ends = np.concatenate([end, *(_days(h["datum_einde"]) for h in history)])
+    herhaald = _herhaald(ids, all_ends, start, out["instroom"])  # type: ignore[arg-type]
     out["herhaald"] = herhaald
-    out["nieuw_herhaald"] = np.where(out["instroom"], np.where(herhaald, "herhaald", "nieuw"), None)
+    nieuw_herhaald = np.where(herhaald, "herhaald", "nieuw").astype(object)
+    nieuw_herhaald[~out["instroom"]] = None  # type: ignore[index]
+    out["nieuw_herhaald"] = nieuw_herhaald
 
-    out.attrs["history_periods"] = len(history) if history_periods is None else int(history_periods)
-    out.attrs["period"] = str(period)
-    return out
-
-
-def _as_datetime(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, errors="coerce").reset_index(drop=True)
-
-
-def _normalise(values: pd.Series, valid: Sequence[str]) -> np.ndarray:
-    array = values.to_numpy(dtype=object, na_value=None)
-    return np.where(pd.Series(array).isin(valid).to_numpy(), array, ONBEKEND).astype(object)
+    result = _frame(out)
+    result.attrs["history_periods"] = len(history) if history_periods is None else int(history_periods)
+    result.attrs["period"] = str(period)
+    return result
 
 
-def _gemeente(frame: pd.DataFrame, day: date) -> tuple[np.ndarray, np.ndarray]:
+def _frame(columns: dict[str, object]) -> pd.DataFrame:
+    """A frame whose text columns keep dtype ``object`` (not pandas' ``str``): building it this way and
+    reading it back in :func:`count` is several times cheaper for small providers."""
+    return pd.DataFrame(
+        {
+            key: pd.Series(value, dtype=object, copy=False)
+            if isinstance(value, np.ndarray) and value.dtype == object
+            else value
+            for key, value in columns.items()
+        }
+    )
+
+
+def _objects(values: pd.Series) -> np.ndarray:
+    """Text column as an object array with ``None`` for missing."""
+    return values.to_numpy(dtype=object, na_value=None)
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    """Date column as ``datetime64[D]`` (NaT for missing or invalid)."""
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        values = pd.to_datetime(values, errors="coerce")
+    return values.to_numpy(dtype="datetime64[D]")
+
+
+_SMALL = 2_000  # below this many rows a Python dict lookup per value beats a pandas call
+
+
+def _lookup(values: np.ndarray, mapping: dict[str, str | None], default: str) -> np.ndarray:
+    """Map every value through ``mapping`` (``default`` when absent or mapped to None), as an object array."""
+    if len(values) < _SMALL:
+        get = mapping.get
+        return np.array([get(v) or default for v in values] or [], dtype=object)
+    keys = [k for k, v in mapping.items() if v is not None]
+    index = pd.Index(keys, dtype=object).get_indexer(values)
+    targets = np.array([mapping[k] for k in keys] + [default], dtype=object)
+    return targets[np.where(index >= 0, index, len(keys))]
+
+
+def _gemeente(code: np.ndarray, postcode: np.ndarray, day: date) -> tuple[np.ndarray, np.ndarray]:
     by_code, by_pc4 = _code_lookup(day)
-    code = frame["gemeentecode"].reset_index(drop=True)
-    from_code = code.map(by_code)
-    pc4 = frame["postcode"].reset_index(drop=True).str.slice(0, 4)
-    from_pc4 = pc4.map(by_pc4)
-    has_code = from_code.notna().to_numpy()
-    has_pc4 = from_pc4.notna().to_numpy()
-    merged = has_code & (code != from_code).to_numpy()
-    gemeente = np.where(has_code, from_code.to_numpy(dtype=object), np.where(has_pc4, from_pc4, ONBEKEND))
+    from_code = _lookup(code, by_code, ONBEKEND)
+    pc4 = np.array([p[:4] if isinstance(p, str) else None for p in postcode] or [], dtype=object)
+    from_pc4 = _lookup(pc4, by_pc4, ONBEKEND)
+    has_code = from_code != ONBEKEND
+    has_pc4 = from_pc4 != ONBEKEND
+    merged = has_code & (code != from_code)
+    gemeente = np.where(has_code, from_code, np.where(has_pc4, from_pc4, ONBEKEND)).astype(object)
     bron = np.select(
         [merged, has_code, has_pc4], ["opvolger", "gemeentecode", "postcode"], default=ONBEKEND
     ).astype(object)
-    return gemeente.astype(object), bron
+    return gemeente, bron
 
 
-def _full_years(birth: pd.Series, reference: pd.Series) -> pd.Series:
-    b_year, r_year = birth.dt.year.to_numpy(dtype=float), reference.dt.year.to_numpy(dtype=float)
-    b_md = birth.dt.month.to_numpy(dtype=float) * 100 + birth.dt.day.to_numpy(dtype=float)
-    r_md = reference.dt.month.to_numpy(dtype=float) * 100 + reference.dt.day.to_numpy(dtype=float)
-    years = r_year - b_year - (r_md < b_md)
-    years[np.isnan(b_year) | np.isnan(r_year)] = np.nan
-    return pd.Series(years).astype("Int64")
+def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    months = days.astype("datetime64[M]")
+    year = months.astype(np.int64) // 12 + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (days - months.astype("datetime64[D]")).astype(np.int64) + 1
+    return year, month, day
 
 
-def _age_class(age: pd.Series) -> np.ndarray:
+def _full_years(birth: np.ndarray, reference: np.ndarray) -> pd.arrays.IntegerArray:
+    b_year, b_month, b_day = _ymd(birth)
+    r_year, r_month, r_day = _ymd(reference)
+    years = r_year - b_year - ((r_month * 100 + r_day) < (b_month * 100 + b_day))
+    unknown = np.isnat(birth) | np.isnat(reference)
+    return pd.arrays.IntegerArray(np.where(unknown, 0, years).astype(np.int64), unknown)
+
+
+def _age_class(age: pd.arrays.IntegerArray) -> np.ndarray:
     values = age.to_numpy(dtype=float, na_value=np.nan)
     result = np.full(len(values), ONBEKEND, dtype=object)
     for code, low, high in _age_classes():
@@ -340,62 +393,58 @@ def _age_class(age: pd.Series) -> np.ndarray:
     return result
 
 
-def _person_keys(frame: pd.DataFrame) -> pd.Series:
+def _person_keys(frame: pd.DataFrame) -> np.ndarray:
     """Text key per row: ``b<bsn>`` or, for an unknown BSN, ``p<geslacht>|<geboortedatum>|<postcode>``."""
-    bsn = frame["bsn"].reset_index(drop=True)
-    unknown = bsn.isna() | bsn.isin(codes.code_list("bsn_bijzonder").values)
-    keys = ("b" + bsn.astype(object)).astype(object)
+    bsn = _objects(frame["bsn"])
+    special = _unknown_bsn()
+    unknown = np.array([b is None or b in special for b in bsn], dtype=bool)
+    keys = np.array(["b" + b if b is not None else "" for b in bsn], dtype=object)
     if unknown.any():
-        sub = frame.reset_index(drop=True).loc[unknown.to_numpy()]
-        birth = _as_datetime(sub["geboortedatum"]).dt.strftime("%Y%m%d").fillna("")
-        fallback = (
-            "p" + sub["geslacht"].fillna("").astype(str).to_numpy(dtype=object)
-            + "|" + birth.to_numpy(dtype=object)
-            + "|" + sub["postcode"].fillna("").astype(str).to_numpy(dtype=object)
-        )
-        keys[unknown.to_numpy()] = fallback
+        sex = _objects(frame["geslacht"])[unknown]
+        birth = np.datetime_as_string(_days(frame["geboortedatum"])[unknown])
+        postcode = _objects(frame["postcode"])[unknown]
+        keys[unknown] = [
+            f"p{s or ''}|{'' if b == 'NaT' else b}|{p or ''}" for s, b, p in zip(sex, birth, postcode, strict=True)
+        ]
     return keys
 
 
-def _herhaald(
-    ids: np.ndarray, end: pd.Series, history_ends: list[pd.Series], start: pd.Series, instroom: pd.Series
-) -> np.ndarray:
-    """Herhaald beroep per row (False unless started), via one as-of join on integer day numbers."""
+_DAY_OFFSET = 200_000  # makes day numbers (days since 1970, from year 1422 on) positive
+_DAY_SPAN = 1_000_000
+
+
+def _herhaald(ids: np.ndarray, ends: np.ndarray, start: np.ndarray, instroom: np.ndarray) -> np.ndarray:
+    """Herhaald beroep per row of the current delivery (False unless started).
+
+    ``ids`` are the youth ids of the current rows followed by the history rows, ``ends`` their end dates. For
+    each start ``a`` it finds, per youth, the latest end ``e ≤ a − 1 day`` by binary search on the combined
+    key youth × day, and checks ``e ≥ a − 5 years``.
+    """
     n = len(start)
-    started = instroom.to_numpy(dtype=bool)
     result = np.zeros(n, dtype=bool)
-    if not started.any():
+    known = ~np.isnat(ends)
+    if not instroom.any() or not known.any():
         return result
-    all_ends = pd.concat([end, *history_ends], ignore_index=True)
-    end_days = _day_numbers(all_ends)
-    known = ~np.isnan(end_days)
-    if not known.any():
-        return result
-    ends = pd.DataFrame({"jongere": ids[known], "einde": end_days[known].astype(np.int64)}).sort_values(
-        "einde", kind="stable"
-    )
-    start_started = start[started]
-    limit = _day_numbers(start_started - pd.DateOffset(years=HERHAALD_JAREN))
-    starts = pd.DataFrame(
-        {
-            "rij": np.flatnonzero(started),
-            "jongere": ids[:n][started],
-            "grens": _day_numbers(start_started).astype(np.int64) - 1,  # ended at least one day before
-            "ondergrens": limit,
-        }
-    ).sort_values("grens", kind="stable")
-    joined = pd.merge_asof(starts, ends, left_on="grens", right_on="einde", by="jongere", direction="backward")
-    hit = joined["einde"].notna().to_numpy() & (joined["einde"].to_numpy(dtype=float) >= joined["ondergrens"])
-    result[joined["rij"].to_numpy()[hit]] = True
+    end_keys = np.sort(ids[known] * _DAY_SPAN + ends[known].astype(np.int64) + _DAY_OFFSET)
+    rows = np.flatnonzero(instroom)
+    person = ids[:n][rows]
+    a = start[rows]
+    query = person * _DAY_SPAN + (a.astype(np.int64) - 1 + _DAY_OFFSET)
+    position = np.searchsorted(end_keys, query, side="right") - 1
+    found = position >= 0
+    candidate = end_keys[np.maximum(position, 0)]
+    same_person = candidate // _DAY_SPAN == person
+    limit = _years_before(a, HERHAALD_JAREN).astype(np.int64) + _DAY_OFFSET
+    result[rows] = found & same_person & (candidate % _DAY_SPAN >= limit)
     return result
 
 
-def _day_numbers(values: pd.Series) -> np.ndarray:
-    """Days since 1970-01-01 as float (NaN for NaT), independent of the datetime unit."""
-    array = values.to_numpy(dtype="datetime64[D]")
-    out = array.astype(np.int64).astype(float)
-    out[np.isnat(array)] = np.nan
-    return out
+def _years_before(days: np.ndarray, years: int) -> np.ndarray:
+    """The same calendar day ``years`` earlier (29 February → 28 February)."""
+    year, month, day = _ymd(days)
+    month_start = ((year - years - 1970) * 12 + month - 1).astype("datetime64[M]")
+    month_length = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(np.int64)
+    return month_start.astype("datetime64[D]") + (np.minimum(day, month_length) - 1)
 
 
 # --- count ------------------------------------------------------------------------------------------------
@@ -465,18 +514,17 @@ def count(
     """
     if history_periods_available is None:
         history_periods_available = int(prepared.attrs.get("history_periods", 0))
-    active = prepared[prepared["actief"].to_numpy(dtype=bool)]
-    gem_codes, gem_index = _gemeente_index(active["gemeente"].to_numpy(dtype=object))
+    data = _active_arrays(prepared)
+    gem_codes, gem_index = _gemeente_index(data["gemeente"])
     names = codes.gemeente_names(period.last_day)
     gem_names = [
         TOTAAL_LABEL if c == TOTAAL else ONBEKEND_GEMEENTE_LABEL if c == ONBEKEND else names.get(c, c)
         for c in gem_codes
     ]
-    person = pd.factorize(active["jongere"].to_numpy())[0].astype(np.int64)
-
-    flows, duur = _flows_and_duur(active, gem_codes, gem_names, gem_index, person)
-    breakdowns = _breakdowns(active, gem_codes, gem_names, gem_index, person)
-    summary = _summary(prepared, flows, previous)
+    gem = (np.array(gem_codes, dtype=object), np.array(gem_names, dtype=object), gem_index)
+    flows, duur = _flows_and_duur(data, gem)
+    breakdowns = _breakdowns(data, gem)
+    summary = _summary(prepared, data, flows, previous)
     return Counts(
         period=period,
         flows=flows,
@@ -488,11 +536,35 @@ def count(
     )
 
 
+_ARRAY_COLUMNS = (
+    "gemeente", "hulpvorm", "beginstand", "instroom", "uitstroom", "eindstand", "duur_dagen",
+    *sorted({column for column, _list, _basis in DIMENSIONS.values()}),
+)
+
+
+def _active_arrays(prepared: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The columns :func:`count` needs, as numpy arrays of the active rows; ``jongere`` renumbered 0…J−1."""
+    active = prepared["actief"].to_numpy(dtype=bool)
+    data = {column: prepared[column].to_numpy()[active] for column in _ARRAY_COLUMNS}
+    data["jongere"] = pd.factorize(prepared["jongere"].to_numpy()[active])[0].astype(np.int64)
+    return data
+
+
 def _gemeente_index(values: np.ndarray) -> tuple[list[str], np.ndarray]:
     present = set(values.tolist())
     ordered = sorted(present - {ONBEKEND}) + ([ONBEKEND] if ONBEKEND in present else [])
-    index = pd.Categorical(values, categories=ordered).codes.astype(np.int64) + 1
-    return [TOTAAL, *ordered], index
+    position = {code: i + 1 for i, code in enumerate(ordered)}
+    return [TOTAAL, *ordered], _positions(values, position)
+
+
+def _positions(values: np.ndarray, position: dict[str, int], default: int = -1) -> np.ndarray:
+    """``position[value]`` per value (``default`` when absent), as int64."""
+    if len(values) < _SMALL:
+        get = position.get
+        return np.fromiter((get(v, default) for v in values), dtype=np.int64, count=len(values))
+    index = pd.Index(list(position), dtype=object).get_indexer(values)
+    targets = np.fromiter(position.values(), dtype=np.int64, count=len(position))
+    return np.where(index >= 0, targets[np.maximum(index, 0)], default)
 
 
 def _expand(gem_index: np.ndarray, members: np.ndarray, n_cat: int) -> tuple[np.ndarray, np.ndarray]:
@@ -514,133 +586,154 @@ def _tally(
     trajecten = np.zeros((n_cells, n_flags), dtype=np.int64)
     jongeren = np.zeros((n_cells, n_flags), dtype=np.int64)
     n_persons = int(person.max()) + 1 if len(person) else 1
+    # One sort by (cell, youth); per flag the first of each run among the flagged entries is a distinct youth.
+    keys = cells * n_persons + person[rows]
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    flagged = flags[rows[order]]
     for f in range(n_flags):
-        selected = flags[rows, f]
-        cell = cells[selected]
-        trajecten[:, f] = np.bincount(cell, minlength=n_cells)
-        unique = np.unique(cell * n_persons + person[rows[selected]])
-        jongeren[:, f] = np.bincount(unique // n_persons, minlength=n_cells)
+        selected = keys[flagged[:, f]]
+        trajecten[:, f] = np.bincount(selected // n_persons, minlength=n_cells)
+        first = np.empty(len(selected), dtype=bool)
+        first[:1] = True
+        np.not_equal(selected[1:], selected[:-1], out=first[1:])
+        jongeren[:, f] = np.bincount(selected[first] // n_persons, minlength=n_cells)
     return trajecten, jongeren
 
 
-def _flows_and_duur(
-    active: pd.DataFrame, gem_codes: list[str], gem_names: list[str], gem_index: np.ndarray, person: np.ndarray
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+@cache
+def _level_columns() -> dict[str, np.ndarray]:
     levels = hulpvorm_levels()
-    n_levels, n_gem = len(levels), len(gem_codes)
+    return {column: levels[column].to_numpy(dtype=object) for column in levels.columns}
+
+
+@cache
+def _category_columns() -> dict[str, np.ndarray]:
+    cats = categories()
+    return {column: cats[column].to_numpy(dtype=object) for column in cats.columns}
+
+
+def _labelled(gem: tuple[np.ndarray, np.ndarray, np.ndarray], labels: dict[str, np.ndarray]) -> dict[str, object]:
+    """Columns gemeente, gemeentenaam and the label columns, one block of label rows per gemeente."""
+    n_labels = len(next(iter(labels.values())))
+    out: dict[str, object] = {"gemeente": np.repeat(gem[0], n_labels), "gemeentenaam": np.repeat(gem[1], n_labels)}
+    for column, values in labels.items():
+        out[column] = np.tile(values, len(gem[0]))
+    return out
+
+
+def _flows_and_duur(
+    data: dict[str, np.ndarray], gem: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    labels = _level_columns()
+    n_levels, n_gem, n = len(labels["hulpvorm"]), len(gem[0]), len(data["hulpvorm"])
     values, membership = _hulpvorm_membership()
-    hv = pd.Categorical(active["hulpvorm"].to_numpy(dtype=object), categories=list(values)).codes
-    members = membership[hv]
-    rows, cells = _expand(gem_index, members, n_levels)
-    flags = np.column_stack(
-        [active[m].to_numpy(dtype=bool) for m in MEASURES[:-1]] + [np.ones(len(active), dtype=bool)]
-    )
-    trajecten, jongeren = _tally(rows, cells, flags, person, n_gem * n_levels)
-
-    frame = {
-        "gemeente": np.repeat(gem_codes, n_levels).astype(object),
-        "gemeentenaam": np.repeat(gem_names, n_levels).astype(object),
-    }
-    for column in levels.columns:
-        frame[column] = np.tile(levels[column].to_numpy(dtype=object), n_gem)
-    base = pd.DataFrame(frame)
-    base["niveau"] = base["niveau"].astype(np.int64)
-    flows = base.copy()
-    for i, measure in enumerate(MEASURES):
-        flows[f"trajecten_{measure}"] = trajecten[:, i]
-    for i, measure in enumerate(MEASURES):
-        flows[f"jongeren_{measure}"] = jongeren[:, i]
-
-    duration = active["duur_dagen"].to_numpy(dtype=float)
-    valid = ~np.isnan(duration[rows])
-    d_cells, d_values = cells[valid], duration[rows][valid]
+    hv = _positions(data["hulpvorm"], {v: i for i, v in enumerate(values)}, default=len(values) - 1)
+    rows, cells = _expand(gem[2], membership[hv], n_levels)
+    flags = np.column_stack([data[m] for m in MEASURES[:-1]] + [np.ones(n, dtype=bool)]).astype(bool)
     n_cells = n_gem * n_levels
+    trajecten, jongeren = _tally(rows, cells, flags, data["jongere"], n_cells)
+
+    flow_columns = _labelled(gem, labels)
+    flow_columns["niveau"] = flow_columns["niveau"].astype(np.int64)  # type: ignore[union-attr]
+    duur_columns = dict(flow_columns)
+    for i, measure in enumerate(MEASURES):
+        flow_columns[f"trajecten_{measure}"] = trajecten[:, i]
+    for i, measure in enumerate(MEASURES):
+        flow_columns[f"jongeren_{measure}"] = jongeren[:, i]
+
+    duration = data["duur_dagen"].astype(float)[rows]
+    valid = ~np.isnan(duration)
+    d_cells, d_values = cells[valid], duration[valid]
     number = np.bincount(d_cells, minlength=n_cells)
     total = np.bincount(d_cells, weights=d_values, minlength=n_cells)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(number > 0, total / np.maximum(number, 1), np.nan)
+    mean = np.full(n_cells, np.nan)
+    np.divide(total, number, out=mean, where=number > 0)
     median = np.full(n_cells, np.nan)
     if len(d_cells):
-        med = pd.Series(d_values).groupby(d_cells).median()
-        median[med.index.to_numpy()] = med.to_numpy()
-    duur = base.copy()
-    duur["trajecten"] = number.astype(np.int64)
-    duur["gemiddelde"] = mean
-    duur["mediaan"] = median
-    return flows, duur
+        order = np.lexsort((d_values, d_cells))
+        sorted_cells, sorted_values = d_cells[order], d_values[order]
+        starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]])
+        counts = np.diff(np.r_[starts, len(sorted_cells)])
+        low = sorted_values[starts + (counts - 1) // 2]
+        high = sorted_values[starts + counts // 2]
+        median[sorted_cells[starts]] = (low + high) / 2
+    duur_columns["trajecten"] = number.astype(np.int64)
+    duur_columns["gemiddelde"] = mean
+    duur_columns["mediaan"] = median
+    return _frame(flow_columns), _frame(duur_columns)
 
 
-def _breakdowns(
-    active: pd.DataFrame, gem_codes: list[str], gem_names: list[str], gem_index: np.ndarray, person: np.ndarray
-) -> pd.DataFrame:
+@cache
+def _dimension_positions() -> tuple[tuple[str, str, dict[str, int], int, int], ...]:
+    """Per dimension: (source column, basis, code → row in categories(), row of onbekend, row of totaal)."""
     cats = categories()
-    n_cat, n_gem, n = len(cats), len(gem_codes), len(active)
-    position = {(d, c): i for i, (d, c) in enumerate(zip(cats["dimensie"], cats["categorie"], strict=True))}
-    members = np.full((n, 2 * len(DIMENSIONS)), -1, dtype=np.int64)
-    for k, (name, (column, _list_name, basis)) in enumerate(DIMENSIONS.items()):
-        in_basis = np.ones(n, dtype=bool) if basis == TOTAAL else active[basis].to_numpy(dtype=bool)
-        dimension_codes = cats.loc[cats["dimensie"] == name, "categorie"].tolist()
-        codes_here = [c for c in dimension_codes if c != TOTAAL]
-        index = pd.Categorical(active[column].to_numpy(dtype=object), categories=codes_here).codes
-        # A value outside the categories cannot occur after prepare(); count it as onbekend if it does.
-        fallback = codes_here.index(ONBEKEND)
-        index = np.where(index < 0, fallback, index)
-        offset = position[(name, codes_here[0])]
-        members[:, 2 * k] = np.where(in_basis, offset + index, -1)
-        members[:, 2 * k + 1] = np.where(in_basis, position[(name, TOTAAL)], -1)
-    rows, cells = _expand(gem_index, members, n_cat)
-    flags = np.ones((n, 1), dtype=bool)
-    trajecten, jongeren = _tally(rows, cells, flags, person, n_gem * n_cat)
-    frame = {
-        "gemeente": np.repeat(gem_codes, n_cat).astype(object),
-        "gemeentenaam": np.repeat(gem_names, n_cat).astype(object),
-    }
-    for column in cats.columns:
-        frame[column] = np.tile(cats[column].to_numpy(dtype=object), n_gem)
-    out = pd.DataFrame(frame)
-    out["trajecten"] = trajecten[:, 0]
-    out["jongeren"] = jongeren[:, 0]
-    return out
+    out = []
+    for name, (column, _list_name, basis) in DIMENSIONS.items():
+        rows = cats.index[cats["dimensie"] == name]
+        position = {str(cats.at[i, "categorie"]): int(i) for i in rows}
+        out.append((column, basis, position, position[ONBEKEND], position[TOTAAL]))
+    return tuple(out)
 
 
-def _summary_values(prepared: pd.DataFrame, flows: pd.DataFrame | None = None) -> dict[str, int]:
-    if flows is None:
-        active = prepared[prepared["actief"].to_numpy(dtype=bool)]
-        person = pd.factorize(active["jongere"].to_numpy())[0]
-        values: dict[str, int] = {}
+def _breakdowns(data: dict[str, np.ndarray], gem: tuple[np.ndarray, np.ndarray, np.ndarray]) -> pd.DataFrame:
+    labels = _category_columns()
+    n_cat, n_gem, n = len(labels["categorie"]), len(gem[0]), len(data["hulpvorm"])
+    dimensions = _dimension_positions()
+    members = np.full((n, 2 * len(dimensions)), -1, dtype=np.int64)
+    for k, (column, basis, position, onbekend, totaal) in enumerate(dimensions):
+        in_basis = np.ones(n, dtype=bool) if basis == TOTAAL else data[basis].astype(bool)
+        # A value outside the categories cannot occur after prepare(); it would count as onbekend.
+        index = _positions(data[column], position, default=onbekend)
+        members[:, 2 * k] = np.where(in_basis, index, -1)
+        members[:, 2 * k + 1] = np.where(in_basis, totaal, -1)
+    rows, cells = _expand(gem[2], members, n_cat)
+    trajecten, jongeren = _tally(rows, cells, np.ones((n, 1), dtype=bool), data["jongere"], n_gem * n_cat)
+    columns = _labelled(gem, labels)
+    columns["trajecten"] = trajecten[:, 0]
+    columns["jongeren"] = jongeren[:, 0]
+    return _frame(columns)
+
+
+def _summary_values(prepared: pd.DataFrame, data: dict[str, np.ndarray], flows: pd.DataFrame | None) -> dict[str, int]:
+    values: dict[str, int] = {}
+    if flows is not None:
+        total = flows.iloc[0]  # gemeente totaal, hulpvorm totaal
+        values = {column: int(total[column]) for column in FLOW_COLUMNS}
+    else:
+        person = data["jongere"]
         for measure in MEASURES:
-            mask = np.ones(len(active), dtype=bool) if measure == TOTAAL else active[measure].to_numpy(dtype=bool)
+            mask = np.ones(len(person), dtype=bool) if measure == TOTAAL else data[measure].astype(bool)
             values[f"trajecten_{measure}"] = int(mask.sum())
             values[f"jongeren_{measure}"] = len(np.unique(person[mask]))
-        gemeente = active["gemeente"].to_numpy(dtype=object)
-    else:
-        total = flows[(flows["gemeente"] == TOTAAL) & (flows["hulpvorm"] == TOTAAL)].iloc[0]
-        values = {column: int(total[column]) for column in FLOW_COLUMNS}
-        gemeente = prepared.loc[prepared["actief"].to_numpy(dtype=bool), "gemeente"].to_numpy(dtype=object)
-    values["gemeenten"] = len(set(gemeente.tolist()) - {ONBEKEND})
-    values["trajecten_gemeente_onbekend"] = int((gemeente == ONBEKEND).sum())
+    values["gemeenten"] = len(set(data["gemeente"].tolist()) - {ONBEKEND})
+    values["trajecten_gemeente_onbekend"] = int((data["gemeente"] == ONBEKEND).sum())
     values["records"] = len(prepared)
-    values["records_niet_in_periode"] = int((~prepared["actief"].to_numpy(dtype=bool)).sum())
-    return values
+    values["records_niet_in_periode"] = len(prepared) - len(data["gemeente"])
+    return {key: values[key] for key in SUMMARY_FIGURES}
 
 
-def _summary(prepared: pd.DataFrame, flows: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    current = _summary_values(prepared, flows)
-    keys = list(SUMMARY_FIGURES)
-    out = pd.DataFrame(
+def _summary(
+    prepared: pd.DataFrame, data: dict[str, np.ndarray], flows: pd.DataFrame, previous: pd.DataFrame | None
+) -> pd.DataFrame:
+    current = _summary_values(prepared, data, flows)
+    n = len(current)
+    now = np.fromiter(current.values(), dtype=np.int64, count=n)
+    if previous is not None:
+        before = np.fromiter(_summary_values(previous, _active_arrays(previous), None).values(), np.int64, n)
+        vorige = pd.arrays.IntegerArray(before, np.zeros(n, dtype=bool))
+        verschil = pd.arrays.IntegerArray(now - before, np.zeros(n, dtype=bool))
+    else:
+        vorige = verschil = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    return _frame(
         {
-            "kengetal": keys,
-            "label": [SUMMARY_FIGURES[k] for k in keys],
-            "waarde": pd.array([current[k] for k in keys], dtype="Int64"),
+            "kengetal": np.array(list(current), dtype=object),
+            "label": np.array([SUMMARY_FIGURES[k] for k in current], dtype=object),
+            "waarde": pd.arrays.IntegerArray(now, np.zeros(n, dtype=bool)),
+            "vorige": vorige,
+            "verschil": verschil,
         }
     )
-    if previous is not None:
-        before = _summary_values(previous)
-        out["vorige"] = pd.array([before[k] for k in keys], dtype="Int64")
-    else:
-        out["vorige"] = pd.array([pd.NA] * len(keys), dtype="Int64")
-    out["verschil"] = out["waarde"] - out["vorige"]
-    return out
 
 
 def flow_identity_holds(flows: pd.DataFrame) -> bool:

@@ -76,7 +76,7 @@ def policy(name: str, description: str) -> Callable[[PolicyFunction], PolicyFunc
     "niet bedoeld voor verspreiding buiten de eigen organisatie.",
 )
 def _exact(values: np.ndarray) -> np.ndarray:
-    return np.array([int(v) for v in values], dtype=object)
+    return values.astype(object)  # int64 → Python ints
 
 
 @policy(
@@ -87,10 +87,9 @@ def _exact(values: np.ndarray) -> np.ndarray:
     "berekend uit de afgeronde aantallen.",
 )
 def _cbs(values: np.ndarray) -> np.ndarray:
-    exact = values.astype(np.int64)
-    rounded = (exact + CBS_ROUNDING_BASE // 2) // CBS_ROUNDING_BASE * CBS_ROUNDING_BASE
-    out = np.array([int(v) for v in rounded], dtype=object)
-    out[exact <= CBS_SECRET_UP_TO] = SECRET
+    rounded = (values + CBS_ROUNDING_BASE // 2) // CBS_ROUNDING_BASE * CBS_ROUNDING_BASE
+    out = rounded.astype(object)
+    out[values <= CBS_SECRET_UP_TO] = SECRET
     return out
 
 
@@ -111,25 +110,33 @@ def describe_policy(name: str) -> str:
 
 
 def protect_values(values: Iterable[object], policy_name: str) -> list[object]:
-    """Protect a sequence of exact counts; missing values (None/NA) stay missing (``None``)."""
-    series = pd.Series(list(values), dtype=object)
-    return protect_series(series, policy_name).tolist()
+    """Protect a sequence of exact counts; missing values (None/NA) stay ``None``."""
+    return _protect_array(np.array(list(values), dtype=object), policy_name).tolist()
 
 
 def protect_series(values: pd.Series, policy_name: str) -> pd.Series:
-    """A new object Series: protected counts (int or ``"."``); NA stays NA (shown as ``-``)."""
+    """A new object Series: protected counts (int or ``"."``); NA stays missing (``None``, shown as ``-``)."""
+    return pd.Series(_protect_array(values.to_numpy(dtype=object), policy_name), index=values.index, dtype=object)
+
+
+def _protect_array(values: np.ndarray, policy_name: str) -> np.ndarray:
     chosen = get_policy(policy_name)
-    missing = values.isna().to_numpy()
-    out = np.full(len(values), None, dtype=object)
-    if (~missing).any():
-        exact = values[~missing].to_numpy()
-        if any(isinstance(v, str) for v in exact):
-            raise ValueError("these counts are already protected; protect exact counts only")
-        numeric = exact.astype(np.float64)
-        if np.any(numeric < 0) or np.any(numeric != np.round(numeric)):
+    if values.dtype.kind in "iu":  # the common case: exact int64 counts straight from spiegel.count
+        if (values < 0).any():
             raise ValueError("protection applies to non-negative integer counts only")
-        out[~missing] = chosen.apply(numeric.astype(np.int64))
-    return pd.Series(out, index=values.index, dtype=object)
+        return chosen.apply(values.astype(np.int64))
+    out = np.full(values.shape, None, dtype=object)
+    missing = pd.isna(values)
+    if missing.all():
+        return out
+    present = values[~missing]
+    if (present == SECRET).any() or any(isinstance(v, str) for v in present[:1]):
+        raise ValueError("these counts are already protected; protect exact counts only")
+    numeric = present.astype(np.float64)
+    if (numeric < 0).any() or (numeric != np.round(numeric)).any():
+        raise ValueError("protection applies to non-negative integer counts only")
+    out[~missing] = chosen.apply(numeric.astype(np.int64))
+    return out
 
 
 def protect_table(
@@ -139,26 +146,38 @@ def protect_table(
     *,
     dependent: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """A new frame in which every cell of ``count_columns`` is an ``int`` or ``"."`` under the policy.
+    """A new frame in which every cell of ``count_columns`` is an ``int`` or ``"."`` under the policy
+    (dtype ``object``; a missing value stays ``None``).
 
     ``dependent`` maps value columns to the count column they were computed from (``{"gemiddelde":
     "trajecten"}``): such a value becomes ``"."`` where its count is secret and is otherwise kept as it is.
     Other columns are copied unchanged.
     """
-    out = df.copy()
-    for column in count_columns:
-        out[column] = protect_series(df[column], policy_name)
+    columns = list(count_columns)
+    protected: dict[str, np.ndarray] = {}
+    if columns:
+        block = df[columns].to_numpy()
+        result = _protect_array(block.ravel(), policy_name).reshape(block.shape)
+        protected = {column: result[:, i] for i, column in enumerate(columns)}
     for column, count_column in (dependent or {}).items():
-        secret = is_secret(out[count_column]).to_numpy()
-        values = out[column].astype(object)
-        values[secret] = SECRET
-        out[column] = values
-    return out
+        values = df[column].to_numpy(dtype=object).copy()
+        values[_secret_mask(protected[count_column] if count_column in protected else df[count_column])] = SECRET
+        protected[column] = values
+    if not protected:
+        return df.copy()
+    replaced = pd.DataFrame(protected, index=df.index, dtype=object)
+    out = pd.concat([df.drop(columns=list(protected)), replaced], axis=1)
+    return out if list(out.columns) == list(df.columns) else out[list(df.columns)]
+
+
+def _secret_mask(values: object) -> np.ndarray:
+    array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else np.asarray(values, dtype=object)
+    return np.array([isinstance(v, str) and v == SECRET for v in array], dtype=bool)
 
 
 def is_secret(values: pd.Series) -> pd.Series:
     """Boolean Series: which protected cells are ``"."``."""
-    return values.map(lambda v: isinstance(v, str) and v == SECRET).astype(bool)
+    return pd.Series(_secret_mask(values), index=values.index)
 
 
 def _is_secret_scalar(value: object) -> bool:
