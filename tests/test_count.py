@@ -559,3 +559,19 @@ def test_stand_and_flow_identity_holds_in_every_cell_of_random_deliveries(seed: 
         expected = total[f"trajecten_{basis}"].iloc[0]
         assert rows.loc[rows["categorie"] == "totaal", "trajecten"].iloc[0] == expected
         assert rows.loc[rows["categorie"] != "totaal", "trajecten"].sum() == expected
+
+
+def test_five_years_before_29_february_is_28_february() -> None:
+    period = Period.parse("2024H1")
+    old = delivery(record(datum_aanvang="20180101", datum_einde="20190228"))
+    older = delivery(record(datum_aanvang="20180101", datum_einde="20190227"))
+    now = delivery(record(datum_aanvang="20240229"))
+    assert prepare(now, period, history=[old]).at[0, "herhaald"]
+    assert not prepare(now, period, history=[older]).at[0, "herhaald"]
+
+
+def test_flow_identity_check_detects_a_broken_row() -> None:
+    flows = counted(record()).flows.copy()
+    assert flow_identity_holds(flows)
+    flows.loc[0, "trajecten_eindstand"] += 1
+    assert not flow_identity_holds(flows)
