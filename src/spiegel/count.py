@@ -107,7 +107,6 @@ SUMMARY_FIGURES: dict[str, str] = {
 # --- reference tables (depend on code lists only; cached) -------------------------------------------------
 
 
-@cache
 def hulpvorm_levels() -> pd.DataFrame:
     """The rows of the flow table in display order.
 
@@ -118,6 +117,11 @@ def hulpvorm_levels() -> pd.DataFrame:
     wijkteam: Ambulant, Daghulp, Netwerk) and Met verblijf (Pleegzorg … Overig verblijf); a hulpvorm outside
     the code list is counted under ``onbekend`` directly below the total.
     """
+    return _hulpvorm_levels().copy()
+
+
+@cache
+def _hulpvorm_levels() -> pd.DataFrame:
     groups = codes.code_list("hulpvormgroep")
     forms = codes.code_list("hulpvorm")
     children: dict[str | None, list[tuple[str, str, str, str]]] = {}
@@ -147,7 +151,7 @@ def hulpvorm_levels() -> pd.DataFrame:
 @cache
 def _hulpvorm_membership() -> tuple[tuple[str, ...], np.ndarray]:
     """Hulpvorm values (codes + onbekend) and, per value, the flow-table rows it counts in (-1 padded)."""
-    levels = hulpvorm_levels()
+    levels = _hulpvorm_levels()
     position = {key: i for i, key in enumerate(levels["hulpvorm"])}
     parent = dict(zip(levels["hulpvorm"], levels["ouder"], strict=True))
     values = (*codes.code_list("hulpvorm").values, ONBEKEND)
@@ -165,7 +169,6 @@ def _hulpvorm_membership() -> tuple[tuple[str, ...], np.ndarray]:
     return values, matrix
 
 
-@cache
 def categories() -> pd.DataFrame:
     """Every category of every breakdown, in display order: the row ``totaal`` first, then the code list's
     codes, then ``onbekend`` (values outside the list) where the list has no such code itself.
@@ -173,6 +176,11 @@ def categories() -> pd.DataFrame:
     Columns: ``dimensie``, ``titel`` (Dutch title of the breakdown), ``basis`` (``totaal`` | ``instroom`` |
     ``uitstroom``), ``categorie`` (code), ``label`` (Dutch), ``groep`` (for reden beëindiging: its group).
     """
+    return _categories().copy()
+
+
+@cache
+def _categories() -> pd.DataFrame:
     rows = []
     for name, (_column, list_name, basis) in DIMENSIONS.items():
         code_list = codes.code_list(list_name)
@@ -603,13 +611,13 @@ def _tally(
 
 @cache
 def _level_columns() -> dict[str, np.ndarray]:
-    levels = hulpvorm_levels()
+    levels = _hulpvorm_levels()
     return {column: levels[column].to_numpy(dtype=object) for column in levels.columns}
 
 
 @cache
 def _category_columns() -> dict[str, np.ndarray]:
-    cats = categories()
+    cats = _categories()
     return {column: cats[column].to_numpy(dtype=object) for column in cats.columns}
 
 
@@ -667,7 +675,7 @@ def _flows_and_duur(
 @cache
 def _dimension_positions() -> tuple[tuple[str, str, dict[str, int], int, int], ...]:
     """Per dimension: (source column, basis, code → row in categories(), row of onbekend, row of totaal)."""
-    cats = categories()
+    cats = _categories()
     out = []
     for name, (column, _list_name, basis) in DIMENSIONS.items():
         rows = cats.index[cats["dimensie"] == name]
