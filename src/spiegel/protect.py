@@ -237,11 +237,28 @@ def protect_counts(counts: Counts, policy_name: str) -> Counts:
     duur = protect_table(
         counts.duur, policy_name, ["trajecten"], dependent={"gemiddelde": "trajecten", "mediaan": "trajecten"}
     )
-    summary = protect_table(counts.summary, policy_name, ["waarde", "vorige"])
-    not_a_count = summary["kengetal"].isin(UNPROTECTED_FIGURES).to_numpy()
-    for column in ("waarde", "vorige"):
-        summary.loc[not_a_count, column] = counts.summary.loc[not_a_count, column].astype(object)
-    summary["verschil"] = difference(summary["waarde"], summary["vorige"])
+    summary = _protect_summary(counts.summary, policy_name)
     return replace(
         counts, flows=flows, breakdowns=breakdowns, duur=duur, summary=summary, protection=get_policy(policy_name).name
+    )
+
+
+def _protect_summary(summary: pd.DataFrame, policy_name: str) -> pd.DataFrame:
+    exempt = summary["kengetal"].isin(UNPROTECTED_FIGURES).to_numpy()
+    shown: dict[str, np.ndarray] = {}
+    for column in ("waarde", "vorige"):
+        exact = summary[column].to_numpy(dtype=object, na_value=None)
+        protected = _protect_array(exact, policy_name)
+        protected[exempt] = exact[exempt]
+        shown[column] = protected
+    shown["verschil"] = np.array(
+        [difference(new, old) for new, old in zip(shown["waarde"], shown["vorige"], strict=True)], dtype=object
+    )
+    return pd.DataFrame(
+        {
+            "kengetal": summary["kengetal"].to_numpy(),
+            "label": summary["label"].to_numpy(),
+            **{column: pd.Series(values, dtype=object, copy=False) for column, values in shown.items()},
+        },
+        index=summary.index,
     )
