@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench lock sample clean
+.PHONY: install demo test lint bench lock sample notebook clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,17 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/spiegel demo
 
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+	$(BIN)/pytest $(NBVAL) notebooks/jeugdhulp.ipynb
+
+# Re-executes the report notebook in place so that its stored outputs (what nbval compares) are current.
+# Run it after a change that is meant to change the report, and review the diff of the notebook.
+notebook: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=spiegel notebooks/jeugdhulp.ipynb
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

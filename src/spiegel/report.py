@@ -378,6 +378,9 @@ class Report:
         return flows[(flows["gemeente"] == gemeente) & flows["hulpvorm"].isin(levels)].reset_index(drop=True)
 
     def _flow_table(self, detail: pd.DataFrame) -> Table:
+        # A hulpvorm that is its group's only member under the same label (Wijkteam) is shown once.
+        parent_label = dict(zip(detail["hulpvorm"], detail["label"], strict=True))
+        detail = detail[~((detail["soort"] == "hulpvorm") & (detail["ouder"].map(parent_label) == detail["label"]))]
         frame = detail[
             (detail["soort"] != "hulpvorm") | (detail[[f"trajecten_{m}" for m in FLOW_MEASURES]].ne(0).any(axis=1))
         ]
