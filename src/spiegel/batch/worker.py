@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 STAMP = ".done.json"
+SUMMARY_KEYS = ("validatie", "levering", "tijden")
 _INITIALIZED = False
 
 # Imported once per worker (forkserver preloads them, so a recycled worker starts warm).
@@ -28,8 +29,11 @@ PRELOAD = (
     "vl_convert",
     "nbformat",
     "papermill",
+    "pandera",
     "spiegel.batch.engine",
     "spiegel.pipeline",
+    "spiegel.report",
+    "spiegel.render",
 )
 
 
@@ -119,6 +123,9 @@ def run_one(job: Any, job_fn: Callable[[Any], Any], key: str | None = None) -> d
         }
     if key:
         record["input_key"] = key
+    # The manifest and stamp keep the small part of the summary; the flows per gemeente (for the index's
+    # national overview) stay in the report's own samenvatting.json.
+    record["summary"] = {k: v for k, v in (record.get("summary") or {}).items() if k in SUMMARY_KEYS}
     wall = time.perf_counter() - clock
     record.setdefault("timings", {})["totaal"] = round(wall, 4)
     record["outputs"] = {k: _relative(v, out_dir) for k, v in (record.get("outputs") or {}).items()}

@@ -1,0 +1,139 @@
+"""Shared by the batch benchmarks: synthetic data, running a command while sampling its processes' memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SPIEGEL = str(BIN / "spiegel")
+
+
+def machine() -> str:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    mem = ""
+    try:
+        with open("/proc/meminfo") as fh:
+            mem = f", {int(fh.readline().split()[1]) / 2**20:.0f} GiB"
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{platform.platform()}, Python {platform.python_version()}, {cores} cores{mem}, load at start {load:.1f}"
+
+
+def synth(out: Path, providers: int, scale: float, periods: str, seed: int = 2025) -> float:
+    """Write a synthetic country with ``spiegel synth``; return the seconds it took."""
+    clock = time.perf_counter()
+    subprocess.run([SPIEGEL, "synth", "--out", str(out), "--providers", str(providers), "--scale", str(scale),
+                    "--periods", periods, "--seed", str(seed)], check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - clock
+
+
+def _children(pid: int) -> list[int]:
+    """All descendants of ``pid`` (from /proc; psutil when installed)."""
+    try:
+        import psutil
+
+        return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+    except ImportError:
+        pass
+    except Exception:
+        return []
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                parents.setdefault(ppid, []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _rss_mb(pid: int) -> tuple[float, str] | None:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            rss = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
+        return rss, cmd
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@dataclass
+class Sampled:
+    wall: float
+    returncode: int
+    # pid -> list of (seconds since start, RSS MB); only processes that look like batch workers
+    series: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+    commands: dict[int, str] = field(default_factory=dict)
+
+
+def run_sampled(cmd: list[str], every: float = 0.5, env: dict | None = None, log: Path | None = None) -> Sampled:
+    """Run ``cmd``; every ``every`` s record the RSS of each descendant process."""
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
+    clock = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    sampled = Sampled(0.0, 0)
+    while proc.poll() is None:
+        now = time.perf_counter() - clock
+        for pid in _children(proc.pid):
+            got = _rss_mb(pid)
+            if got is None:
+                continue
+            rss, command = got
+            sampled.series.setdefault(pid, []).append((round(now, 2), round(rss, 1)))
+            sampled.commands.setdefault(pid, command[:120])
+        time.sleep(every)
+    sampled.wall = time.perf_counter() - clock
+    sampled.returncode = proc.returncode
+    if log:
+        out.close()
+    return sampled
+
+
+def worker_memory(sampled: Sampled) -> dict:
+    """Peak RSS per worker process and whether it grows: mean of the last third of a worker's samples minus the
+    mean of its first third (after its first report), in MB."""
+    peaks, growth = [], []
+    for pid, series in sampled.series.items():
+        if "forkserver" in sampled.commands.get(pid, "") and len(series) < 2:
+            continue
+        values = [v for _, v in series]
+        peaks.append(max(values))
+        if len(values) >= 9:
+            third = len(values) // 3
+            growth.append(sum(values[-third:]) / third - sum(values[1:third + 1]) / third)
+    return {
+        "processes": len(peaks),
+        "peak_mb_max": round(max(peaks), 1) if peaks else None,
+        "peak_mb_median": round(sorted(peaks)[len(peaks) // 2], 1) if peaks else None,
+        "growth_mb_max": round(max(growth), 1) if growth else None,
+    }
+
+
+def manifest_stats(manifest_path: Path) -> dict:
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    stats: dict = {"counts": data["counts"]}
+    for stage in ("zoeken", "uitvoeren", "opmaken", "totaal"):
+        values = sorted(r["timings"][stage] for r in data["providers"] if stage in (r.get("timings") or {}))
+        if values:
+            stats[stage] = {"median": values[len(values) // 2], "p95": values[int(len(values) * 0.95)],
+                            "max": values[-1], "sum": round(sum(values), 1)}
+    rss = [r["worker"]["max_rss_mb"] for r in data["providers"] if r.get("worker")]
+    stats["worker_max_rss_mb"] = max(rss) if rss else None
+    return stats

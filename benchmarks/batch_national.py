@@ -1,0 +1,128 @@
+"""Benchmark: the national synthetic half-year through ``spiegel batch`` (not a test).
+
+    .venv/bin/python benchmarks/batch_national.py                     # 5,000 providers, HTML + PDF, 2025H1
+    .venv/bin/python benchmarks/batch_national.py --providers 500 --deliveries /tmp/nat --keep /tmp/nat-out
+
+Writes ``spiegel synth`` output into a temporary folder (or uses ``--deliveries``), runs
+``spiegel batch --period 2025H1 --formats html,pdf`` (an executed notebook, HTML and PDF for each provider),
+samples the memory of every worker process every half second, and writes the results to
+``docs/benchmarks/batch.md`` (section "national") and prints them. Target on the 2-core machine: 10 minutes or
+less, peak RSS per worker under 500 MB, no growth over the batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from batch_common import ROOT, SPIEGEL, machine, manifest_stats, run_sampled, synth, worker_memory
+
+RESULTS = ROOT / "docs" / "benchmarks" / "batch.md"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--providers", type=int, default=5000)
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--period", default="2025H1")
+    ap.add_argument("--deliveries", type=Path, help="use this synthetic store instead of making one")
+    ap.add_argument("--workers", type=int, help="default: one per core")
+    ap.add_argument("--formats", default="html,pdf")
+    ap.add_argument("--keep", type=Path, help="output folder to keep (default: a temporary one)")
+    ap.add_argument("--no-write", action="store_true", help="print only; do not update docs/benchmarks/batch.md")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="spiegel-bench-"))
+    try:
+        synth_s = None
+        store = args.deliveries
+        if store is None:
+            store = tmp / "deliveries"
+            synth_s = synth(store, args.providers, args.scale, "2024H1,2024H2,2025H1")
+        out = args.keep or tmp / "outputs"
+        if out.exists():
+            shutil.rmtree(out)
+        cmd = [SPIEGEL, "batch", "--period", args.period, "--deliveries", str(store), "--out", str(out),
+               "--formats", args.formats, "--no-progress"]
+        if args.workers:
+            cmd += ["--workers", str(args.workers)]
+        sampled = run_sampled(cmd, log=tmp / "batch.log")
+        log = (tmp / "batch.log").read_text(errors="replace")
+        manifest = out / args.period / "manifest.json"
+        if not manifest.exists():
+            print(log, file=sys.stderr)
+            return 2
+        stats = manifest_stats(manifest)
+        memory = worker_memory(sampled)
+        made = stats["counts"].get("gemaakt", 0)
+        result = {
+            "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": machine(),
+            "command": " ".join(Path(c).name if c == SPIEGEL else c for c in cmd),
+            "synth_s": round(synth_s, 1) if synth_s else None,
+            "wall_s": round(sampled.wall, 1),
+            "reports_per_s": round(made / sampled.wall, 2),
+            "exit": sampled.returncode,
+            "summary_line": log.strip().splitlines()[-1] if log.strip() else "",
+            **stats,
+            "memory": memory,
+        }
+        print(json.dumps(result, indent=1))
+        if not args.no_write:
+            write_section("national", render(result))
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def render(r: dict) -> str:
+    lines = [
+        f"Measured {r['when']} on {r['machine']}.",
+        "",
+        f"- command: `{r['command']}`",
+        f"- providers: {sum(v for k, v in r['counts'].items() if k != 'geen levering')} with a delivery "
+        f"({r['counts']}); synthetic data made in {r['synth_s']} s" if r["synth_s"] else f"- counts: {r['counts']}",
+        f"- **wall time {r['wall_s']} s** ({r['wall_s'] / 60:.1f} min), {r['reports_per_s']} reports/s, "
+        f"exit {r['exit']}",
+        f"- summary line: `{r['summary_line']}`",
+        f"- worker memory (sampled every 0.5 s): peak {r['memory']['peak_mb_max']} MB (median of the workers' "
+        f"peaks {r['memory']['peak_mb_median']} MB) over {r['memory']['processes']} processes; largest growth "
+        f"(last third − first third of one worker's samples) {r['memory']['growth_mb_max']} MB",
+        "",
+        "| stage | median s | p95 s | max s | sum s |",
+        "|---|---|---|---|---|",
+    ]
+    for stage in ("zoeken", "uitvoeren", "opmaken", "totaal"):
+        if stage in r:
+            s = r[stage]
+            lines.append(f"| {stage} | {s['median']} | {s['p95']} | {s['max']} | {s['sum']} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace (or add) the section between ``<!-- name -->`` markers in docs/benchmarks/batch.md."""
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else (
+        "# Batch benchmarks\n\nWritten by `benchmarks/batch_national.py` and `benchmarks/batch_vs_naive.py`; "
+        "see docs/batch.md for the design.\n"
+    )
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    title = {"national": "## National half-year", "naive": "## Batch against the naive loop"}.get(name, f"## {name}")
+    block = f"{start}\n{title}\n\n{body}{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    from spiegel.io import write_text_atomic
+
+    write_text_atomic(RESULTS, text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
