@@ -177,41 +177,66 @@ class Facts:
         return (self.bsn == special_bsn()[1]).to_numpy()
 
     @cached_property
-    def person_key(self) -> pd.Series:
-        """Who the youth is (SPEC §3.4): the BSN, or when it is unknown (special value or empty) sex, birth
-        date and postcode. The two kinds of key cannot collide (prefixes)."""
-        raw = self.raw
-        fallback = self.bsn_onbekend | self.bsn_ongeboren | (self.bsn == "").to_numpy()
-        key = "b" + self.bsn
+    def bsn_number(self) -> np.ndarray:
+        """The BSN as a number where it is 9 digits, else −1."""
+        nine = self.bsn.str.fullmatch(r"\d{9}").to_numpy(dtype=bool)
+        out = np.full(self.n, -1, dtype=np.int64)
+        if nine.any():
+            digits = pc.filter(_as_arrow(self.bsn), pa.array(nine))
+            out[nine] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+        return out
+
+    @cached_property
+    def person_id(self) -> np.ndarray:
+        """Who the youth is (SPEC §3.4), as an int64 comparable across deliveries: the BSN, or when it is
+        unknown (a special value, empty or malformed) a hash of sex, birth date and postcode (or of the
+        malformed BSN itself). Hashes lie above 2**62, BSNs below 2**30, so the two never meet."""
+        real = (self.bsn_number >= 0) & ~self.bsn_onbekend & ~self.bsn_ongeboren
+        out = self.bsn_number.copy()
+        fallback = ~real
         if fallback.any():
-            sub = raw.loc[fallback]
-            key = key.copy()
-            key[fallback] = "p" + sub["geslacht"] + "|" + sub["geboortedatum"] + "|" + sub["postcode"].str.upper()
-        return key
+            raw = self.raw.loc[fallback]
+            special = self.bsn_onbekend[fallback] | self.bsn_ongeboren[fallback] | (raw["bsn"] == "").to_numpy()
+            person = "p" + raw["geslacht"] + "|" + raw["geboortedatum"] + "|" + raw["postcode"].str.upper()
+            text = person.where(special, "x" + raw["bsn"])
+            out[fallback] = _hash(text.to_numpy(dtype=object))
+        return out
 
     @cached_property
-    def person_codes(self) -> np.ndarray:
-        return pd.factorize(self.person_key)[0].astype("int64")
+    def aanvang_part(self) -> np.ndarray:
+        """datum_aanvang for the record key: days since 1800 for a real date, else a hash of the text."""
+        days = self.aanvang
+        out = np.zeros(self.n, dtype=np.int64)
+        valid = ~np.isnat(days)
+        out[valid] = (days[valid] - np.datetime64("1800-01-01", "D")).astype(np.int64)
+        if (~valid).any():
+            out[~valid] = _hash(self.raw["datum_aanvang"].to_numpy(dtype=object)[~valid])
+        return out
 
     @cached_property
-    def hulpvorm_codes(self) -> np.ndarray:
-        return pd.factorize(self.raw["hulpvorm"])[0].astype("int64")
-
-    @cached_property
-    def aanvang_codes(self) -> np.ndarray:
-        return pd.factorize(self.raw["datum_aanvang"])[0].astype("int64")
+    def hulpvorm_part(self) -> np.ndarray:
+        """hulpvorm for the record key: the code as a number when it is 1–3 digits, else a hash of the text."""
+        text = self.raw["hulpvorm"]
+        digits = text.str.fullmatch(r"\d{1,3}").to_numpy(dtype=bool)
+        out = np.zeros(self.n, dtype=np.int64)
+        if digits.any():
+            out[digits] = pc.cast(pc.filter(_as_arrow(text), pa.array(digits)), pa.int64()).to_numpy(
+                zero_copy_only=False
+            )
+        if (~digits).any():
+            out[~digits] = _hash(text.to_numpy(dtype=object)[~digits])
+        return out
 
     @cached_property
     def record_key(self) -> np.ndarray:
-        """Integer form of the record key person + datum_aanvang (as delivered) + hulpvorm."""
-        n_h = int(self.hulpvorm_codes.max(initial=0)) + 1
-        n_a = int(self.aanvang_codes.max(initial=0)) + 1
-        return (self.person_codes * n_h + self.hulpvorm_codes) * n_a + self.aanvang_codes
+        """The record key person + datum_aanvang + hulpvorm (SPEC §3.4) as int64, comparable across deliveries.
+        Exact (bit fields) for ordinary rows; a hash of the three parts otherwise."""
+        return _combine(self.person_id, self.aanvang_part, self.hulpvorm_part)
 
     @cached_property
-    def key_text(self) -> pd.Series:
-        """The record key as text (person | datum_aanvang | hulpvorm), comparable across deliveries."""
-        return self.person_key + "|" + self.raw["datum_aanvang"] + "|" + self.raw["hulpvorm"]
+    def youth_hulpvorm(self) -> np.ndarray:
+        """Person + hulpvorm as int64 (the group in which records may not overlap)."""
+        return _combine(self.person_id, np.zeros(self.n, dtype=np.int64), self.hulpvorm_part)
 
     @cached_property
     def running_at_end(self) -> np.ndarray:
@@ -220,19 +245,66 @@ class Facts:
         not_ended = self.einde_leeg | (self.einde > self.last_day)
         return started & not_ended
 
-    def gemeente(self, day: date) -> pd.Series:
-        """The responsible gemeente on ``day``: the gemeentecode (a merged code mapped to its successor), else
-        the gemeente of the postcode; NA when neither tells."""
-        return resolve_gemeente(self.raw["gemeentecode"], self.raw["postcode"], day)
+    def gemeente(self, day: date) -> np.ndarray:
+        """The responsible gemeente on ``day`` as an index into :func:`gemeente_table` (−1: unknown): the
+        gemeentecode (a merged code mapped to its successor), else the gemeente of the postcode."""
+        cache = self.__dict__.setdefault("_gemeente", {})
+        if day not in cache:
+            cache[day] = resolve_gemeente(self.raw["gemeentecode"], self.raw["postcode"], day)
+        return cache[day]
 
 
-def resolve_gemeente(gemeentecode: pd.Series, postcode: pd.Series, day: date) -> pd.Series:
+@cache
+def gemeente_table(day: date) -> tuple[str, ...]:
+    """The gemeente codes valid on ``day``, sorted: :meth:`Facts.gemeente` gives positions in this tuple."""
+    return tuple(sorted(codes.valid_codes(day)))
+
+
+@cache
+def _lookup(day: date) -> tuple[pa.Array, np.ndarray, pa.Array, np.ndarray]:
+    """(gemeente codes known on ``day`` incl. merged ones, their position in gemeente_table; PC4s, same)."""
+    table = {code: i for i, code in enumerate(gemeente_table(day))}
     merged = codes.merged_code_map(day)
-    gc = gemeentecode.replace("", None)
-    direct = gc.where(isin(gemeentecode, valid_gemeenten(day)))
-    via_merge = gc.map(merged)
-    pc4 = postcode.str.slice(0, 4).map(codes.pc4_map(day))
-    return direct.fillna(via_merge).fillna(pc4).astype("str")
+    known = {**{c: table[c] for c in table}, **{old: table[new] for old, new in merged.items() if new in table}}
+    pc4 = {p: table[g] for p, g in codes.pc4_map(day).items() if g in table}
+    return (
+        pa.array(list(known)), np.array(list(known.values()), dtype=np.int64),
+        pa.array(list(pc4)), np.array(list(pc4.values()), dtype=np.int64),
+    )
+
+
+def resolve_gemeente(gemeentecode: pd.Series, postcode: pd.Series, day: date) -> np.ndarray:
+    """Gemeente positions (see :func:`gemeente_table`) from the code, else from the postcode's PC4; −1 unknown."""
+    code_set, code_pos, pc4_set, pc4_pos = _lookup(day)
+    by_code = _index_in(gemeentecode, code_set, code_pos)
+    by_pc4 = _index_in(postcode.str.slice(0, 4), pc4_set, pc4_pos)
+    return np.where(by_code >= 0, by_code, by_pc4)
+
+
+def _index_in(values: pd.Series, value_set: pa.Array, positions: np.ndarray) -> np.ndarray:
+    found = pc.index_in(_as_arrow(values).cast(value_set.type), value_set=value_set)
+    index = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.where(index >= 0, positions[np.maximum(index, 0)], -1)
+
+
+_HASHED = np.int64(1) << np.int64(62)
+
+
+def _hash(values: np.ndarray) -> np.ndarray:
+    """int64 hashes in [2**62, 2**63) of text values (object array)."""
+    h = pd.util.hash_array(np.asarray(values, dtype=object))
+    return (h >> np.uint64(2)).astype(np.int64) | _HASHED
+
+
+def _combine(person: np.ndarray, aanvang: np.ndarray, hulpvorm: np.ndarray) -> np.ndarray:
+    """Bit fields person (30 bits) | aanvang (17) | hulpvorm (10) when all fit, else a hash of the three."""
+    exact = (person < (1 << 30)) & (aanvang < (1 << 17)) & (hulpvorm < (1 << 10))
+    out = (person << 27) | (aanvang << 10) | hulpvorm
+    if not exact.all():
+        parts = pd.DataFrame({"p": person[~exact], "a": aanvang[~exact], "h": hulpvorm[~exact]})
+        h = pd.util.hash_pandas_object(parts, index=False).to_numpy()
+        out[~exact] = (h >> np.uint64(2)).astype(np.int64) | _HASHED
+    return out
 
 
 @dataclass

@@ -230,11 +230,13 @@ def valid_date_mask(values: pd.Series, *, unknown_allowed: bool = False) -> np.n
 def _isin_allowing_expired(frame: pd.DataFrame, column: str, allowed, expired) -> pd.Series:
     values = frame[column]
     ok = values.isin(allowed) | values.isna()
-    if expired:
-        start = pd.to_datetime(frame["datum_aanvang"].where(frame["datum_aanvang"].str.fullmatch(r"\d{8}")),
+    candidates = ~ok & values.isin(tuple(expired)).fillna(False)
+    if candidates.any():
+        sub = frame.loc[candidates, [column, "datum_aanvang"]]
+        start = pd.to_datetime(sub["datum_aanvang"].where(sub["datum_aanvang"].str.fullmatch(r"\d{8}")),
                                format="%Y%m%d", errors="coerce")
-        for code, until in expired.items():
-            ok |= values.eq(code).fillna(False) & (start < until).fillna(False)
+        until = sub[column].map(expired)
+        ok.loc[candidates] = (start < until).fillna(False).to_numpy()
     return ok
 
 

@@ -12,7 +12,15 @@ import pandas as pd
 
 from spiegel import codes
 from spiegel.present.numbers import fmt_int, fmt_pct
-from spiegel.validate.context import Context, isin, known_pc4, merged_gemeenten, unknown_sex, valid_gemeenten
+from spiegel.validate.context import (
+    Context,
+    gemeente_table,
+    isin,
+    known_pc4,
+    merged_gemeenten,
+    unknown_sex,
+    valid_gemeenten,
+)
 from spiegel.validate.engine import Hit, logic
 
 _BSN_WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1], dtype=np.int64)
@@ -33,20 +41,25 @@ def blank_lines(ctx: Context) -> list[Hit]:
 
 def elfproef(values: pd.Series) -> np.ndarray:
     """True where a 9-digit value passes the BSN elfproef (weights 9..2 and −1; sum divisible by 11)."""
-    nine = values.str.fullmatch(r"\d{9}").fillna(False).to_numpy(dtype=bool)
-    out = np.zeros(len(values), dtype=bool)
-    if nine.any():
-        text = "".join(values[nine].tolist()).encode("ascii")
-        digits = (np.frombuffer(text, dtype=np.uint8).reshape(-1, 9) - 48).astype(np.int64)
-        out[nine] = (digits @ _BSN_WEIGHTS) % 11 == 0
-    return out
+    nine = values.str.fullmatch(r"\d{9}").to_numpy(dtype=bool)
+    number = pd.to_numeric(values.where(nine, "0")).to_numpy(dtype=np.int64)
+    return nine & _elfproef_numbers(number)
+
+
+def _elfproef_numbers(number: np.ndarray) -> np.ndarray:
+    total = np.zeros(len(number), dtype=np.int64)
+    rest = number.copy()
+    for weight in _BSN_WEIGHTS[::-1]:  # last digit first
+        total += (rest % 10) * weight
+        rest //= 10
+    return total % 11 == 0
 
 
 @logic("JH-V03")
 def bsn_elfproef(ctx: Context) -> np.ndarray:
     f = ctx.cur
-    nine = f.bsn.str.fullmatch(r"\d{9}").to_numpy(dtype=bool)
-    return nine & ~f.bsn_onbekend & ~f.bsn_ongeboren & ~elfproef(f.bsn)
+    nine = f.bsn_number >= 0
+    return nine & ~f.bsn_onbekend & ~f.bsn_ongeboren & ~_elfproef_numbers(np.maximum(f.bsn_number, 0))
 
 
 @logic("JH-V09")
@@ -135,21 +148,23 @@ def age_at(birth: np.ndarray, day: np.ndarray) -> np.ndarray:
     return np.where(valid, age, -1)
 
 
-def _age_at_aanvang(ctx: Context) -> np.ndarray:
-    if "age" not in ctx.memo:
-        ctx.memo["age"] = age_at(ctx.cur.geboorte, ctx.cur.aanvang)
-    return ctx.memo["age"]
+def _ages(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """(age at aanvang from the latest possible birth date, age from the imputed birth date)."""
+    if "ages" not in ctx.memo:
+        f = ctx.cur
+        ctx.memo["ages"] = (age_at(f.geboorte_laatst, f.aanvang), age_at(f.geboorte, f.aanvang))
+    return ctx.memo["ages"]
 
 
 @logic("JH-D06")
 def over_22(ctx: Context) -> np.ndarray:
-    return _age_at_aanvang(ctx) > 22
+    return _ages(ctx)[0] > 22
 
 
 @logic("JH-D07")
 def age_18_to_22(ctx: Context) -> np.ndarray:
-    age = _age_at_aanvang(ctx)
-    return (age >= 18) & (age <= 22)
+    youngest, imputed = _ages(ctx)
+    return (imputed >= 18) & (youngest <= 22) & (youngest >= 0)
 
 
 # --- records ---------------------------------------------------------------------------------------------
@@ -175,8 +190,7 @@ def overlapping_records(ctx: Context) -> np.ndarray:
     idx = np.flatnonzero(usable)
     if len(idx) < 2:
         return out
-    n_h = int(f.hulpvorm_codes.max(initial=0)) + 1
-    group = f.person_codes[idx] * n_h + f.hulpvorm_codes[idx]
+    group = f.youth_hulpvorm[idx]
     start = f.aanvang[idx].astype(np.int64)
     end_days = f.einde[idx]
     end = np.where(np.isnat(end_days), _NOT_A_DAY, end_days.astype(np.int64))
@@ -212,27 +226,25 @@ def _compare_previous(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     cur, prev = ctx.cur, ctx.prev
     assert prev is not None
     running = np.flatnonzero(prev.running_at_end)
-    present = isin(prev.key_text.iloc[running], cur.key_text)
-    missing = running[~present]
+    missing = running[~np.isin(prev.record_key[running], cur.record_key)]
     changed_positions = np.zeros(0, dtype=np.int64)
     explained = np.zeros(0, dtype=np.int64)
     if len(missing):
         gone = pd.DataFrame(
             {
-                "person": prev.person_key.iloc[missing].to_numpy(),
-                "aanvang": prev.raw["datum_aanvang"].iloc[missing].to_numpy(),
-                "hulpvorm": prev.raw["hulpvorm"].iloc[missing].to_numpy(),
+                "person": prev.person_id[missing],
+                "aanvang": prev.aanvang_part[missing],
+                "hulpvorm": prev.hulpvorm_part[missing],
                 "prev_pos": missing,
             }
         )
-        new_key = ~isin(cur.key_text, prev.key_text)
-        candidate = new_key & isin(cur.person_key, prev.person_key.iloc[missing])
+        candidate = ~np.isin(cur.record_key, prev.record_key) & np.isin(cur.person_id, gone["person"].to_numpy())
         pos = np.flatnonzero(candidate)
         now = pd.DataFrame(
             {
-                "person": cur.person_key.iloc[pos].to_numpy(),
-                "aanvang": cur.raw["datum_aanvang"].iloc[pos].to_numpy(),
-                "hulpvorm": cur.raw["hulpvorm"].iloc[pos].to_numpy(),
+                "person": cur.person_id[pos],
+                "aanvang": cur.aanvang_part[pos],
+                "hulpvorm": cur.hulpvorm_part[pos],
                 "cur_pos": pos,
             }
         )
@@ -267,25 +279,25 @@ def gemeente_jumps(ctx: Context) -> list[Hit]:
     assert ctx.prev is not None
     s = ctx.settings
     day = ctx.cur.period.last_day
+    table = gemeente_table(day)
     now_gem = ctx.cur.gemeente(day)
-    now = now_gem.value_counts()
-    before = ctx.prev.gemeente(day).value_counts()
-    table = pd.concat([before.rename("vorig"), now.rename("nu")], axis=1).fillna(0).astype("int64")
-    table = table[table.max(axis=1) >= s.jump_min_trajectories].sort_index()
+    now = np.bincount(now_gem[now_gem >= 0], minlength=len(table))
+    before_gem = ctx.prev.gemeente(day)
+    before = np.bincount(before_gem[before_gem >= 0], minlength=len(table))
     names = codes.gemeente_names(day)
     hits = []
-    gem_values = now_gem.to_numpy()
-    for code, row in table.iterrows():
-        previous, current = int(row["vorig"]), int(row["nu"])
+    for g in np.flatnonzero(np.maximum(now, before) >= s.jump_min_trajectories):
+        previous, current = int(before[g]), int(now[g])
         if previous == 0:
             change_text, jump = "nieuw", True
         else:
             change = (current - previous) / previous
             change_text, jump = ("+" if change > 0 else "") + fmt_pct(change), abs(change) > s.jump_threshold
         if jump:
+            code = table[g]
             hits.append(
                 Hit(
-                    ctx.cur.rij[gem_values == code],
+                    ctx.cur.rij[now_gem == g],
                     toelichting=f"gemeente {code} ({names.get(code, code)}): {fmt_int(previous)} records in de "
                     f"vorige periode, {fmt_int(current)} nu ({change_text})",
                 )
@@ -302,7 +314,7 @@ def unknown_share(ctx: Context) -> list[Hit]:
         ("bsn",): f.bsn_onbekend,
         ("geslacht",): (f.raw["geslacht"] == unknown_sex()).to_numpy(),
         ("geboortedatum",): f.raw["geboortedatum"].str.fullmatch(r"\d{4}0000").to_numpy(dtype=bool),
-        ("postcode", "gemeentecode"): f.gemeente(f.period.last_day).isna().to_numpy(),
+        ("postcode", "gemeentecode"): f.gemeente(f.period.last_day) < 0,
     }
     hits = []
     for columns, mask in unknown.items():

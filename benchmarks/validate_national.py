@@ -1,0 +1,150 @@
+"""Benchmark: validate a national synthetic half-year (SPEC §9 scale) provider by provider and as one frame.
+
+    python benchmarks/validate_national.py                       # synthesise 2024H2 + 2025H1 into a temp dir
+    python benchmarks/validate_national.py --deliveries DIR      # use an existing `spiegel synth` output
+    python benchmarks/validate_national.py --output docs/benchmarks/validate.md
+
+Measures (wall clock, one process):
+1. every provider's current delivery of the period validated with its previous-period delivery, as the batch
+   does (reading is timed apart from validating), with the distribution of the per-delivery time;
+2. all providers' deliveries of the period concatenated into one frame and validated at once (previous
+   period concatenated likewise); the issue's target is under 5 seconds for this;
+3. the fixed cost of validating a tiny (3-record) delivery.
+Also lists which rules fired in how many deliveries (the synthetic clean providers should trigger no fout).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from spiegel import deliveries as store
+from spiegel.periods import Period
+from spiegel.read import Delivery, read_delivery
+from spiegel.validate import validate
+
+
+def synthesise(out: Path, period: Period) -> None:
+    from spiegel.synth import synth_country
+
+    start = time.perf_counter()
+    synth_country(out, periods=[period.previous(), period])
+    print(f"synthesised {out} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+
+
+def concatenated(parts: list[Delivery]) -> Delivery:
+    frame = pd.concat([d.frame for d in parts], ignore_index=True)
+    raw = pd.concat([d.raw for d in parts], ignore_index=True)
+    return Delivery(frame=frame, raw=raw, source=parts[0].source, layout=parts[0].layout)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def run(root: Path, period: Period) -> str:
+    current = store.current_deliveries(root, period)
+    previous = store.current_deliveries(root, period.previous())
+    read_s, validate_s, sizes, per_delivery = 0.0, 0.0, [], []
+    fired: Counter[str] = Counter()
+    errors_in: Counter[str] = Counter()
+    cur_parts, prev_parts = [], []
+    for (_, kvk), ref in sorted(current.items()):
+        t0 = time.perf_counter()
+        delivery = read_delivery(ref.path, ref.meta.indeling)
+        prev_ref = previous.get((str(period.previous()), kvk))
+        prev = read_delivery(prev_ref.path, prev_ref.meta.indeling) if prev_ref else None
+        t1 = time.perf_counter()
+        findings = validate(delivery, period, previous=prev, meta=ref.meta)
+        t2 = time.perf_counter()
+        read_s += t1 - t0
+        validate_s += t2 - t1
+        per_delivery.append(t2 - t1)
+        sizes.append(len(delivery))
+        for code in findings.codes():
+            fired[code] += 1
+        if findings.has_errors:
+            for code in {f.regel for f in findings if f.ernst == "fout"}:
+                errors_in[code] += 1
+        cur_parts.append(delivery)
+        if prev is not None:
+            prev_parts.append(prev)
+
+    big, big_prev = concatenated(cur_parts), concatenated(prev_parts)
+    t0 = time.perf_counter()
+    validate(big, period, previous=big_prev)
+    with_prev = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    validate(big, period)
+    without_prev = time.perf_counter() - t0
+
+    tiny = Delivery(cur_parts[0].frame.head(3), cur_parts[0].raw.head(3), cur_parts[0].source, cur_parts[0].layout)
+    validate(tiny, period, previous=tiny)
+    t0 = time.perf_counter()
+    for _ in range(50):
+        validate(tiny, period, previous=tiny)
+    tiny_ms = (time.perf_counter() - t0) / 50 * 1000
+
+    ms = [x * 1000 for x in per_delivery]
+    lines = [
+        "# Benchmark: validation of a national half-year",
+        "",
+        f"Measured by `benchmarks/validate_national.py` on {platform.node() or 'this machine'} "
+        f"({os.cpu_count()} cores, Python {platform.python_version()}, pandas {pd.__version__}), period {period}, "
+        f"synthetic country at default scale. Wall-clock time of one process; the machine may have been busy "
+        f"(load average at the end: {os.getloadavg()[0]:.1f}).",
+        "",
+        "| What | Result |",
+        "|---|---|",
+        f"| Deliveries validated | {len(cur_parts):,} ({len(prev_parts):,} with a previous-period delivery) |",
+        f"| Records in the period | {sum(sizes):,} (previous period {len(big_prev):,}) |",
+        f"| One concatenated frame, with previous period | **{with_prev:.2f} s** |",
+        f"| One concatenated frame, without previous period | {without_prev:.2f} s |",
+        f"| Provider by provider: validating, total | {validate_s:.1f} s |",
+        f"| Provider by provider: reading (not validation), total | {read_s:.1f} s |",
+        f"| Per delivery: median / p95 / max | {statistics.median(ms):.1f} / {percentile(ms, 0.95):.1f} / "
+        f"{max(ms):.1f} ms |",
+        f"| Tiny delivery (3 records, with previous): fixed cost | {tiny_ms:.1f} ms |",
+        "",
+        "Rules that fired, in how many deliveries (fout in how many):",
+        "",
+        "| Rule | Deliveries | With this fout |",
+        "|---|---|---|",
+    ]
+    for code in sorted(fired):
+        lines.append(f"| {code} | {fired[code]:,} | {errors_in.get(code, 0):,} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--deliveries", type=Path, help="existing delivery store (default: synthesise one)")
+    parser.add_argument("--period", default="2025H1")
+    parser.add_argument("--output", type=Path, help="write the Markdown result here (e.g. docs/benchmarks/validate.md)")
+    args = parser.parse_args()
+    period = Period.parse(args.period)
+    with tempfile.TemporaryDirectory(prefix="spiegel-validate-") as tmp:
+        root = args.deliveries
+        if root is None:
+            root = Path(tmp) / "land"
+            synthesise(root, period)
+        text = run(root, period)
+    if args.output:
+        from spiegel.io import write_text_atomic
+
+        write_text_atomic(args.output, text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
