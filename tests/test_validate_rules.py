@@ -280,3 +280,18 @@ def test_a_row_index_that_is_not_positional_gives_the_same_findings():
     d = delivery([{"geslacht": "X"}, {}, {"hulpvorm": "05"}])
     shifted = Delivery(d.frame.set_axis(d.frame.index + 10), d.raw.set_axis(d.raw.index + 10), d.source, d.layout)
     assert validate(shifted, PERIOD).table.equals(validate(d, PERIOD).table)
+
+
+def test_the_three_ways_of_running_the_data_rules_agree():
+    from spiegel.validate.engine import compiled_schema, run_data_rules
+
+    rows = [row for case in CASES.values() for row in (*case.fail, *case.ok) if row is not None]
+    raw = delivery(rows).raw
+    results = {
+        method: sorted((code, cols, tuple(pos)) for code, cols, pos in run_data_rules(
+            raw, "jeugdhulp", "7", "jeugdhulp-7", method=method))
+        for method in ("rows", "checks", "pandera")
+    }
+    data_codes = {code for code in compiled_schema("jeugdhulp", "7", "jeugdhulp-7").check_columns}
+    assert {code for code, _, _ in results["rows"]} == data_codes  # every data rule fails somewhere
+    assert results["rows"] == results["checks"] == results["pandera"]

@@ -24,11 +24,13 @@ def validate(
     previous: Delivery | None = None,
     meta: DeliveryMeta | None = None,
     settings: Settings | None = None,
+    method: str = "auto",
 ) -> Findings:
     """All findings of one delivery for ``period``.
 
     ``previous`` is the provider's delivery of the previous period (enables the completeness rules that
-    compare with it); ``meta`` its metadata (JH-B07 when its period differs from ``period``).
+    compare with it); ``meta`` its metadata (JH-B07 when its period differs from ``period``). ``method``
+    chooses how the data rules run (see :func:`spiegel.validate.engine.run_data_rules`; same result).
     """
     period = Period.parse(str(period))
     settings = settings or Settings()
@@ -52,7 +54,9 @@ def validate(
             )
         )
 
-    for code, columns, positions in run_data_rules(cur.raw, layout.domein, layout.protocolversie, layout.naam):
+    for code, columns, positions in run_data_rules(
+        cur.raw, layout.domein, layout.protocolversie, layout.naam, method=method
+    ):
         items.append(_finding(by_code[code], cur.rij[positions], settings, kolommen=columns))
 
     for r in rules:

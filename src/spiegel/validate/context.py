@@ -146,23 +146,18 @@ class Facts:
         return self._birth(day_unknown="last")
 
     def _birth(self, *, day_unknown: str) -> np.ndarray:
+        """From the reader's imputed birth date (15th; 1 July) back to the first or last possible day."""
         raw = self.raw["geboortedatum"]
-        codes_, uniques = pd.factorize(raw)
-        u = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
-        year_only = u.str.fullmatch(r"\d{4}0000").to_numpy()
-        month_only = u.str.fullmatch(r"\d{6}00").to_numpy() & ~year_only
-        first = u.where(~year_only, u.str.slice(0, 4) + "0101")
-        first = first.where(~month_only, u.str.slice(0, 6) + "01")
-        parsed = pd.to_datetime(first.where(first.str.fullmatch(r"\d{8}")), format="%Y%m%d", errors="coerce")
-        days = parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-        if day_unknown == "last":
-            months = days.astype("datetime64[M]")
-            days = np.where(month_only, (months + 1).astype("datetime64[D]") - 1, days)
-            days = np.where(year_only, (days.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1, days)
-        out = np.full(self.n, np.datetime64("NaT"), dtype="datetime64[D]")
-        filled = codes_ >= 0
-        out[filled] = days[codes_[filled]]
-        return out
+        year_only = raw.str.endswith("0000").to_numpy(dtype=bool)
+        month_only = raw.str.endswith("00").to_numpy(dtype=bool) & ~year_only
+        days = self.geboorte
+        if day_unknown == "first":
+            by_month = days.astype("datetime64[M]").astype("datetime64[D]")
+            by_year = days.astype("datetime64[Y]").astype("datetime64[D]")
+        else:
+            by_month = (days.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+            by_year = (days.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1
+        return np.where(year_only, by_year, np.where(month_only, by_month, days))
 
     @cached_property
     def bsn(self) -> pd.Series:
