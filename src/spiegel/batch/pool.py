@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import wait
 from typing import Any
@@ -68,17 +67,40 @@ def run_local(
     max_tasks: int = 250,
     max_rss_mb: float = 450.0,
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
-    """Run ``job_fn(job)`` for every (job, input key) in ``workers`` recycled processes; yield ``(job, record)``."""
+    """Run ``job_fn(job)`` for every (job, input key) in ``workers`` recycled processes; yield ``(job, record)``.
+
+    ``jobs`` is consumed lazily, one job whenever a worker is free, so planning overlaps with the work and no
+    worker is started when there is nothing to do."""
     ctx = _context()
-    queue = deque(enumerate(jobs))
+    feed = enumerate(jobs)
+    exhausted = False
     pool: list[_Worker] = []
+
+    def take() -> tuple[int, tuple[Any, str | None]] | None:
+        nonlocal exhausted
+        if exhausted:
+            return None
+        item = next(feed, None)
+        exhausted = item is None
+        return item
+
+    def assign(w: _Worker, item: tuple[int, tuple[Any, str | None]]) -> None:
+        task_id, (job, key) = item
+        w.task = (task_id, job)
+        w.conn.send((task_id, job, job_fn, key))
+
     try:
-        for _ in range(min(workers, len(queue))):
-            pool.append(_Worker(ctx, log_path, max_tasks, max_rss_mb))
-        for w in pool:
-            _assign(w, queue, job_fn)
-        while any(w.task is not None for w in pool):
+        while True:
+            for w in pool:
+                if w.task is None and (item := take()) is not None:
+                    assign(w, item)
+            while len(pool) < workers and (item := take()) is not None:
+                w = _Worker(ctx, log_path, max_tasks, max_rss_mb)
+                pool.append(w)
+                assign(w, item)
             busy = [w for w in pool if w.task is not None]
+            if not busy:
+                return
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy])
             for w in busy:
                 if w.conn not in ready and w.proc.sentinel not in ready:
@@ -87,37 +109,24 @@ def run_local(
                 assert task is not None
                 retire = False
                 try:
-                    if w.conn.poll():
-                        _, record, retire = w.conn.recv()
-                    else:
+                    if not w.conn.poll():
                         raise EOFError
+                    _, record, retire = w.conn.recv()
                 except (EOFError, OSError):
                     w.proc.join(timeout=5)
                     record = _died(task[1], w.proc.exitcode)
                     retire = True
                 w.task = None
-                yield task[1], record
                 if retire:
                     w.kill()
                     pool.remove(w)
-                    if queue:
-                        w = _Worker(ctx, log_path, max_tasks, max_rss_mb)
-                        pool.append(w)
-                if queue:
-                    _assign(w, queue, job_fn)
+                yield task[1], record
     finally:
         for w in pool:
             w.stop()
         for w in pool:
             w.proc.join(timeout=2)
             w.kill()
-
-
-def _assign(w: _Worker, queue: deque, job_fn: Callable[[Any], Any]) -> None:
-    if queue and w.task is None:
-        task_id, (job, key) = queue.popleft()
-        w.task = (task_id, job)
-        w.conn.send((task_id, job, job_fn, key))
 
 
 def _died(job: Any, exitcode: int | None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import io
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -273,56 +273,70 @@ def run_batch(options: BatchOptions) -> BatchResult:
     }
     manifest = Manifest(period_dir / "batches" / batch_id, header)
 
-    # Plan: which reports are finished already (stamp with the same input key)?
-    todo = []
     for job in jobs:
-        base = {"kvk": job.kvk, "naam": names[job.kvk], "period": str(period), "outputs": {}, "timings": {}}
-        try:
-            key = input_key(job)
-        except SpiegelError as exc:
-            manifest.put(dict(base, status=FAILED, stage="zoeken", error_type=type(exc).__name__, message=str(exc)))
-            continue
-        stamp = is_finished(job.out_dir, key)
-        if stamp is not None:
-            old = earlier.get(job.kvk)
-            if old and old.get("status") == MADE and old.get("input_key") == key:
-                manifest.put(dict(old, naam=names[job.kvk]), journal=False)  # made earlier in this same batch
-            else:
-                manifest.put(dict(base, status=UNCHANGED, input_key=key, code_version=stamp.get("code_version"),
-                                  outputs=stamp.get("outputs", {}), summary=stamp.get("summary", {}),
-                                  timings=stamp.get("timings", {}), finished=stamp.get("finished")), journal=False)
-            continue
-        manifest.put(dict(base, status=PENDING, input_key=key), journal=False)
-        todo.append((job, key))
+        manifest.put({"kvk": job.kvk, "naam": names[job.kvk], "period": str(period), "status": PENDING,
+                      "outputs": {}, "timings": {}}, journal=False)
     for entry in missing:
         manifest.put({"kvk": entry["kvk"], "naam": entry["naam"], "status": MISSING, "outputs": {}}, journal=False)
     manifest.write("bezig")
 
+    bar = _progress(len(jobs), options.progress)
+    tally = {MADE: 0, UNCHANGED: 0, FAILED: 0}
+
+    def count(status: str) -> None:
+        tally[status] += 1
+        if bar is not None:
+            left = len(jobs) - sum(tally.values())
+            bar.set_postfix_str(f"made={tally[MADE]} unchanged={tally[UNCHANGED]} failed={tally[FAILED]} "
+                                f"left={left}", refresh=False)
+            bar.update(1)
+
+    def planned() -> Iterator[tuple[Any, str]]:
+        """The jobs to run with their input keys; finished reports (stamp with the same key) are recorded as
+        unchanged on the way. Consumed lazily by the pool, so planning overlaps with the work."""
+        for job in jobs:
+            base = {"kvk": job.kvk, "naam": names[job.kvk], "period": str(period), "outputs": {}, "timings": {}}
+            try:
+                key = input_key(job)
+            except SpiegelError as exc:
+                manifest.put(dict(base, status=FAILED, stage="zoeken", error_type=type(exc).__name__,
+                                  message=str(exc)))
+                count(FAILED)
+                continue
+            stamp = is_finished(job.out_dir, key)
+            if stamp is None:
+                manifest.put(dict(base, status=PENDING, input_key=key), journal=False)
+                yield job, key
+                continue
+            old = earlier.get(job.kvk)
+            if old and old.get("status") == MADE and old.get("input_key") == key:
+                manifest.put(dict(old, naam=names[job.kvk]), journal=False)  # made earlier in this same batch
+                count(MADE)
+            else:
+                manifest.put(dict(base, status=UNCHANGED, input_key=key, code_version=stamp.get("code_version"),
+                                  outputs=stamp.get("outputs", {}), summary=stamp.get("summary", {}),
+                                  timings=stamp.get("timings", {}), finished=stamp.get("finished")), journal=False)
+                count(UNCHANGED)
+            manifest.write("bezig", force=False)
+
     job_fn = options.job_fn or make_report
     interrupted = False
-    bar = _progress(len(todo), options.progress)
-    made = failed = 0
     try:
         if options.cluster:
-            results = pool.run_dask(todo, job_fn, address=options.cluster)
+            results = pool.run_dask(list(planned()), job_fn, address=options.cluster)
         else:
             results = pool.run_local(
-                todo, job_fn, workers=options.workers or pool.default_workers(),
+                planned(), job_fn, workers=options.workers or pool.default_workers(),
                 log_path=str(manifest.folder / "workers.log"), max_tasks=options.recycle,
                 max_rss_mb=options.max_rss_mb,
             )
         for job, record in results:
             record["naam"] = names[job.kvk]
-            if record.get("status") == MADE:
-                made += 1
-            else:
+            if record.get("status") != MADE:
                 record["status"] = FAILED
-                failed += 1
             manifest.put(record)
             manifest.write("bezig", force=False)
-            if bar is not None:
-                bar.set_postfix_str(f"made={made} failed={failed} left={len(todo) - made - failed}", refresh=False)
-                bar.update(1)
+            count(record["status"])
     except KeyboardInterrupt:
         interrupted = True
     except OSError as exc:
