@@ -253,12 +253,18 @@ class RowCheck:
 
 @dataclass(frozen=True)
 class CompiledSchema:
-    schema: Any  # pandera DataFrameSchema
+    domein: str
+    protocolversie: str
+    layout_name: str
     columns: tuple[str, ...]
     required: dict[str, str]  # column → code of the rule that makes it required (pandera's not_nullable)
     check_columns: dict[str, tuple[str, ...]]  # rule code → columns its findings name
     per_column: frozenset[str]  # rule codes with one finding per column (others name all their columns)
     row_checks: tuple[RowCheck, ...] = ()  # the same rules for small deliveries (see run_data_rules)
+
+    @property
+    def schema(self) -> Any:
+        return pandera_schema(self.domein, self.protocolversie, self.layout_name)
 
 
 @lru_cache(maxsize=65536)
@@ -324,22 +330,32 @@ def _row_checks(rules: list[Rule], layout: layouts.Layout) -> tuple[RowCheck, ..
 
 @cache
 def compiled_schema(domein: str, protocolversie: str, layout_name: str) -> CompiledSchema:
-    """The pandera schema of a rule set's data rules; built once per process (construction is not free)."""
+    """A rule set's data rules, compiled once per process: per-row predicates now, the pandera schema on first
+    use (importing pandera and building the schema take about a second, which a small delivery never needs)."""
+    layout = layouts.load(layout_name)
+    rules = [r for r in rules_for(domein, protocolversie) if r.is_data]
+    required = {c: r.code for r in rules if r.soort == "verplicht" for c in r.kolommen}
+    check_columns = {r.code: r.kolommen for r in rules}
+    per_column = frozenset(r.code for r in rules if r.soort in {"verplicht", "formaat", "codelijst", "datum"})
+    return CompiledSchema(
+        domein, protocolversie, layout_name, tuple(layout.names), required, check_columns, per_column,
+        _row_checks(rules, layout),
+    )
+
+
+@cache
+def pandera_schema(domein: str, protocolversie: str, layout_name: str) -> Any:
+    """The data rules as one pandera ``DataFrameSchema`` (check names and errors are the rule codes)."""
     import pandera.pandas as pa
 
     layout = layouts.load(layout_name)
     rules = [r for r in rules_for(domein, protocolversie) if r.is_data]
     column_checks: dict[str, list] = {c: [] for c in layout.names}
     frame_checks = []
-    required: dict[str, str] = {}
-    check_columns: dict[str, tuple[str, ...]] = {}
+    required = {c for r in rules if r.soort == "verplicht" for c in r.kolommen}
     for r in rules:
         cols = r.kolommen
-        check_columns[r.code] = cols
-        if r.soort == "verplicht":
-            for c in cols:
-                required[c] = r.code
-        elif r.soort == "formaat":
+        if r.soort == "formaat":
             pattern = f"^(?:{r.params['patroon']})$"
             for c in cols:
                 column_checks[c].append(pa.Check.str_matches(pattern, name=r.code, error=r.code))
@@ -388,15 +404,11 @@ def compiled_schema(domein: str, protocolversie: str, layout_name: str) -> Compi
                     error=r.code,
                 )
             )
-    schema = pa.DataFrameSchema(
+    return pa.DataFrameSchema(
         {c: pa.Column(checks=column_checks[c], nullable=c not in required, required=True) for c in layout.names},
         checks=frame_checks,
         strict=False,
         coerce=False,
-    )
-    per_column = frozenset(r.code for r in rules if r.soort in {"verplicht", "formaat", "codelijst", "datum"})
-    return CompiledSchema(
-        schema, tuple(layout.names), required, check_columns, per_column, _row_checks(rules, layout)
     )
 
 
