@@ -190,7 +190,7 @@ def test_flow_chart_is_an_svg_with_dutch_numbers_and_a_summary():
     svg = data["image/svg+xml"]
     assert svg.startswith('<svg role="img" aria-label="Staafdiagram')
     assert ">1.200<" in svg  # axis tick in nl-NL
-    assert 'font-family="DejaVu Sans"' in svg
+    assert 'font-family="Liberation Sans, Arial, Helvetica, sans-serif"' in svg
     assert "<script" not in svg
     assert data["text/plain"].splitlines()[2:] == [
         "Zonder verblijf: beginstand 1.234, instroom 800, uitstroom 700, eindstand 1.334",

@@ -140,6 +140,12 @@ def test_builtin_pdf_holds_the_dutch_text_tables_and_chart_labels(rendered: dict
         assert hidden not in text
 
 
+def test_builtin_pdf_uses_only_the_vendored_report_font(rendered: dict[str, Path]):
+    fonts = subprocess.run(["pdffonts", str(rendered["pdf"])], capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]}
+    assert names == {"LiberationSans", "LiberationSans-Bold"}
+
+
 def test_builtin_pdf_pages_render_to_images(rendered: dict[str, Path], tmp_path: Path):
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(rendered["pdf"]), str(tmp_path / "pagina")], check=True)
     pages = sorted(tmp_path.glob("pagina-*.png"))
@@ -300,7 +306,7 @@ def test_quarto_backend_hands_quarto_yml_over_as_project_file(
     assert workdir.name.startswith("spiegel-quarto-") and not workdir.exists()  # temporary, cleaned up
     assert Path(f"{log}.project.yml").read_text() == QUARTO_YML.read_text()
     assert Path(f"{log}.files").read_text().split() == [
-        "_quarto.yml", "rapport.html", "rapport.qmd", "spiegel-page.typ", "spiegel-report.css",
+        "_quarto.yml", "fonts", "rapport.html", "rapport.qmd", "spiegel-page.typ", "spiegel-report.css",
     ]
     assert result["html"].read_text() == "<!DOCTYPE html><html><body>nep</body></html>"
     assert result["pdf"].read_bytes().startswith(b"%PDF")

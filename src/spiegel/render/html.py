@@ -41,6 +41,14 @@ def _get_exporter() -> Any:
     return _exporter
 
 
+class _Private(NotebookNode):
+    """The prepared notebook is already a private copy: nbconvert's defensive deep copy (a third of the export
+    time) is skipped by making the copy the object itself."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Private:
+        return self
+
+
 def _make_exporter_class(base: type) -> type:
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -67,7 +75,7 @@ def notebook_to_html(nb: NotebookNode, settings: Settings) -> str:
     with _lock:
         exporter = _get_exporter()
         resources = {"spiegel": {"lang": settings.lang, "title": title, "css": _css, "footer": info.get("footer")}}
-        html, _ = exporter.from_notebook_node(nb, resources=resources)
+        html, _ = exporter.from_notebook_node(_Private(nb), resources=resources)
     external = external_references(html)
     if external:
         raise RenderError(

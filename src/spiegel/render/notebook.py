@@ -119,16 +119,13 @@ def output_text(output: NotebookNode, mime: str) -> str | None:
 
 # ------------------------------------------------------------------------------------------- offline guarantees
 
-_ABS = r"""["']?\s*(?:https?:)?//"""
-_EXTERNAL = re.compile(
-    r"<(?:script|img|iframe|embed|source|video|audio|track|input|object|frame)\b[^>]*?\b(?:src|data|poster|srcset)\s*=\s*"
-    + _ABS
-    + r"|<(?:link|image|use|feImage)\b[^>]*?\b(?:xlink:)?href\s*=\s*"
-    + _ABS
-    + r"|url\(\s*"
-    + _ABS
-    + r"|@import\s+(?:url\()?\s*"
-    + _ABS,
+_URL_START = re.compile(r"//")  # a plain search is ~20x faster than one for the optional scheme
+_LOADING_CONTEXT = re.compile(
+    r"(?:<(?:script|img|iframe|embed|source|video|audio|track|input|object|frame)\b[^<>]*?"
+    r"\b(?:src|data|poster|srcset)\s*=\s*[\"']?\s*"
+    r"|<(?:link|image|use|feImage)\b[^<>]*?\b(?:xlink:)?href\s*=\s*[\"']?\s*"
+    r"|url\(\s*[\"']?\s*"
+    r"|@import\s+(?:url\()?\s*[\"']?\s*)$",
     re.IGNORECASE,
 )
 
@@ -138,7 +135,19 @@ def external_references(html: str) -> list[str]:
     (``src`` of scripts/images/frames, ``href`` of ``<link>``/SVG ``<image>``/``<use>``, CSS ``url()`` and
     ``@import`` with an absolute URL). Plain ``<a href>`` links (followed only on a click) and XML namespace
     declarations (``xmlns="http://www.w3.org/2000/svg"``, a name, not a request) are not reported."""
-    return [html[max(0, m.start() - 20) : m.end() + 40] for m in _EXTERNAL.finditer(html)]
+    found = []
+    for match in _URL_START.finditer(html):
+        start = match.start()
+        if html[start - 6 : start].lower() == "https:":
+            start -= 6
+        elif html[start - 5 : start].lower() == "http:":
+            start -= 5
+        before = html[max(0, start - 400) : start]
+        tag_start = before.rfind("<")
+        context = before[tag_start:] if tag_start >= 0 else before
+        if _LOADING_CONTEXT.search(context):
+            found.append(html[max(0, start - 40) : match.end() + 40])
+    return found
 
 
 __all__ = [

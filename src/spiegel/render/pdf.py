@@ -6,8 +6,9 @@ Per output, in order of preference: ``text/x-typst`` (from :mod:`spiegel.present
 
 One :class:`typst.Compiler` per process (fonts loaded once, incremental compilation: ~10–40 ms per report);
 it is replaced every :data:`RECYCLE_EVERY` documents so typst's caches cannot grow without bound in a batch.
-``ignore_system_fonts=True`` plus the DejaVu directory as font path makes the PDF independent of whatever else
-is installed; ``#set document(date: none)`` keeps it byte-identical from run to run.
+``ignore_system_fonts=True`` plus the vendored Liberation Sans (spiegel/present/fonts) as the only font path
+makes the PDF independent of whatever else is installed (typst's own embedded fonts remain as glyph
+fallback); ``#set document(date: none)`` keeps it byte-identical from run to run.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from nbformat import NotebookNode
 
-from spiegel.present.charts import font_dir, typst_svg_image
+from spiegel.present.charts import FONT_FAMILY, font_dir, typst_svg_image
 from spiegel.present.display import PLAIN_MIME, SVG_MIME, TYPST_MIME
 from spiegel.present.markup import typst_str
 from spiegel.render.markdown import markdown_to_typst
@@ -56,12 +57,12 @@ def preamble(settings: Settings) -> str:
     t = settings.typst
     paper = t.get("papersize", "a4")
     margin = t.get("margin", {"x": "2cm", "y": "2cm"})
-    font = t.get("mainfont", "DejaVu Sans")
+    font = t.get("mainfont", FONT_FAMILY)
     size = t.get("fontsize", "10pt")
     lang = settings.lang.split("-")[0]
     return (
         f"#set page(paper: {typst_str(paper)}, margin: {_typst_value(margin)})\n"
-        f"#set text(font: ({typst_str(font)}, \"Libertinus Serif\"), size: {_typst_value(size)}, "
+        f"#set text(font: {typst_str(font)}, size: {_typst_value(size)}, "
         f"lang: {typst_str(lang)})\n"
         + _page_typ
         + "\n"
@@ -120,8 +121,7 @@ def _get_compiler() -> Any:
     if _compiler is None or _compiled >= RECYCLE_EVERY:
         import typst
 
-        directory = font_dir()
-        _compiler = typst.Compiler(font_paths=[str(directory)] if directory else [], ignore_system_fonts=True)
+        _compiler = typst.Compiler(font_paths=[str(font_dir())], ignore_system_fonts=True)
         _compiled = 0
     return _compiler
 

@@ -7,7 +7,8 @@ How it works (docs/rendering.md):
    ```` ```{=typst} ```` (the same typst the built-in PDF uses). The ``.qmd`` has no code cells, so Quarto runs no
    kernel and needs no Jupyter, and no output triggers Quarto's CDN scripts for Jupyter widgets.
 2. ``quarto.yml`` is copied to ``_quarto.yml`` in that directory: Quarto reads only ``_quarto.yml`` as a project
-   file. ``spiegel-report.css`` and ``spiegel-page.typ``, which quarto.yml names, are copied beside it.
+   file. ``spiegel-report.css``, ``spiegel-page.typ`` and ``fonts/`` (Liberation Sans), which quarto.yml names,
+   are copied beside it.
 3. ``quarto render <stem>.qmd --to html`` and ``quarto render <stem>.qmd --to typst`` run with that directory as
    working directory (one temporary directory per report, so parallel renders never share intermediates).
 4. The results are moved to ``out_dir`` atomically.
@@ -25,6 +26,7 @@ import yaml
 from nbformat import NotebookNode
 
 from spiegel.io import write_bytes_atomic
+from spiegel.present.charts import font_dir
 from spiegel.present.display import HTML_MIME, SVG_MIME
 from spiegel.render.html import output_to_html
 from spiegel.render.notebook import RenderError, document_info, external_references, output_text, report_blocks
@@ -92,6 +94,7 @@ def render_quarto(
             (project / "_quarto.yml").write_text(yaml.safe_dump(settings.data, sort_keys=False), encoding="utf-8")
         shutil.copyfile(CSS_FILE, project / CSS_FILE.name)
         shutil.copyfile(PAGE_TYP_FILE, project / PAGE_TYP_FILE.name)
+        shutil.copytree(font_dir(), project / "fonts")
         (project / f"{stem}.qmd").write_text(qmd, encoding="utf-8")
         for fmt in formats:
             to, suffix = QUARTO_FORMATS[fmt]

@@ -16,7 +16,7 @@ PAGE_TYP_FILE = TEMPLATES / "spiegel-page.typ"
 
 # Used only when no quarto.yml is found (e.g. an installed package run outside the repository).
 _DEFAULT_TYPST = {"papersize": "a4", "margin": {"x": "2cm", "top": "2.5cm", "bottom": "2cm"}, "fontsize": "10pt",
-                  "mainfont": "DejaVu Sans"}
+                  "mainfont": "Liberation Sans"}
 
 
 @dataclass(frozen=True)
