@@ -87,6 +87,7 @@ def test_text_report_is_dutch_with_dutch_numbers():
     rows = [{"bsn": f"{i:08d}", "hulpvorm": "03"} for i in range(1, 1202)]  # 1.201 BSNs of 8 digits
     text = validate(delivery(rows), PERIOD).to_text()
     assert "Periode: 1e halfjaar 2025 (2025H1); protocolversie 7; 1.201 records" in text
+    assert "Niet uitgevoerd: JH-C01, JH-C02, JH-C03 (geen levering van de vorige periode)" in text
     assert "JH-V02  Het BSN bestaat niet uit 9 cijfers" in text
     assert "kolom bsn; 1.201 rijen: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …" in text
     assert "Advies: Lever het BSN als 9 cijfers, met voorloopnullen." in text

@@ -202,8 +202,11 @@ class Findings:
         if self.vorige is not None:
             extra = f", {fmt_int(self.vorige.records)} records" if self.vorige.records is not None else ""
             lines.append(f"Vergeleken met: {self.vorige.bestand} ({self.vorige.periode}{extra})")
+        by_reason: dict[str, list[str]] = {}
         for code, reason in self.niet_uitgevoerd:
-            lines.append(f"Niet uitgevoerd: {code} ({reason})")
+            by_reason.setdefault(reason, []).append(code)
+        for reason, rule_codes in by_reason.items():
+            lines.append(f"Niet uitgevoerd: {', '.join(rule_codes)} ({reason})")
         lines.append("")
         summary = self.summary()
         if summary.empty:
@@ -222,16 +225,19 @@ class Findings:
         return "\n".join(lines) + "\n"
 
     def _finding_lines(self, f: Finding) -> list[str]:
-        columns = ""
+        parts = []
         if f.kolommen:
-            columns = ("kolom " if len(f.kolommen) == 1 else "kolommen ") + ", ".join(f.kolommen) + "; "
-        where = "rij" if f.aantal == 1 else "rijen"
-        if f.bestand == "vorig":
-            where += " in het bestand van de vorige periode"
-        shown = ", ".join(fmt_int(r) for r in f.rijen)
-        more = ", …" if f.aantal > len(f.rijen) else ""
-        rows = f"{fmt_int(f.aantal)} {where}" + (f": {shown}{more}" if f.rijen else "")
-        out = [f"  {f.regel}  {f.melding}", f"           {columns}{rows}"]
+            parts.append(("kolom " if len(f.kolommen) == 1 else "kolommen ") + ", ".join(f.kolommen))
+        if f.aantal:
+            where = "rij" if f.aantal == 1 else "rijen"
+            if f.bestand == "vorig":
+                where += " in het bestand van de vorige periode"
+            shown = ", ".join(fmt_int(r) for r in f.rijen)
+            more = ", …" if f.aantal > len(f.rijen) else ""
+            parts.append(f"{fmt_int(f.aantal)} {where}" + (f": {shown}{more}" if f.rijen else ""))
+        out = [f"  {f.regel}  {f.melding}"]
+        if parts:
+            out.append("           " + "; ".join(parts))
         if f.toelichting:
             out.append(f"           {f.toelichting}")
         out.append(f"           Advies: {f.advies}")
