@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -44,6 +45,7 @@ ROW = "rij"
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DELIMITERS = (";", ",")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(name, FILE_RULES["JH-B05"] + " (UTF-16 gevonden)", rule="JH-B05")
     if b"\x00" in data[:65536]:
+        if _looks_utf16(data[:65536]):
+            raise InputError(name, FILE_RULES["JH-B05"] + " (UTF-16 gevonden)", rule="JH-B05")
         raise InputError(name, FILE_RULES["JH-B01"] + " (binaire inhoud)", rule="JH-B01")
     if data.startswith(b"\xef\xbb\xbf"):
         try:
@@ -160,6 +164,15 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     return text, "Windows-1252"
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte order mark: text with a NUL byte in every other position."""
+    even, odd = head[0::2], head[1::2]
+    for zeros, text in ((even, odd), (odd, even)):
+        if len(zeros) >= 8 and zeros.count(0) > 0.9 * len(zeros) and text.count(0) < 0.1 * len(text):
+            return True
+    return False
+
+
 def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
@@ -168,8 +181,17 @@ def _normalise_name(name: str) -> str:
     return name.strip().strip('"').strip().lower()
 
 
+def _split_lines(text: str) -> list[str]:
+    """Lines as a text editor numbers them: split on CRLF, LF or CR only (``str.splitlines`` also splits on
+    form feeds and other separators, which would shift every later row number)."""
+    lines = _LINE_END.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _read_text(text: str, layout: Layout, name: str) -> tuple[pd.DataFrame, str, str | None]:
-    lines = text.splitlines()
+    lines = _split_lines(text)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
         raise InputError(name, FILE_RULES["JH-B02"], rule="JH-B02")
@@ -202,7 +224,7 @@ def _check_header(names: list[str], layout: Layout, name: str, row: int) -> list
     normal = [_normalise_name(n) for n in names]
     seen: dict[str, int] = {}
     for position, col in enumerate(normal, start=1):
-        if col in seen and col:
+        if col in seen and col in layout.names:  # an unknown name may be a value: a data row instead of a header
             raise InputError(
                 name, FILE_RULES["JH-B04"], row=row, column=f"{col} (posities {seen[col]} en {position})",
                 rule="JH-B04",
@@ -227,7 +249,9 @@ def _read_csv(text: str, lines: list[str], first: int, delim: str, layout: Layou
     columns = _check_header(names, layout, name, header_row)
     width = len(columns)
     body = lines[first + 1 :]
-    counts = _field_counts(body, delim, quoted='"' in text)
+    if not any(line.strip() for line in body):
+        raise InputError(name, FILE_RULES["JH-B02"] + " (alleen een kopregel)", rule="JH-B02")
+    counts = _field_counts(body, delim, quoted='"' in text, name=name, first_row=header_row + 1)
     for offset, (line, count) in enumerate(zip(body, counts, strict=True)):
         if line.strip() and count != width:
             raise InputError(
@@ -266,10 +290,22 @@ def _header_fields(line: str, delim: str) -> list[str]:
     return next(csv.reader([line], delimiter=delim))
 
 
-def _field_counts(body: list[str], delim: str, *, quoted: bool) -> list[int]:
+def _field_counts(body: list[str], delim: str, *, quoted: bool, name: str, first_row: int) -> list[int]:
     if not quoted:
         return [line.count(delim) + 1 for line in body]
-    return [len(fields) if fields else 0 for fields in csv.reader(body, delimiter=delim)]
+    counts: list[int] = []
+    reader = csv.reader(body, delimiter=delim)
+    for fields in reader:
+        if reader.line_num != len(counts) + 1:
+            # A quoted field ran over a line end (or a quote was never closed): rows no longer match lines.
+            raise InputError(
+                name,
+                f"{FILE_RULES['JH-B08']}: een veld tussen aanhalingstekens loopt door over het regeleinde",
+                row=first_row + len(counts),
+                rule="JH-B08",
+            )
+        counts.append(len(fields) if fields else 0)
+    return counts
 
 
 def _looks_fixed_width(lines: list[str], layout: Layout) -> bool:
