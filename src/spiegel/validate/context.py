@@ -6,6 +6,7 @@ set of thirty rules over 400,000 rows sorts and parses each column once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from functools import cache, cached_property
@@ -56,6 +57,40 @@ def special_bsn() -> tuple[str, str]:
 @cache
 def unknown_sex() -> str:
     return next(c.code for c in codes.code_list("geslacht").codes if c.label == "Onbekend")
+
+
+SMALL = 2_000  # rows; below this, text tests run as Python loops (a pandas string call costs ~1 ms)
+
+
+@cache
+def _regex(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.ASCII)
+
+
+def fullmatch(values: pd.Series, pattern: str) -> np.ndarray:
+    """Bool array: the whole value matches ``pattern`` (ASCII classes, as pyarrow's RE2)."""
+    if len(values) < SMALL:
+        rx = _regex(pattern)
+        return np.fromiter((rx.fullmatch(v) is not None for v in values.tolist()), dtype=bool, count=len(values))
+    return values.str.fullmatch(pattern).to_numpy(dtype=bool)
+
+
+def endswith(values: pd.Series, suffix: str) -> np.ndarray:
+    if len(values) < SMALL:
+        return np.fromiter((v.endswith(suffix) for v in values.tolist()), dtype=bool, count=len(values))
+    return values.str.endswith(suffix).to_numpy(dtype=bool)
+
+
+def digits_to_int(values: pd.Series, mask: np.ndarray) -> np.ndarray:
+    """int64 of the values where ``mask`` (all digits there), 0 elsewhere."""
+    out = np.zeros(len(values), dtype=np.int64)
+    if not mask.any():
+        return out
+    if len(values) < SMALL:
+        out[mask] = [int(v) for v, m in zip(values.tolist(), mask, strict=True) if m]
+    else:
+        out[mask] = pc.cast(pc.filter(_as_arrow(values), pa.array(mask)), pa.int64()).to_numpy(zero_copy_only=False)
+    return out
 
 
 def _as_arrow(values) -> pa.Array:
@@ -148,8 +183,8 @@ class Facts:
     def _birth(self, *, day_unknown: str) -> np.ndarray:
         """From the reader's imputed birth date (15th; 1 July) back to the first or last possible day."""
         raw = self.raw["geboortedatum"]
-        year_only = raw.str.endswith("0000").to_numpy(dtype=bool)
-        month_only = raw.str.endswith("00").to_numpy(dtype=bool) & ~year_only
+        year_only = endswith(raw, "0000")
+        month_only = endswith(raw, "00") & ~year_only
         days = self.geboorte
         if day_unknown == "first":
             by_month = days.astype("datetime64[M]").astype("datetime64[D]")
@@ -174,12 +209,8 @@ class Facts:
     @cached_property
     def bsn_number(self) -> np.ndarray:
         """The BSN as a number where it is 9 digits, else −1."""
-        nine = self.bsn.str.fullmatch(r"\d{9}").to_numpy(dtype=bool)
-        out = np.full(self.n, -1, dtype=np.int64)
-        if nine.any():
-            digits = pc.filter(_as_arrow(self.bsn), pa.array(nine))
-            out[nine] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
-        return out
+        nine = fullmatch(self.bsn, r"\d{9}")
+        return np.where(nine, digits_to_int(self.bsn, nine), -1)
 
     @cached_property
     def person_id(self) -> np.ndarray:
@@ -212,12 +243,8 @@ class Facts:
     def hulpvorm_part(self) -> np.ndarray:
         """hulpvorm for the record key: the code as a number when it is 1–3 digits, else a hash of the text."""
         text = self.raw["hulpvorm"]
-        digits = text.str.fullmatch(r"\d{1,3}").to_numpy(dtype=bool)
-        out = np.zeros(self.n, dtype=np.int64)
-        if digits.any():
-            out[digits] = pc.cast(pc.filter(_as_arrow(text), pa.array(digits)), pa.int64()).to_numpy(
-                zero_copy_only=False
-            )
+        digits = fullmatch(text, r"\d{1,3}")
+        out = digits_to_int(text, digits)
         if (~digits).any():
             out[~digits] = _hash(text.to_numpy(dtype=object)[~digits])
         return out

@@ -14,6 +14,8 @@ from spiegel import codes
 from spiegel.present.numbers import fmt_int, fmt_pct
 from spiegel.validate.context import (
     Context,
+    digits_to_int,
+    fullmatch,
     gemeente_table,
     isin,
     known_pc4,
@@ -41,9 +43,8 @@ def blank_lines(ctx: Context) -> list[Hit]:
 
 def elfproef(values: pd.Series) -> np.ndarray:
     """True where a 9-digit value passes the BSN elfproef (weights 9..2 and −1; sum divisible by 11)."""
-    nine = values.str.fullmatch(r"\d{9}").to_numpy(dtype=bool)
-    number = pd.to_numeric(values.where(nine, "0")).to_numpy(dtype=np.int64)
-    return nine & _elfproef_numbers(number)
+    nine = fullmatch(values, r"\d{9}")
+    return nine & _elfproef_numbers(digits_to_int(values, nine))
 
 
 def _elfproef_numbers(number: np.ndarray) -> np.ndarray:
@@ -66,7 +67,7 @@ def bsn_elfproef(ctx: Context) -> np.ndarray:
 def postcode_unknown(ctx: Context) -> np.ndarray:
     f = ctx.cur
     postcode, gemeentecode = f.raw["postcode"], f.raw["gemeentecode"]
-    well_formed = postcode.str.fullmatch(r"[1-9]\d{3} ?[A-Za-z]{2}|[1-9]\d{3}").to_numpy(dtype=bool)
+    well_formed = fullmatch(postcode, r"[1-9]\d{3} ?[A-Za-z]{2}|[1-9]\d{3}")
     known = isin(postcode.str.slice(0, 4), known_pc4(f.period.last_day))
     return well_formed & ~known & (gemeentecode == "").to_numpy()
 
@@ -75,7 +76,7 @@ def _gemeentecode_status(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(unknown, merged) masks of well-formed gemeente codes on the period's last day."""
     day = ctx.cur.period.last_day
     gc = ctx.cur.raw["gemeentecode"]
-    four = gc.str.fullmatch(r"\d{4}").to_numpy(dtype=bool)
+    four = fullmatch(gc, r"\d{4}")
     valid = isin(gc, valid_gemeenten(day))
     merged = isin(gc, merged_gemeenten(day))
     return four & ~valid & ~merged, four & merged
@@ -313,7 +314,7 @@ def unknown_share(ctx: Context) -> list[Hit]:
     unknown = {
         ("bsn",): f.bsn_onbekend,
         ("geslacht",): (f.raw["geslacht"] == unknown_sex()).to_numpy(),
-        ("geboortedatum",): f.raw["geboortedatum"].str.fullmatch(r"\d{4}0000").to_numpy(dtype=bool),
+        ("geboortedatum",): fullmatch(f.raw["geboortedatum"], r"\d{4}0000"),
         ("postcode", "gemeentecode"): f.gemeente(f.period.last_day) < 0,
     }
     hits = []
