@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -83,14 +84,22 @@ class Sampled:
     commands: dict[int, str] = field(default_factory=dict)
 
 
-def run_sampled(cmd: list[str], every: float = 0.5, env: dict | None = None, log: Path | None = None) -> Sampled:
-    """Run ``cmd``; every ``every`` s record the RSS of each descendant process."""
+def run_sampled(
+    cmd: list[str], every: float = 0.5, env: dict | None = None, log: Path | None = None,
+    time_limit: float | None = None,
+) -> Sampled:
+    """Run ``cmd``; every ``every`` s record the RSS of each descendant process. After ``time_limit`` seconds
+    the command gets SIGINT (as Ctrl-C: the batch stops cleanly and writes its manifest)."""
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     clock = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     sampled = Sampled(0.0, 0)
+    interrupted = False
     while proc.poll() is None:
         now = time.perf_counter() - clock
+        if time_limit and now > time_limit and not interrupted:
+            proc.send_signal(signal.SIGINT)
+            interrupted = True
         for pid in _children(proc.pid):
             got = _rss_mb(pid)
             if got is None:

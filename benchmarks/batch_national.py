@@ -36,6 +36,8 @@ def main() -> int:
     ap.add_argument("--formats", default="html,pdf")
     ap.add_argument("--keep", type=Path, help="output folder to keep (default: a temporary one)")
     ap.add_argument("--no-write", action="store_true", help="print only; do not update docs/benchmarks/batch.md")
+    ap.add_argument("--time-limit", type=float, help="stop the batch (Ctrl-C) after this many seconds and report "
+                    "the part made, with the rate and an extrapolation to all providers")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="spiegel-bench-"))
@@ -52,7 +54,7 @@ def main() -> int:
                "--formats", args.formats, "--no-progress"]
         if args.workers:
             cmd += ["--workers", str(args.workers)]
-        sampled = run_sampled(cmd, log=tmp / "batch.log")
+        sampled = run_sampled(cmd, log=tmp / "batch.log", time_limit=args.time_limit)
         log = (tmp / "batch.log").read_text(errors="replace")
         manifest = out / args.period / "manifest.json"
         if not manifest.exists():
@@ -61,6 +63,7 @@ def main() -> int:
         stats = manifest_stats(manifest)
         memory = worker_memory(sampled)
         made = stats["counts"].get("gemaakt", 0)
+        total = sum(v for k, v in stats["counts"].items() if k != "geen levering")
         result = {
             "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": machine(),
@@ -69,6 +72,8 @@ def main() -> int:
             "wall_s": round(sampled.wall, 1),
             "reports_per_s": round(made / sampled.wall, 2),
             "exit": sampled.returncode,
+            "stopped_after_s": args.time_limit if sampled.returncode == 130 else None,
+            "extrapolated_s": round(total / (made / sampled.wall), 1) if made and sampled.returncode == 130 else None,
             "summary_line": log.strip().splitlines()[-1] if log.strip() else "",
             **stats,
             "memory": memory,
@@ -91,6 +96,9 @@ def render(r: dict) -> str:
         f"- **wall time {r['wall_s']} s** ({r['wall_s'] / 60:.1f} min), {r['reports_per_s']} reports/s, "
         f"exit {r['exit']}",
         f"- summary line: `{r['summary_line']}`",
+        *([f"- **stopped after {r['stopped_after_s']} s** (time limit): {r['counts'].get('gemaakt', 0)} reports made;"
+           f" at this rate all providers take about {r['extrapolated_s']} s ({r['extrapolated_s'] / 60:.1f} min)"]
+          if r.get("stopped_after_s") else []),
         f"- worker memory (sampled every 0.5 s): peak {r['memory']['peak_mb_max']} MB (median of the workers' "
         f"peaks {r['memory']['peak_mb_median']} MB) over {r['memory']['processes']} processes; largest growth "
         f"(last third − first third of one worker's samples) {r['memory']['growth_mb_max']} MB",
