@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from spiegel.present.display import PLAIN_MIME, SVG_MIME, Display
+from spiegel.present.display import PLAIN_MIME, SVG_MIME, TYPST_TEXT_WIDTH_PT, Display
 from spiegel.present.markup import esc_html, typst_str
 from spiegel.present.numbers import SECRET, fmt_int
 
@@ -163,8 +163,7 @@ class Chart(Display):
         return {SVG_MIME: self.svg, PLAIN_MIME: self.plain()}, {}
 
 
-#: Usable width of the PDF page (A4, 2 cm margins) in pt; wider charts are scaled down to it.
-PDF_TEXT_WIDTH_PT = 481.0
+PDF_TEXT_WIDTH_PT = TYPST_TEXT_WIDTH_PT  # wider charts are scaled down to the text width
 
 
 def typst_svg_image(svg: str, alt: str | None = None) -> str:

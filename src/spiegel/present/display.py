@@ -29,6 +29,8 @@ TYPST_MIME = "text/x-typst"
 SVG_MIME = "image/svg+xml"
 HTML_MIME = "text/html"
 PLAIN_MIME = "text/plain"
+#: Usable width of the PDF page (A4, 2 cm margins) in pt.
+TYPST_TEXT_WIDTH_PT = 481.0
 #: Key in an output's metadata under which :class:`Title` passes document settings to the renderers.
 DOCUMENT_METADATA_KEY = "spiegel"
 
@@ -188,7 +190,7 @@ class BulletList(Display):
         return head + '<ul class="sp-list">' + "".join(f"<li>{inline_html(i)}</li>" for i in self.items) + "</ul>"
 
     def typst(self) -> str:
-        head = f"#strong({typst_str(self.title)})\n\n" if self.title else ""
+        head = f"#block(sticky: true, strong({typst_str(self.title)}))\n" if self.title else ""
         return head + "\n".join(f"- {inline_typst(i)}" for i in self.items) + "\n"
 
     def plain(self) -> str:
@@ -298,7 +300,7 @@ class KeyFigures(Display):
                 f"text(size: 18pt, weight: \"bold\", {typst_str(self._value(item.value))}), "
                 f"text(size: 9pt, {typst_str(item.label)}){detail}))"
             )
-        title = f"#strong({typst_str(self.title)})\n" if self.title else ""
+        title = f"#block(sticky: true, strong({typst_str(self.title)}))\n" if self.title else ""
         return (
             f"{title}#block(below: 1em, grid(columns: ({', '.join(['1fr'] * self.columns)}), gutter: 6pt, "
             + ", ".join(cells)
@@ -407,10 +409,17 @@ class Table(Display):
 
     def typst(self) -> str:
         n = len(self.columns)
-        first_text = not self.numeric[0] if n else False
-        widths = ", ".join(("1fr" if (i == 0 and first_text) else "auto") for i in range(n))
+        size_pt = 9 if n <= 7 else 8 if n <= 10 else 7
+        size = f"{size_pt}pt"
+        # The first text column takes the spare width (1fr) only when everything fits on one line; otherwise all
+        # columns are auto and typst wraps the widest ones (a 1fr column would get no width at all).
+        natural = sum(
+            max(len(text) for text in [label, *(row[i] for row in self.rows)]) * 0.56 * size_pt + 8
+            for i, label in enumerate(self.labels)
+        )
+        first_fr = bool(n) and not self.numeric[0] and natural <= TYPST_TEXT_WIDTH_PT
+        widths = ", ".join(("1fr" if (i == 0 and first_fr) else "auto") for i in range(n))
         aligns = ", ".join("right" if num else "left" for num in self.numeric)
-        size = "9pt" if n <= 7 else "8pt" if n <= 10 else "7pt"
         header = ", ".join(f"strong({typst_str(label)})" for label in self.labels)
         body_rows = []
         for row, bold in zip(self.rows, self.bold, strict=True):
@@ -418,9 +427,12 @@ class Table(Display):
             body_rows.append(", ".join(cells))
         body = ",\n    ".join(body_rows)
         lines = []
-        lines.append(f"#block(width: 100%, below: 1.2em)[#set text(size: {size})")
+        # hyphenate: long single-word headers ("Gecertificeerde instelling") may break, Dutch patterns (lang nl)
+        lines.append(f"#block(width: 100%, below: 1.2em)[#set text(size: {size}, hyphenate: true)")
         if self.title:
-            lines.append(f"#block(below: 0.5em, text(size: 10pt, weight: \"bold\", {typst_str(self.title)}))")
+            lines.append(
+                f"#block(below: 0.5em, sticky: true, text(size: 10pt, weight: \"bold\", {typst_str(self.title)}))"
+            )
         lines.append(
             f"#table(\n  columns: ({widths},),\n  align: ({aligns},),\n"
             "  stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } else { (bottom: 0.3pt + luma(80%)) },\n"
