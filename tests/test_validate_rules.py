@@ -295,3 +295,17 @@ def test_the_three_ways_of_running_the_data_rules_agree():
     data_codes = {code for code in compiled_schema("jeugdhulp", "7", "jeugdhulp-7").check_columns}
     assert {code for code, _, _ in results["rows"]} == data_codes  # every data rule fails somewhere
     assert results["rows"] == results["checks"] == results["pandera"]
+
+
+def test_large_delivery_code_paths_give_the_same_findings(monkeypatch):
+    """Below 2,000 rows text tests run as Python loops; force the pandas/pyarrow paths and compare."""
+    from spiegel.validate import context, engine
+
+    def all_findings():
+        return {code: [run_case(case, case.fail).table.to_dict("records"),
+                       run_case(case, case.ok).table.to_dict("records")] for code, case in CASES.items()}
+
+    small = all_findings()
+    monkeypatch.setattr(context, "SMALL", 0)
+    monkeypatch.setattr(engine, "SMALL_DELIVERY", 0)
+    assert all_findings() == small
