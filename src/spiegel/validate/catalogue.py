@@ -142,6 +142,10 @@ def _json_section() -> list[str]:
 
 
 def _type(spec: dict) -> str:
+    if "const" in spec:
+        return f"`{spec['const']}`"
+    if "anyOf" in spec:
+        return " or ".join(_type(part) for part in spec["anyOf"])
     if "$ref" in spec:
         return spec["$ref"].rsplit("/", 1)[-1]
     kind = spec.get("type", "")
