@@ -19,6 +19,7 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,10 +35,11 @@ from spiegel.validate import validate
 
 
 def synthesise(out: Path, period: Period) -> None:
-    from spiegel.synth import synth_country
-
+    """``spiegel synth`` at default scale (national volume, 5,000 providers), this period and the one before."""
     start = time.perf_counter()
-    synth_country(out, periods=[period.previous(), period])
+    command = [sys.executable, "-m", "spiegel.cli", "synth", "--out", str(out),
+               "--periods", f"{period.previous()},{period}"]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     print(f"synthesised {out} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
 
 
@@ -129,6 +131,7 @@ def run(root: Path, period: Period) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--deliveries", type=Path, help="existing delivery store (default: synthesise one)")
+    parser.add_argument("--keep", type=Path, help="synthesise into this folder and keep it (default: a temp dir)")
     parser.add_argument("--period", default="2025H1")
     parser.add_argument("--output", type=Path, help="write the Markdown result here (e.g. docs/benchmarks/validate.md)")
     args = parser.parse_args()
@@ -136,7 +139,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="spiegel-validate-") as tmp:
         root = args.deliveries
         if root is None:
-            root = Path(tmp) / "land"
+            root = args.keep or Path(tmp) / "land"
             synthesise(root, period)
         text = run(root, period)
     if args.output:
