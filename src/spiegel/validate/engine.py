@@ -5,9 +5,10 @@ a stable code, a severity (``fout`` / ``waarschuwing``), a group, a Dutch messag
 involved and the protocol versions it applies to. How it is checked depends on ``soort``:
 
 * simple checks (format, code list, required, required-if, ...) are *data*: the engine translates them into
-  one pandera ``DataFrameSchema`` per rule set, run with ``lazy=True`` over the delivered text, and maps
-  pandera's failure table (column, check, index) to findings. The failure table's ``failure_case`` column
-  (the offending value) is dropped at once: findings carry row numbers, never values.
+  one pandera ``DataFrameSchema`` per rule set (:func:`pandera_schema`; with ``validate(lazy=True)`` its
+  failure table (column, check, index) maps to findings, the ``failure_case`` column with the offending value
+  dropped at once) and into per-row predicates for small deliveries; :func:`run_data_rules` says which runs
+  when, and a test holds the ways to the same result. Findings carry row numbers, never values.
 * checks that need logic are small functions registered with :func:`logic` under the rule's code; they get
   a :class:`~spiegel.validate.context.Context` and return a boolean mask over the rows (or :class:`Hit`\\ s
   when one rule yields several findings or refers to another file).
