@@ -232,3 +232,19 @@ def test_chart_ids_are_unique_per_chart():
     renamed = _unique_ids(svg)
     new_id = re.search(r'id="([^"]+)"', renamed).group(1)
     assert new_id != "clip1" and f"url(#{new_id})" in renamed
+
+
+def test_table_that_fits_gets_fixed_tracks_for_fast_pdf_layout():
+    typst = Table(_flows(), "Tabel 1").typst()
+    assert "rows: (auto, 0.688em + 6pt)," in typst
+    widths = re.search(r"columns: \((.*),\),", typst).group(1).split(", ")
+    assert widths[0] == "1fr" and all(w.endswith("pt") for w in widths[1:])
+    assert _compiles(typst).startswith(b"%PDF")
+
+
+def test_table_too_wide_for_the_page_lets_typst_size_and_wrap_columns():
+    frame = pd.DataFrame({f"Kolom met een lange naam {i}": ["een tamelijk lange tekst in een cel"] for i in range(6)})
+    typst = Table(frame).typst()
+    assert "columns: (auto, auto, auto, auto, auto, auto,)," in typst
+    assert "rows:" not in typst
+    assert _compiles(typst).startswith(b"%PDF")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from spiegel.present.markup import esc_html, inline_html, inline_plain, inline_typst, inline_typst_code, typst_str
+from spiegel.present.metrics import longest_word_width, text_width
 from spiegel.present.numbers import MISSING, fmt_decimal, fmt_int, fmt_pct
 
 TYPST_MIME = "text/x-typst"
@@ -36,6 +37,8 @@ DOCUMENT_METADATA_KEY = "spiegel"
 
 Formatter = Callable[[object], str]
 _NUM = ' class="num"'
+_INSET_X_PT = 4
+_INSET_Y_PT = 3
 
 #: Named cell formats for :class:`Table` (``formats={"aandeel": "pct"}``).
 FORMATS: dict[str, Formatter] = {
@@ -411,14 +414,7 @@ class Table(Display):
         n = len(self.columns)
         size_pt = 9 if n <= 7 else 8 if n <= 10 else 7
         size = f"{size_pt}pt"
-        # The first text column takes the spare width (1fr) only when everything fits on one line; otherwise all
-        # columns are auto and typst wraps the widest ones (a 1fr column would get no width at all).
-        natural = sum(
-            max(len(text) for text in [label, *(row[i] for row in self.rows)]) * 0.56 * size_pt + 8
-            for i, label in enumerate(self.labels)
-        )
-        first_fr = bool(n) and not self.numeric[0] and natural <= TYPST_TEXT_WIDTH_PT
-        widths = ", ".join(("1fr" if (i == 0 and first_fr) else "auto") for i in range(n))
+        widths, rows = self._typst_tracks(size_pt)
         aligns = ", ".join("right" if num else "left" for num in self.numeric)
         header = ", ".join(f"strong({typst_str(label)})" for label in self.labels)
         body_rows = []
@@ -434,9 +430,9 @@ class Table(Display):
                 f"#block(below: 0.5em, sticky: true, text(size: 10pt, weight: \"bold\", {typst_str(self.title)}))"
             )
         lines.append(
-            f"#table(\n  columns: ({widths},),\n  align: ({aligns},),\n"
+            f"#table(\n  columns: ({widths},),\n{rows}  align: ({aligns},),\n"
             "  stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } else { (bottom: 0.3pt + luma(80%)) },\n"
-            f"  inset: (x: 4pt, y: 3pt),\n  table.header({header},),\n"
+            f"  inset: (x: {_INSET_X_PT}pt, y: {_INSET_Y_PT}pt),\n  table.header({header},),\n"
             + (f"    {body},\n" if body else "")
             + ")"
         )
@@ -446,6 +442,40 @@ class Table(Display):
             lines.append(f"#block(above: 0.4em, text(size: 8pt, fill: luma(30%))[{note}{src}])")
         lines.append("]")
         return "\n".join(lines) + "\n"
+
+    def _typst_tracks(self, size_pt: float) -> tuple[str, str]:
+        """Column widths and the ``rows:`` line of the typst table.
+
+        When every body cell fits on one line (widths measured in the report font), the columns get fixed widths
+        (the first text column takes the spare width) and body rows a fixed one-line height: typst lays such a
+        table out about twice as fast. Otherwise all columns are ``auto`` and typst wraps the widest cells (a
+        ``1fr`` column would get no width at all in an over-full table).
+        """
+        n = len(self.columns)
+        if not n:
+            return "auto", ""
+        body = [
+            max(
+                (text_width(row[i], size_pt, bold=bold) for row, bold in zip(self.rows, self.bold, strict=True)),
+                default=0.0,
+            )
+            for i in range(n)
+        ]
+        # headers on one line if that fits, else wrapped between words, else typst decides (auto)
+        for header_width in (text_width, longest_word_width):
+            need = [
+                max(b, header_width(label, size_pt, bold=True)) * 1.04 + 2 * _INSET_X_PT + 1
+                for b, label in zip(body, self.labels, strict=True)
+            ]
+            if sum(need) <= TYPST_TEXT_WIDTH_PT:
+                break
+        else:
+            return ", ".join(["auto"] * n), ""
+        first_fr = not self.numeric[0]
+        widths = ", ".join("1fr" if (i == 0 and first_fr) else f"{w:.1f}pt" for i, w in enumerate(need))
+        # one line: cap height of Liberation Sans (0.688 em; typst's default text box is cap height to baseline)
+        rows = f"  rows: (auto, 0.688em + {2 * _INSET_Y_PT}pt),\n" if self.rows else ""
+        return widths, rows
 
     def plain(self) -> str:
         grid = [self.labels, *self.rows]
