@@ -201,14 +201,22 @@ class Geography:
     pc4_count: np.ndarray
 
 
+def _jeugdregio() -> pd.Series:
+    """Gemeente code → jeugdregio code, from the newest gemeente list that has them (only 2025 does)."""
+    for year in range(codes.LAST_YEAR, codes.FIRST_YEAR - 1, -1):
+        gem = codes.gemeenten(year)
+        if (gem["jeugdregiocode"] != "").any():
+            return gem["jeugdregiocode"]
+    raise RuntimeError("no gemeente list with jeugdregio codes")
+
+
 def geography(day: date, only: tuple[str, ...] | None = None) -> Geography:
     """The gemeenten of ``day`` with their population proxy, jeugdregio and PC4s (``only``: a subset)."""
     pop = codes.population_proxy(day.year)
     if only is not None:
         pop = pop[pop.index.isin(only)]
-    gem = codes.gemeenten(day.year)
     code_arr = np.array(pop.index, dtype=str)
-    region = gem.reindex(code_arr)["jeugdregiocode"].fillna("").to_numpy(dtype=str)
+    region = _jeugdregio().reindex(code_arr).fillna("").to_numpy(dtype=str)
     pc4 = pd.Series(codes.pc4_map(day), dtype=str)
     pc4 = pc4[pc4.isin(code_arr)]
     frame = pd.DataFrame({"pc4": pc4.index.astype(str), "code": pc4.to_numpy()}).sort_values(["code", "pc4"])
@@ -678,8 +686,10 @@ def _write_country(
     never = plan.random(n) < NEVER_DELIVERS
     if n >= 5 and not never.any():
         never[plan.integers(0, n)] = True
-    skip = plan.random((n, len(periods))) < SKIPS_PERIOD
-    correct = (plan.random((n, len(periods))) < CORRECTS_PERIOD) & ~skip
+    # Per period its own stream, so that a run with fewer periods makes the same choices for the shared ones.
+    per_period = [_rng(seed, 6, p.year, p.number).random((2, n)) for p in periods]
+    skip = np.stack([u[0] < SKIPS_PERIOD for u in per_period], axis=1)
+    correct = np.stack([u[1] < CORRECTS_PERIOD for u in per_period], axis=1) & ~skip
     if n >= 5 and not correct.any():
         correct[plan.integers(0, n), len(periods) - 1] = True
     sizes = np.zeros(n)
