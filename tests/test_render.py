@@ -299,8 +299,8 @@ def test_quarto_backend_hands_quarto_yml_over_as_project_file(
     result = render(executed, tmp_path / "out", renderer="auto", settings=QUARTO_YML, stem="rapport")
     calls = [line.split("|") for line in log.read_text().splitlines()]
     assert [args for _, args in calls] == [
-        "render rapport.qmd --to html --quiet",
-        "render rapport.qmd --to typst --quiet",
+        "render rapport.qmd --to html",
+        "render rapport.qmd --to typst",
     ]
     workdir = Path(calls[0][0])
     assert workdir.name.startswith("spiegel-quarto-") and not workdir.exists()  # temporary, cleaned up
@@ -310,6 +310,20 @@ def test_quarto_backend_hands_quarto_yml_over_as_project_file(
     ]
     assert result["html"].read_text() == "<!DOCTYPE html><html><body>nep</body></html>"
     assert result["pdf"].read_bytes().startswith(b"%PDF")
+
+
+def test_a_failing_quarto_render_is_reported_with_its_last_lines(
+    executed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    exe = folder / "quarto"
+    exe.write_text("#!/bin/sh\necho 'WARN: iets' >&2\necho 'ERROR: typst compile mislukt' >&2\nexit 1\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(RenderError, match=r"--to html failed \(exit 1\): WARN: iets \| ERROR: typst compile mislukt"):
+        render(executed, tmp_path / "out", renderer="quarto", settings=QUARTO_YML)
+    assert not (tmp_path / "out").exists()
 
 
 def test_qmd_for_quarto_holds_raw_html_and_typst_blocks_and_no_code(executed: Path):

@@ -98,7 +98,7 @@ def render_quarto(
         (project / f"{stem}.qmd").write_text(qmd, encoding="utf-8")
         for fmt in formats:
             to, suffix = QUARTO_FORMATS[fmt]
-            command = [exe, "render", f"{stem}.qmd", "--to", to, "--quiet"]
+            command = [exe, "render", f"{stem}.qmd", "--to", to]  # output is captured; errors go to the message
             try:
                 done = subprocess.run(
                     command, cwd=project, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False,
