@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -55,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from spiegel.periods import parse_periods
-    from spiegel.present.numbers import fmt_int
 
+    out = Path(args.out)
+    _check_out(out)
     began = time.perf_counter()
     if args.sample:
         from spiegel.sample.make import write_sample
@@ -73,13 +75,50 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             fmt=args.format,
         )
+    stale = _remove_stale(out, {*result.files, *(f.with_name(f.name + ".meta.yml") for f in result.files)})
     seconds = time.perf_counter() - began
-    print(f"{len(result.register)} aanbieders in register, {len(result.files)} aanleveringen in {result.out}")
+    print(f"{len(result.register)} registered providers, {len(result.files)} deliveries written to {result.out}")
     for period, rows in result.rows.items():
-        print(f"  {period}: {fmt_int(rows)} records")
+        print(f"  {period}: {rows:,} records")
     print(
-        f"  geen aanlevering: {len(result.never)} aanbieders; periode overgeslagen: {len(result.skipped)}; "
-        f"correcties: {len(result.corrected)}"
+        f"  never delivering: {len(result.never)} providers; skipped periods: {len(result.skipped)}; "
+        f"corrections: {len(result.corrected)}"
     )
-    print(f"  tijd: {seconds:.1f} s")
+    if stale:
+        print(f"  removed {stale} files of an earlier synthetic run")
+    print(f"  time: {seconds:.1f} s")
     return 0
+
+
+def _check_out(out: Path) -> None:
+    """Refuse to write into a folder that holds anything but an earlier synthetic run (real data must never be
+    mixed with or replaced by synthetic data)."""
+    from spiegel.errors import ParameterError
+
+    if not out.exists() or not any(out.iterdir()):
+        return
+    register = out / "register.csv"
+    if register.exists():
+        from spiegel.register import load_register
+
+        names = load_register(register)["naam"]
+        if len(names) and names.str.contains("(synthetisch", regex=False).all():
+            return
+    raise ParameterError(f"--out {out} is niet leeg en bevat geen eerdere synthetische aanlevering; kies een lege map")
+
+
+def _remove_stale(out: Path, written: set[Path]) -> int:
+    """Delivery files of an earlier synthetic run that this run did not write again."""
+    from spiegel.periods import Period
+
+    removed = 0
+    for period_dir in out.iterdir():
+        try:
+            Period.parse(period_dir.name)
+        except Exception:
+            continue
+        for path in period_dir.glob("*/*"):
+            if path.is_file() and path not in written:
+                path.unlink()
+                removed += 1
+    return removed
