@@ -369,3 +369,35 @@ def test_faulty_sample_delivery_has_deliberate_errors_of_every_rule_group_on_lis
 def test_sample_path_constant_points_into_the_package():
     assert Path(sample.__file__).resolve().parent / "deliveries" == sample.DELIVERIES
     assert (sample.DELIVERIES / "register.csv").exists()
+
+
+# --- the command -----------------------------------------------------------------------------------------
+
+
+def test_synth_command_writes_a_country_and_says_what_it_wrote(tmp_path, capsys):
+    from spiegel.cli import main
+
+    assert main(["synth", "--scale", "0.002", "--periods", "2024H2,2025H1", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "10 registered providers" in out and "2025H1:" in out
+    assert len(load_register(tmp_path / "register.csv")) == 10
+    assert {r.meta.periode for r in find_deliveries(tmp_path)} == {"2024H2", "2025H1"}
+
+
+def test_synth_command_refuses_a_folder_with_other_data(tmp_path, capsys):
+    from spiegel.cli import main
+
+    (tmp_path / "echte_levering.csv").write_text("bsn\n")
+    assert main(["synth", "--scale", "0.002", "--out", str(tmp_path)]) == 2
+    assert "niet leeg" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["echte_levering.csv"]
+
+
+def test_synth_command_replaces_an_earlier_synthetic_run_without_leaving_its_files(tmp_path):
+    from spiegel.cli import main
+
+    assert main(["synth", "--scale", "0.002", "--seed", "1", "--out", str(tmp_path)]) == 0
+    assert main(["synth", "--scale", "0.002", "--seed", "2", "--out", str(tmp_path)]) == 0
+    kvks = set(load_register(tmp_path / "register.csv")["kvk"])
+    assert {r.meta.kvk for r in find_deliveries(tmp_path)} <= kvks
+    assert all(p.parent.name in kvks for p in tmp_path.glob("*/*/*"))
