@@ -540,3 +540,12 @@ def _open_in_chromium(html: Path, screenshot: Path) -> dict[str, Any]:
     errors += [e["params"]["entry"] for e in events if e["method"] == "Log.entryAdded"
                and e["params"]["entry"]["level"] == "error"]
     return {"requests": requests, "errors": errors, "page": page, "thumbnail": base64.b64decode(small["data"])}
+
+
+def test_module_cli_renders_and_reports_errors_in_one_line(executed: Path, tmp_path: Path, capsys):
+    from spiegel.render.__main__ import main
+
+    assert main([str(executed), str(tmp_path), "--renderer", "builtin", "--formats", "html", "--stem", "r"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "r.html")
+    assert main([str(tmp_path / "bestaat-niet.ipynb"), str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip().endswith("bestaat-niet.ipynb: notebook not found")

@@ -37,6 +37,7 @@ __all__ = [
     "render",
     "render_notebook",
     "select_renderer",
+    "warm_up",
 ]
 
 
@@ -120,3 +121,16 @@ def render(
         read_notebook(path), out_dir, formats=formats, renderer=renderer, stem=stem, settings=settings,
         source_dir=path.parent,
     )
+
+
+def warm_up() -> None:
+    """Pays the first-call costs of the built-in back-end once per process (nbconvert exporter and template,
+    typst compiler and fonts, vl-convert's runtime: together ~1 s), e.g. in a batch worker's initialiser."""
+    from spiegel.present.charts import spec_to_svg
+    from spiegel.render.html import _get_exporter
+    from spiegel.render.pdf import compile_typst, preamble
+
+    _get_exporter()
+    compile_typst(preamble(load_settings(None)) + "#table(columns: 2, [a], [1])\n")
+    spec_to_svg({"data": {"values": [{"a": "x", "b": 1}]}, "mark": "bar",
+                 "encoding": {"x": {"field": "a", "type": "nominal"}, "y": {"field": "b", "type": "quantitative"}}})
