@@ -575,3 +575,25 @@ def test_flow_identity_check_detects_a_broken_row() -> None:
     assert flow_identity_holds(flows)
     flows.loc[0, "trajecten_eindstand"] += 1
     assert not flow_identity_holds(flows)
+
+
+def test_small_and_large_delivery_code_paths_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below ``_SMALL`` rows lookups are per value in Python, above it they factorize first; both must agree."""
+    import spiegel.count as count_module
+
+    rng = np.random.default_rng(99)
+    frame = random_delivery(rng, 300)
+    history = [random_delivery(rng, 200)]
+    monkeypatch.setattr(count_module, "_SMALL", 10**9)
+    small = prepare(frame, P, history=history)
+    small_counts = count(small, P)
+    monkeypatch.setattr(count_module, "_SMALL", 0)
+    large = prepare(frame, P, history=history)
+    large_counts = count(large, P)
+    same_youth = pd.crosstab(small["jongere"], large["jongere"]).gt(0)
+    assert (same_youth.sum(axis=0) == 1).all() and (same_youth.sum(axis=1) == 1).all()
+    columns = [c for c in small.columns if c != "jongere"]
+    pd.testing.assert_frame_equal(small[columns], large[columns])
+    pd.testing.assert_frame_equal(small_counts.flows, large_counts.flows)
+    pd.testing.assert_frame_equal(small_counts.breakdowns, large_counts.breakdowns)
+    pd.testing.assert_frame_equal(small_counts.duur, large_counts.duur)
