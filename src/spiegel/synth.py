@@ -302,7 +302,7 @@ def national_providers(n: int, geo: Geography, seed: int) -> ProviderSpec:
             if not offers[p, 4:].any():
                 offers[p, hv["14"]] = True
         else:
-            weight[p] = rng.lognormal(0.0, 1.6)
+            weight[p] = max(rng.lognormal(0.0, 1.6), 0.5)  # a registered practice has at least a few clients
             g = _choice(rng, geo.weight, 1)[0]
             members = region_members[geo.region[g]]
             k = min(len(members), 1 + rng.geometric(0.45) - 1)
