@@ -38,6 +38,16 @@ def _context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+def prestart() -> None:
+    """Start the forkserver now (it imports pandas, altair, papermill, spiegel in its own process), so that
+    work overlaps with planning in the batch process."""
+    ctx = _context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
 class _Worker:
     def __init__(self, ctx: mp.context.BaseContext, log_path: str | None, max_tasks: int, max_rss_mb: float):
         self.conn, child = ctx.Pipe()
@@ -64,7 +74,7 @@ def run_local(
     *,
     workers: int,
     log_path: str | None = None,
-    max_tasks: int = 250,
+    max_tasks: int = 1000,
     max_rss_mb: float = 450.0,
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """Run ``job_fn(job)`` for every (job, input key) in ``workers`` recycled processes; yield ``(job, record)``.

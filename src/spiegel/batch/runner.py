@@ -46,7 +46,7 @@ class BatchOptions:
     only: tuple[str, ...] | None = None
     cluster: str | None = None
     engine: str = "warm"  # warm: spiegel_warm in the worker processes; kernel: a Jupyter kernel per notebook
-    recycle: int = 250  # reports per worker process before it is replaced (memory stays bounded)
+    recycle: int = 1000  # reports per worker process before it is replaced (with max_rss_mb: bounded memory)
     max_rss_mb: float = 450.0  # a worker above this retires after its current report
     progress: bool = True
     index: bool = True
@@ -207,20 +207,23 @@ def _resumable(period_dir: Path) -> tuple[str, dict[str, Any]] | None:
 
 def plan(options: BatchOptions) -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """(jobs, register rows with a delivery, register rows without one), for the options' period and domain."""
-    from spiegel.deliveries import current_deliveries
+    from spiegel.deliveries import current_deliveries, current_delivery
     from spiegel.pipeline import ReportJob
     from spiegel.register import load_register
 
     period = Period.parse(options.period)
     register = load_register(Path(options.deliveries) / "register.csv")
     register = register[register["domein"] == options.domain]
-    current = {kvk: ref for (_, kvk), ref in current_deliveries(options.deliveries, period).items()
-               if ref.meta.domein == options.domain}
     if options.only:
         unknown = sorted(set(options.only) - set(register["kvk"]))
         if unknown:
             raise ParameterError(f"--only: niet in het register ({options.domain}): {', '.join(unknown)}")
         register = register[register["kvk"].isin(options.only)]
+        # a few providers: look in their own folders instead of reading every sidecar of the period
+        refs = {kvk: current_delivery(options.deliveries, period, kvk) for kvk in register["kvk"]}
+    else:
+        refs = {kvk: ref for (_, kvk), ref in current_deliveries(options.deliveries, period).items()}
+    current = {kvk: ref for kvk, ref in refs.items() if ref is not None and ref.meta.domein == options.domain}
     delivered, missing = [], []
     for row in register.itertuples(index=False):
         entry = {"kvk": row.kvk, "naam": row.naam, "grootteklasse": row.grootteklasse}
@@ -247,6 +250,8 @@ def run_batch(options: BatchOptions) -> BatchResult:
     period = Period.parse(options.period)
     if not (Path(options.deliveries) / "register.csv").exists():
         raise ParameterError(f"geen register.csv in {options.deliveries}")
+    if not options.cluster:
+        pool.prestart()  # the forkserver imports the libraries while this process reads the register
     jobs, delivered, missing = plan(options)
     period_dir = Path(options.out_root) / str(period)
     names = {e["kvk"]: e["naam"] for e in delivered}

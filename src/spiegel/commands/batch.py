@@ -33,8 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--engine", choices=("warm", "kernel"), default="warm",
                    help="warm: notebooks run in warm worker processes (default, fast); kernel: a Jupyter kernel "
                    "per notebook (papermill's default engine)")
-    p.add_argument("--recycle", type=int, default=250, metavar="N",
-                   help="replace a worker process after N reports, to bound memory (default: 250)")
+    p.add_argument("--recycle", type=int, default=1000, metavar="N",
+                   help="replace a worker process after N reports, to bound memory (default: 1000; a worker "
+                   "above 450 MB is replaced after its current report anyway)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
