@@ -156,7 +156,7 @@ def findings_from_input_error(
     r = rule(exc.rule or "JH-B01", lay.domein)
     rows = np.asarray([exc.row] if exc.row is not None else [], dtype=np.int64)
     kolommen = (exc.column,) if exc.column else ()
-    finding = _finding(r, rows, settings, kolommen=kolommen, toelichting=exc.problem)
+    finding = _finding(r, rows, settings, kolommen=kolommen, toelichting=_detail(exc.problem, r.melding))
     return Findings(
         items=[finding],
         levering=DeliveryInfo(bestand=exc.file, periode=str(period)),
@@ -168,6 +168,14 @@ def findings_from_input_error(
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
+
+
+def _detail(problem: str, melding: str) -> str | None:
+    """What the reader said beyond the rule's own message (``"… (ontbrekend: bsn)"`` → ``"ontbrekend: bsn"``)."""
+    detail = problem.removeprefix(melding).strip().lstrip(":").strip()
+    if detail.startswith("(") and detail.endswith(")"):
+        detail = detail[1:-1].strip()
+    return detail or None
 
 
 def _positional(delivery: Delivery) -> Delivery:
