@@ -597,3 +597,8 @@ def test_small_and_large_delivery_code_paths_give_the_same_result(monkeypatch: p
     pd.testing.assert_frame_equal(small_counts.flows, large_counts.flows)
     pd.testing.assert_frame_equal(small_counts.breakdowns, large_counts.breakdowns)
     pd.testing.assert_frame_equal(small_counts.duur, large_counts.duur)
+
+
+def test_record_ending_before_its_own_start_does_not_make_itself_herhaald() -> None:
+    frame = prepared(record(datum_aanvang="20250310", datum_einde="20250305"))
+    assert frame.at[0, "nieuw_herhaald"] == "nieuw"

@@ -309,7 +309,8 @@ def prepare(
 
     ids = _youth_ids([frame, *history])
     out["jongere"] = ids[: len(frame)]
-    all_ends = np.concatenate([end, *(_days(h["datum_einde"]) for h in history)])
+    history_ends = (_valid_end(_days(h["datum_einde"]), _days(h["datum_aanvang"])) for h in history)
+    all_ends = np.concatenate([_valid_end(end, start), *history_ends])
     herhaald = _herhaald(ids, all_ends, start, out["instroom"])  # type: ignore[arg-type]
     out["herhaald"] = herhaald
     nieuw_herhaald = np.where(herhaald, "herhaald", "nieuw").astype(object)
@@ -455,6 +456,12 @@ def _fallback_keys(frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
         or [],
         dtype=object,
     )
+
+
+def _valid_end(end: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """End dates usable for herhaald beroep: NaT where the end lies before the start (an invalid record must
+    not make itself herhaald)."""
+    return np.where(end < start, np.datetime64("NaT", "D"), end)
 
 
 _DAY_OFFSET = 200_000  # makes day numbers (days since 1970, from year 1422 on) positive
