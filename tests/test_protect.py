@@ -180,3 +180,12 @@ def test_protect_counts_with_exact_policy_keeps_values() -> None:
     same = protect_counts(exact, "exact")
     assert same.flows["trajecten_totaal"].tolist() == exact.flows["trajecten_totaal"].tolist()
     assert same.protection == "exact"
+
+
+def test_protect_table_keeps_column_order_when_counts_are_not_the_last_columns() -> None:
+    table = pd.DataFrame({"trajecten": [3, 30], "label": ["a", "b"], "jongeren": [9, 2]})
+    protected = protect_table(table, "cbs", ["jongeren", "trajecten"])
+    assert list(protected.columns) == ["trajecten", "label", "jongeren"]
+    assert protected["trajecten"].tolist() == [SECRET, 30]
+    assert protected["jongeren"].tolist() == [10, SECRET]
+    assert protected["label"].tolist() == ["a", "b"]

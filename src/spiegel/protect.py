@@ -156,7 +156,7 @@ def protect_table(
     columns = list(count_columns)
     protected: dict[str, np.ndarray] = {}
     if columns:
-        block = df[columns].to_numpy()
+        block = np.column_stack([df[column].to_numpy() for column in columns])
         result = _protect_array(block.ravel(), policy_name).reshape(block.shape)
         protected = {column: result[:, i] for i, column in enumerate(columns)}
     for column, count_column in (dependent or {}).items():
@@ -166,8 +166,11 @@ def protect_table(
     if not protected:
         return df.copy()
     replaced = pd.DataFrame(protected, index=df.index, dtype=object)
+    names = list(df.columns)
+    if names[len(names) - len(protected) :] == list(protected):  # the usual layout: counts last, in order
+        return pd.concat([df.iloc[:, : len(names) - len(protected)], replaced], axis=1)
     out = pd.concat([df.drop(columns=list(protected)), replaced], axis=1)
-    return out if list(out.columns) == list(df.columns) else out[list(df.columns)]
+    return out[names]
 
 
 def _secret_mask(values: object) -> np.ndarray:
