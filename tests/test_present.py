@@ -248,3 +248,17 @@ def test_table_too_wide_for_the_page_lets_typst_size_and_wrap_columns():
     assert "columns: (auto, auto, auto, auto, auto, auto,)," in typst
     assert "rows:" not in typst
     assert _compiles(typst).startswith(b"%PDF")
+
+
+def test_missing_values_show_as_dash_in_number_columns_and_empty_in_text_columns():
+    frame = pd.DataFrame({"naam": ["a", None], "n": pd.array([pd.NA, 1234], dtype="Int64"), "x": [float("nan"), 2.0]})
+    assert Table(frame).rows == [["a", "-", "-"], ["", "1.234", "2"]]
+
+
+def test_dates_and_missing_dates_are_formatted_the_dutch_way():
+    from datetime import date
+
+    from spiegel.present.numbers import fmt_date
+
+    assert fmt_date(date(2025, 12, 31)) == "31-12-2025"
+    assert fmt_date(pd.NaT) == "-"

@@ -240,7 +240,7 @@ def flow_chart(
     )
     note = _secret_note(hidden)
     alt_text = (f"Staafdiagram met per {category} de beginstand, instroom, uitstroom en eindstand van het aantal "
-                f"trajecten ({len(order)} categorieën).")
+                f"trajecten ({len(order)} {'categorie' if len(order) == 1 else 'categorieën'}).")
     return Chart(chart, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
                  validate=False)
 

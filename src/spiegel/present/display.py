@@ -16,7 +16,6 @@ interpreted, so labels and messages cannot break the HTML or typst output.
 
 from __future__ import annotations
 
-import math
 import numbers as _numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from typing import Any
 
 from spiegel.present.markup import esc_html, inline_html, inline_plain, inline_typst, inline_typst_code, typst_str
 from spiegel.present.metrics import longest_word_width, text_width
-from spiegel.present.numbers import MISSING, fmt_decimal, fmt_int, fmt_pct
+from spiegel.present.numbers import MISSING, fmt_decimal, fmt_int, fmt_pct, is_missing
 
 TYPST_MIME = "text/x-typst"
 SVG_MIME = "image/svg+xml"
@@ -51,13 +50,7 @@ FORMATS: dict[str, Formatter] = {
 }
 
 
-def _is_missing(value: object) -> bool:
-    """None, NaN, pandas NA/NaT."""
-    if value is None:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return type(value).__name__ in ("NAType", "NaTType")
+_is_missing = is_missing
 
 
 def _is_number(value: object) -> bool:
@@ -381,8 +374,8 @@ class Table(Display):
     def _cell(formatter: Formatter, value: object) -> str:
         if isinstance(value, str):
             return value
-        if _is_missing(value) and formatter is FORMATS["text"]:
-            return ""
+        if _is_missing(value):
+            return "" if formatter is FORMATS["text"] else MISSING
         return formatter(value)
 
     def html(self) -> str:

@@ -9,11 +9,20 @@ SECRET = "."  # CBS notation for a suppressed (geheim) cell
 MISSING = "-"
 
 
+def is_missing(value: object) -> bool:
+    """None, NaN and pandas' NA/NaT: shown as ``-``."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
 def fmt_int(value: object) -> str:
     """``1234`` → ``1.234``; a string (such as the protected ``.``) is returned as it is."""
     if isinstance(value, str):
         return value
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return MISSING
     return f"{round(float(value)):,}".replace(",", ".")
 
@@ -22,7 +31,7 @@ def fmt_decimal(value: object, digits: int = 1) -> str:
     """``1234.5`` → ``1.234,5``."""
     if isinstance(value, str):
         return value
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return MISSING
     text = f"{float(value):,.{digits}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
@@ -32,18 +41,18 @@ def fmt_pct(value: object, digits: int = 1) -> str:
     """A fraction ``0.125`` → ``12,5%``."""
     if isinstance(value, str):
         return value
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return MISSING
     return fmt_decimal(float(value) * 100, digits) + "%"
 
 
 def fmt_date(value: date | datetime | None) -> str:
-    if value is None:
+    if is_missing(value):
         return MISSING
     return value.strftime("%d-%m-%Y")
 
 
 def fmt_datetime(value: datetime | None) -> str:
-    if value is None:
+    if is_missing(value):
         return MISSING
     return value.strftime("%d-%m-%Y %H:%M")
