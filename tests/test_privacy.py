@@ -16,9 +16,23 @@ from spiegel.read import read_delivery
 SPECIAL_BSN = {"999999999", "000000000"}
 
 
+def report_dates() -> set[str]:
+    """Dates a report shows by design (receipt times, period bounds), as 31-12-2025. A synthetic birth date that
+    happens to fall on one of them is not searched for in its Dutch notation (it would be found for the wrong
+    reason); it is still searched for as delivered (JJJJMMDD)."""
+    from spiegel.present.numbers import fmt_date
+
+    dates = set()
+    for ref in store.find_deliveries(DELIVERIES):
+        dates.add(fmt_date(ref.meta.ontvangen))
+        dates |= {fmt_date(ref.meta.period.first_day), fmt_date(ref.meta.period.last_day)}
+    return dates
+
+
 def personal_values() -> set[str]:
     """Every BSN, birth date (as delivered and as 31-12-2025) and full postcode in the sample."""
     values: set[str] = set()
+    shown_dates = report_dates()
     for ref in store.find_deliveries(DELIVERIES):
         try:
             raw = read_delivery(ref.path, ref.meta.indeling).raw
@@ -28,8 +42,9 @@ def personal_values() -> set[str]:
         for d in raw["geboortedatum"]:
             if len(d) == 8 and d.isdigit():
                 values.add(d)
-                if not d.endswith("00"):
-                    values.add(f"{d[6:8]}-{d[4:6]}-{d[0:4]}")
+                dutch = f"{d[6:8]}-{d[4:6]}-{d[0:4]}"
+                if not d.endswith("00") and dutch not in shown_dates:
+                    values.add(dutch)
         values |= {p.replace(" ", "").upper() for p in raw["postcode"] if len(p.replace(" ", "")) == 6}
     return values
 

@@ -66,11 +66,16 @@ def gemeente_of(row: pd.Series, day: date) -> str:
     return "onbekend"
 
 
+def _dates(values: pd.Series) -> pd.Series:
+    """JJJJMMDD, exactly eight digits; anything else is no date."""
+    return pd.to_datetime(values.where(values.str.fullmatch(r"\d{8}")), format="%Y%m%d", errors="coerce")
+
+
 def plain_flows(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
     first = pd.Timestamp(period.first_day)
     last = pd.Timestamp(period.last_day)
-    a = pd.to_datetime(frame["datum_aanvang"], format="%Y%m%d", errors="coerce")
-    e = pd.to_datetime(frame["datum_einde"], format="%Y%m%d", errors="coerce")
+    a = _dates(frame["datum_aanvang"])
+    e = _dates(frame["datum_einde"])
     # Decision (docs/definities.md): an end date that is not a valid date counts as no end date (running);
     # the validation reports it as a fout.
     running = e.isna()

@@ -157,8 +157,8 @@ def current_delivery(root: str | Path, period: Period | str, kvk: str) -> Delive
 def history(root: str | Path, kvk: str, before: Period) -> list[DeliveryRef]:
     """The current delivery of every earlier period of one provider, oldest first (for herhaald beroep and
     the comparison with the previous period)."""
-    out = []
-    for (periode, _), ref in sorted(current_deliveries(root).items()):
-        if ref.meta.kvk == kvk and Period.parse(periode) < before:
-            out.append(ref)
-    return out
+    newest: dict[str, DeliveryRef] = {}
+    for ref in find_deliveries(root, None, kvk):  # only this provider's folders, sorted by receipt time
+        if Period.parse(ref.meta.periode) < before:
+            newest[ref.meta.periode] = ref
+    return [newest[p] for p in sorted(newest, key=Period.parse)]

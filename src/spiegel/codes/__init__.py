@@ -145,6 +145,11 @@ def is_valid_gemeente(code: str, day: date) -> bool:
 
 
 @cache
+def _merger_table() -> dict[str, tuple[str, date]]:
+    return {r.oude_gemeentecode: (r.nieuwe_gemeentecode, r.datum_ingang) for r in mergers().itertuples()}
+
+
+@cache
 def successor(code: str, day: date) -> str | None:
     """The code that a merged gemeente's code became by ``day``; ``None`` when the code never existed.
 
@@ -152,7 +157,7 @@ def successor(code: str, day: date) -> str | None:
     """
     valid = valid_codes(day)
     current, seen = code, set()
-    table = {r.oude_gemeentecode: (r.nieuwe_gemeentecode, r.datum_ingang) for r in mergers().itertuples()}
+    table = _merger_table()
     older = _older_successors()
     while current not in valid:
         if current in seen:
