@@ -45,7 +45,7 @@ def test_metadata_round_trips(tmp_path):
 def test_missing_or_bad_metadata_names_the_sidecar_and_field(tmp_path):
     path = tmp_path / "a.csv"
     path.write_text("x", encoding="utf-8")
-    with pytest.raises(InputError, match="meta.yml"):
+    with pytest.raises(InputError, match=r"meta\.yml"):
         deliveries.load_meta(path)
     (tmp_path / "a.csv.meta.yml").write_text("kvk: '123'\nnaam: x\ndomein: jeugdhulp\nperiode: 2025H1\n"
                                              "ontvangen: 2025-07-01T00:00:00\n", encoding="utf-8")

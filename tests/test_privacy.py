@@ -8,10 +8,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from spiegel.sample import DELIVERIES
 
 from spiegel import deliveries as store
 from spiegel.read import read_delivery
+from spiegel.sample import DELIVERIES
 
 SPECIAL_BSN = {"999999999", "000000000"}
 
@@ -84,9 +84,8 @@ def test_no_output_of_any_sample_report_contains_personal_values(sample_reports)
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_validation_output_of_the_faulty_provider_has_no_personal_values(fmt, capsys):
-    from spiegel.sample import FAULTY_PROVIDER
-
     from spiegel.cli import main
+    from spiegel.sample import FAULTY_PROVIDER
 
     ref = store.current_delivery(DELIVERIES, "2025H1", FAULTY_PROVIDER)
     main(["validate", str(ref.path), "--period", "2025H1", "--format", fmt])

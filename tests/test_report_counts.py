@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from spiegel.sample import DELIVERIES
 
 from spiegel import codes, layouts
 from spiegel import deliveries as store
 from spiegel.periods import Period
+from spiegel.sample import DELIVERIES
 
 PERIOD = Period.parse("2025H1")
 COLUMNS = layouts.load("jeugdhulp").names
