@@ -16,11 +16,10 @@ Formats:
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from spiegel import layouts
@@ -46,44 +45,88 @@ def write_delivery(
 
     Missing values are written as empty fields. Returns the path written.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    lay = layouts.load(layout) if isinstance(layout, str) else layout
+    if fmt == "xlsx":
+        _write_xlsx(_strings(raw, lay), Path(path))
+        return Path(path)
+    return write_lines(format_lines(raw, fmt, lay, delimiter=delimiter), path, fmt, lay, delimiter=delimiter)
+
+
+def format_lines(
+    raw: pd.DataFrame, fmt: str, layout: str | Layout = "jeugdhulp", *, delimiter: str | None = None
+) -> np.ndarray:
+    """The record lines of a text format (``csv``, ``csv-cp1252``, ``fixed``), without header or line ends.
+
+    Vectorised over rows: format a whole period once, then write slices of it per provider with
+    :func:`write_lines`.
+    """
     lay = layouts.load(layout) if isinstance(layout, str) else layout
     frame = _strings(raw, lay)
+    if fmt == "fixed":
+        return _fixed_lines(frame, lay)
+    if fmt not in {"csv", "csv-cp1252"}:
+        raise ValueError(f"unknown text format {fmt!r}; choose from csv, csv-cp1252, fixed")
+    delim = _delimiter(fmt, delimiter)
+    line = None
+    for name in lay.names:
+        values = _quoted(frame[name], delim)
+        line = values if line is None else line + delim + values
+    return np.asarray(line.to_numpy(dtype=object) if line is not None else [], dtype=object)
+
+
+def write_lines(
+    lines: np.ndarray | list[str],
+    path: str | Path,
+    fmt: str,
+    layout: str | Layout = "jeugdhulp",
+    *,
+    delimiter: str | None = None,
+) -> Path:
+    """Write record lines made by :func:`format_lines` as a complete file (header, encoding, line ends)."""
+    lay = layouts.load(layout) if isinstance(layout, str) else layout
     path = Path(path)
-    if fmt == "csv":
-        write_bytes_atomic(path, _csv_text(frame, delimiter or ";", "\n").encode("utf-8"))
-    elif fmt == "csv-cp1252":
-        write_bytes_atomic(path, _csv_text(frame, delimiter or ",", "\r\n").encode("cp1252"))
-    elif fmt == "fixed":
-        write_bytes_atomic(path, _fixed_text(frame, lay).encode("ascii"))
+    if fmt == "fixed":
+        body = [*lines]
+        encoding, newline = "ascii", "\n"
+    elif fmt in {"csv", "csv-cp1252"}:
+        body = [_delimiter(fmt, delimiter).join(lay.names), *lines]
+        encoding, newline = ("utf-8", "\n") if fmt == "csv" else ("cp1252", "\r\n")
     else:
-        _write_xlsx(frame, path)
+        raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    text = newline.join(body) + newline if body else ""
+    write_bytes_atomic(path, text.encode(encoding))
     return path
+
+
+def _delimiter(fmt: str, delimiter: str | None) -> str:
+    delim = delimiter or (";" if fmt == "csv" else ",")
+    if delim not in {";", ","}:
+        raise ValueError("delimiter must be ';' or ','")
+    return delim
+
+
+def _quoted(values: pd.Series, delim: str) -> pd.Series:
+    """CSV quoting as the csv module does it (QUOTE_MINIMAL), vectorised."""
+    special = values.str.contains(f'[{delim}"\r\n]', regex=True)
+    if not special.any():
+        return values
+    quoted = '"' + values.str.replace('"', '""', regex=False) + '"'
+    return values.where(~special, quoted)
 
 
 def _strings(raw: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     missing = [c for c in layout.names if c not in raw.columns]
     if missing:
         raise ValueError(f"columns missing from the frame: {', '.join(missing)}")
-    out = pd.DataFrame(index=range(len(raw)))
-    for name in layout.names:
-        out[name] = raw[name].fillna("").astype(str).to_numpy()
-    return out
+    return pd.DataFrame(
+        {name: raw[name].fillna("").astype(str).to_numpy() for name in layout.names}, index=range(len(raw))
+    )
 
 
-def _csv_text(frame: pd.DataFrame, delimiter: str, newline: str) -> str:
-    if delimiter not in {";", ","}:
-        raise ValueError("delimiter must be ';' or ','")
-    buffer = io.StringIO()
-    frame.to_csv(buffer, sep=delimiter, index=False, lineterminator=newline, quoting=csv.QUOTE_MINIMAL)
-    return buffer.getvalue()
-
-
-def _fixed_text(frame: pd.DataFrame, layout: Layout) -> str:
+def _fixed_lines(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
     if frame.empty:
-        return ""
-    line = pd.Series("", index=frame.index, dtype=object)
+        return np.array([], dtype=object)
+    line = None
     for col in layout.kolommen:
         values = frame[col.naam]
         too_long = values.str.len() > col.breedte
@@ -92,8 +135,9 @@ def _fixed_text(frame: pd.DataFrame, layout: Layout) -> str:
                 f"column {col.naam} holds values longer than its width {col.breedte} "
                 f"(first at record {int(too_long.to_numpy().argmax()) + 1})"
             )
-        line = line + values.str.ljust(col.breedte)
-    return "\n".join(line.tolist()) + "\n"
+        padded = values.str.ljust(col.breedte)
+        line = padded if line is None else line + padded
+    return np.asarray(line.to_numpy(dtype=object), dtype=object)
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
