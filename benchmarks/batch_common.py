@@ -89,7 +89,8 @@ def run_sampled(
     time_limit: float | None = None,
 ) -> Sampled:
     """Run ``cmd``; every ``every`` s record the RSS of each descendant process. After ``time_limit`` seconds
-    the command gets SIGINT (as Ctrl-C: the batch stops cleanly and writes its manifest)."""
+    the command gets SIGTERM (the batch stops as on Ctrl-C and writes its manifest; SIGINT would be ignored
+    when this script runs in the background)."""
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     clock = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -98,7 +99,7 @@ def run_sampled(
     while proc.poll() is None:
         now = time.perf_counter() - clock
         if time_limit and now > time_limit and not interrupted:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signal.SIGTERM)
             interrupted = True
         for pid in _children(proc.pid):
             got = _rss_mb(pid)

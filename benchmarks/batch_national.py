@@ -36,7 +36,7 @@ def main() -> int:
     ap.add_argument("--formats", default="html,pdf")
     ap.add_argument("--keep", type=Path, help="output folder to keep (default: a temporary one)")
     ap.add_argument("--no-write", action="store_true", help="print only; do not update docs/benchmarks/batch.md")
-    ap.add_argument("--time-limit", type=float, help="stop the batch (Ctrl-C) after this many seconds and report "
+    ap.add_argument("--time-limit", type=float, help="stop the batch (SIGTERM) after this many seconds and report "
                     "the part made, with the rate and an extrapolation to all providers")
     args = ap.parse_args()
 

@@ -33,14 +33,22 @@ def default_workers() -> int:
 def _context() -> mp.context.BaseContext:
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["spiegel.batch.worker", *worker_mod.PRELOAD])
+        ctx.set_forkserver_preload(["spiegel.batch.worker", *worker_mod.PRELOAD, "spiegel.batch.warmup"])
         return ctx
     return mp.get_context("spawn")
 
 
-def prestart() -> None:
+def prestart(warmup: dict[str, str] | None = None) -> None:
     """Start the forkserver now (it imports pandas, altair, papermill, spiegel in its own process), so that
-    work overlaps with planning in the batch process."""
+    work overlaps with planning in the batch process. ``warmup`` (deliveries, period, kvk) names a delivery
+    the forkserver reads, validates and counts once, so that forked workers start with warm caches
+    (``spiegel.batch.warmup``)."""
+    import json
+
+    from spiegel.batch.warmup import ENV
+
+    if warmup:
+        os.environ[ENV] = json.dumps(warmup)
     ctx = _context()
     if ctx.get_start_method() == "forkserver":
         from multiprocessing import forkserver

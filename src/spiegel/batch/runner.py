@@ -14,7 +14,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -240,6 +243,20 @@ def plan(options: BatchOptions) -> tuple[list[Any], list[dict[str, Any]], list[d
     return jobs, delivered, missing
 
 
+def _warmup_delivery(root: Path, period: Period, only: tuple[str, ...] | None) -> dict[str, str] | None:
+    """One provider with a delivery folder for the period (the smallest of a few), for the workers' warm-up."""
+    folder = root / str(period)
+    try:
+        names = sorted(only) if only else sorted(os.listdir(folder))[:20]
+        candidates = [(sum(f.stat().st_size for f in (folder / k).iterdir()), k) for k in names
+                      if (folder / k).is_dir()]
+    except OSError:
+        return None
+    if not candidates:
+        return None
+    return {"deliveries": str(root.resolve()), "period": str(period), "kvk": min(candidates)[1]}
+
+
 def run_batch(options: BatchOptions) -> BatchResult:
     """Make the period's reports; see the module docstring. Raises SpiegelError when the batch cannot run."""
     from spiegel.batch import pool
@@ -250,8 +267,8 @@ def run_batch(options: BatchOptions) -> BatchResult:
     period = Period.parse(options.period)
     if not (Path(options.deliveries) / "register.csv").exists():
         raise ParameterError(f"geen register.csv in {options.deliveries}")
-    if not options.cluster:
-        pool.prestart()  # the forkserver imports the libraries while this process reads the register
+    if not options.cluster:  # the forkserver imports and warms up while this process reads the register
+        pool.prestart(_warmup_delivery(Path(options.deliveries), period, options.only))
     jobs, delivered, missing = plan(options)
     period_dir = Path(options.out_root) / str(period)
     names = {e["kvk"]: e["naam"] for e in delivered}
@@ -326,6 +343,7 @@ def run_batch(options: BatchOptions) -> BatchResult:
 
     job_fn = options.job_fn or make_report
     interrupted = False
+    previous_term = _stop_on_sigterm()
     try:
         if options.cluster:
             results = pool.run_dask(list(planned()), job_fn, address=options.cluster)
@@ -347,6 +365,8 @@ def run_batch(options: BatchOptions) -> BatchResult:
     except OSError as exc:
         raise SpiegelError(f"batch kon niet draaien: {type(exc).__name__}: {exc.strerror or exc}") from None
     finally:
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
         if bar is not None:
             bar.close()
         manifest.write("onderbroken" if interrupted else "klaar")
@@ -366,6 +386,18 @@ def run_batch(options: BatchOptions) -> BatchResult:
         counts=manifest.counts(), elapsed=time.perf_counter() - clock, interrupted=interrupted,
         records=list(manifest.records.values()),
     )
+
+
+def _stop_on_sigterm():
+    """SIGTERM (``kill``, a scheduler stopping the job) stops the batch like Ctrl-C: the manifest is written as
+    interrupted and ``--resume`` continues. Returns the previous handler (None when not in the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, _raise)
 
 
 def _progress(total: int, enabled: bool):
