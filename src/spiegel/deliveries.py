@@ -26,6 +26,9 @@ from spiegel.periods import Period
 from spiegel.read import sha256_bytes
 
 META_SUFFIX = ".meta.yml"
+# libyaml's safe loader and dumper when available (5× faster; a batch reads thousands of sidecars).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 DOMAINS = ("jeugdhulp", "jeugdbescherming", "jeugdreclassering", "veilig_thuis")
 _KVK = re.compile(r"^\d{8}$")
 
@@ -50,7 +53,7 @@ class DeliveryMeta:
         data = asdict(self)
         data["ontvangen"] = self.ontvangen.isoformat()
         data = {k: v for k, v in data.items() if v is not None}
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def load_meta(path: str | Path) -> DeliveryMeta:
     if not side.exists():
         raise InputError(side, "metadata ontbreekt (verwacht naast het bestand: <bestand>.meta.yml)")
     try:
-        raw = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(side.read_text(encoding="utf-8"), Loader=_Loader) or {}
     except (yaml.YAMLError, UnicodeDecodeError):
         raise InputError(side, "metadata is geen geldige YAML") from None
     if not isinstance(raw, dict):
