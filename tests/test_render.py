@@ -8,25 +8,17 @@ installs both (``.ci/run``).
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import json
 import os
-import queue
 import shutil
 import stat
-import struct
 import subprocess
-import textwrap
-import threading
-import zlib
 from pathlib import Path
-from typing import Any
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from browser import decode_png, ink_share, open_in_chromium
 from spiegel.render import RenderError, available_renderers, render, select_renderer
 from spiegel.render.markdown import markdown_to_typst
 from spiegel.render.notebook import external_references, prepare
@@ -151,8 +143,8 @@ def test_builtin_pdf_pages_render_to_images(rendered: dict[str, Path], tmp_path:
     pages = sorted(tmp_path.glob("pagina-*.png"))
     assert len(pages) == 2
     for page in pages:
-        _, _, pixels = _decode_png(page.read_bytes())
-        assert _ink_share(pixels) > 0.02, page.name  # not a blank page
+        _, _, pixels = decode_png(page.read_bytes())
+        assert ink_share(pixels) > 0.02, page.name  # not a blank page
 
 
 def test_rendering_twice_gives_identical_files(executed: Path, rendered: dict[str, Path], tmp_path: Path):
@@ -171,13 +163,13 @@ def test_only_the_requested_formats_are_written(executed: Path, tmp_path: Path):
 
 
 def test_html_opens_offline_in_chromium_without_requests_or_errors(rendered: dict[str, Path], tmp_path: Path):
-    result = _open_in_chromium(rendered["html"], tmp_path / "screenshot.png")
+    result = open_in_chromium(rendered["html"], tmp_path / "screenshot.png")
     assert result["requests"] == []
     assert result["errors"] == []
     assert result["page"]["svgs"] == 2 and result["page"]["tables"] == 1
     assert min(result["page"]["svg_widths"]) > 300
     assert "1.234" in result["page"]["text"]
-    assert _ink_share(result["thumbnail"]) > 0.03
+    assert ink_share(result["thumbnail"]) > 0.03
 
 
 # ------------------------------------------------------------------------------------------------- preparation
@@ -349,203 +341,8 @@ def test_quarto_renders_self_contained_html_and_a_typst_pdf(executed: Path, tmp_
     assert "1.234" in html and "Trajecten naar hulpvorm" in html
     text = _pdftotext(result["pdf"])
     assert "Trajecten naar hulpvorm" in text and "1.234" in text and "Pagina 1 van" in text
-    check = _open_in_chromium(result["html"], tmp_path / "quarto.png")
+    check = open_in_chromium(result["html"], tmp_path / "quarto.png")
     assert check["requests"] == [] and check["errors"] == []
 
 
 # ------------------------------------------------------------------------- helpers: PNG decoding, Chromium CDP
-
-
-def _decode_png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
-    """8-bit RGB/RGBA/grey non-interlaced PNG → pixels (enough for Chromium screenshots and pdftoppm pages)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, width = 8, b"", 0
-    height = color = 0
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind = data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and interlace == 0
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    channels = {0: 1, 2: 3, 4: 2, 6: 4}[color]
-    raw = zlib.decompress(idat)
-    stride = width * channels
-    rows, prev = [], bytearray(stride)
-    for y in range(height):
-        filt = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - channels] if i >= channels else 0
-            b = prev[i]
-            c = prev[i - channels] if i >= channels else 0
-            if filt == 1:
-                line[i] = (line[i] + a) & 0xFF
-            elif filt == 2:
-                line[i] = (line[i] + b) & 0xFF
-            elif filt == 3:
-                line[i] = (line[i] + (a + b) // 2) & 0xFF
-            elif filt == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
-        rows.append(bytes(line))
-        prev = line
-    pixels = [tuple(row[x * channels : x * channels + min(channels, 3)]) for row in rows for x in range(width)]
-    return width, height, pixels
-
-
-def _ink_share(pixels: Any) -> float:
-    """Share of pixels that are not (nearly) white."""
-    if isinstance(pixels, bytes):
-        pixels = _decode_png(pixels)[2]
-    inked = sum(1 for p in pixels if min(p) < 235)
-    return inked / max(len(pixels), 1)
-
-
-class _DevTools:
-    """Chromium's DevTools protocol over ``--remote-debugging-pipe`` (fd 3: commands in, fd 4: replies out)."""
-
-    def __init__(self, profile: Path) -> None:
-        exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-        assert exe, "headless Chromium is needed for this test: apt-get install chromium (see .ci/run)"
-        to_browser_r, self._to_browser_w = os.pipe()
-        self._from_browser_r, from_browser_w = os.pipe()
-
-        def child_fds() -> None:
-            os.dup2(to_browser_r, 3)
-            os.dup2(from_browser_w, 4)
-
-        self.proc = subprocess.Popen(
-            [exe, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", "--no-first-run",
-             "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--hide-scrollbars", f"--user-data-dir={profile}",
-             "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=child_fds,  # fds 3/4 are the DevTools pipe
-        )
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._next_id = 0
-        self._replies: dict[int, queue.Queue[dict[str, Any]]] = {}
-        self.events: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        buffer = b""
-        with os.fdopen(self._from_browser_r, "rb", buffering=0) as pipe:
-            while chunk := pipe.read(65536):
-                buffer += chunk
-                while b"\0" in buffer:
-                    raw, buffer = buffer.split(b"\0", 1)
-                    message = json.loads(raw)
-                    if "id" in message:
-                        with self._lock:
-                            box = self._replies.setdefault(message["id"], queue.Queue())
-                        box.put(message)
-                    else:
-                        with self._lock:
-                            self.events.append(message)
-
-    def send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> dict[str, Any]:
-        with self._lock:
-            self._next_id += 1
-            ident = self._next_id
-            box = self._replies.setdefault(ident, queue.Queue())
-        message: dict[str, Any] = {"id": ident, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._to_browser_w, json.dumps(message).encode() + b"\0")
-        reply = box.get(timeout=60)
-        assert "error" not in reply, reply
-        return reply.get("result", {})
-
-    def wait_for(self, method: str, session: str, timeout: float = 60) -> None:
-        import time
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                if any(e["method"] == method and e.get("sessionId") == session for e in self.events):
-                    return
-            time.sleep(0.05)
-        raise AssertionError(f"Chromium sent no {method} within {timeout} s")
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):  # the browser may close the pipe before replying
-            self.send("Browser.close")
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._to_browser_w)
-
-
-PAGE_PROBE = textwrap.dedent("""\
-    JSON.stringify({
-      svgs: document.querySelectorAll('svg').length,
-      svg_widths: Array.from(document.querySelectorAll('svg')).map(s => s.getBoundingClientRect().width),
-      tables: document.querySelectorAll('table.sp-table').length,
-      text: document.body.innerText,
-      height: document.documentElement.scrollHeight
-    })""")
-
-
-def _open_in_chromium(html: Path, screenshot: Path) -> dict[str, Any]:
-    """Opens ``html`` with the network emulated offline; returns requests to anything but file:/data:, console
-    errors and exceptions, facts about the page, and a small screenshot (a full one is saved to ``screenshot``)."""
-    browser = _DevTools(screenshot.parent / "chromium-profile")
-    try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Network", "Runtime", "Log"):
-            browser.send(f"{domain}.enable", session=session)
-        browser.send("Network.emulateNetworkConditions",
-                     {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
-                     session=session)
-        browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": 1000, "height": 1400, "deviceScaleFactor": 1, "mobile": False}, session=session)
-        browser.send("Page.navigate", {"url": html.resolve().as_uri()}, session=session)
-        browser.wait_for("Page.loadEventFired", session)
-        probe = browser.send("Runtime.evaluate", {"expression": PAGE_PROBE, "returnByValue": True}, session=session)
-        page = json.loads(probe["result"]["value"])
-        height = int(page["height"])
-        full = browser.send("Page.captureScreenshot",
-                            {"format": "png", "captureBeyondViewport": True,
-                             "clip": {"x": 0, "y": 0, "width": 1000, "height": height, "scale": 1}},
-                            session=session)
-        screenshot.write_bytes(base64.b64decode(full["data"]))
-        small = browser.send("Page.captureScreenshot",
-                             {"format": "png", "captureBeyondViewport": True,
-                              "clip": {"x": 0, "y": 0, "width": 1000, "height": min(height, 1400), "scale": 0.15}},
-                             session=session)
-        with browser._lock:
-            events = [e for e in browser.events if e.get("sessionId") == session]
-    finally:
-        browser.close()
-    requests = [
-        e["params"]["request"]["url"] for e in events
-        if e["method"] == "Network.requestWillBeSent"
-        and not e["params"]["request"]["url"].startswith(("file:", "data:", "about:"))
-    ]
-    errors = [e["params"] for e in events if e["method"] == "Runtime.exceptionThrown"]
-    errors += [e["params"] for e in events
-               if e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] == "error"]
-    errors += [e["params"]["entry"] for e in events if e["method"] == "Log.entryAdded"
-               and e["params"]["entry"]["level"] == "error"]
-    return {"requests": requests, "errors": errors, "page": page, "thumbnail": base64.b64decode(small["data"])}
-
-
-def test_module_cli_renders_and_reports_errors_in_one_line(executed: Path, tmp_path: Path, capsys):
-    from spiegel.render.__main__ import main
-
-    assert main([str(executed), str(tmp_path), "--renderer", "builtin", "--formats", "html", "--stem", "r"]) == 0
-    assert capsys.readouterr().out.strip() == str(tmp_path / "r.html")
-    assert main([str(tmp_path / "bestaat-niet.ipynb"), str(tmp_path)]) == 2
-    assert capsys.readouterr().err.strip().endswith("bestaat-niet.ipynb: notebook not found")
