@@ -154,6 +154,7 @@ class Report:
         """The compact table across gemeenten, then the detail per gemeente (flows by hulpvorm)."""
         flows = self.shown.flows
         compact = flows[flows["hulpvorm"] == "totaal"]
+        compact = compact.assign(gemeente=compact["gemeente"].where(compact["gemeente"] != "totaal", ""))
         columns = ["gemeentenaam", "gemeente", *[f"trajecten_{m}" for m in FLOW_MEASURES], "jongeren_totaal"]
         labels = {
             "gemeentenaam": "Gemeente",
@@ -171,7 +172,7 @@ class Report:
         if len(compact) > 2:
             parts.append(
                 charts.top_chart(
-                    compact[compact["gemeente"] != "totaal"],
+                    compact[compact["gemeente"] != ""],
                     category="gemeentenaam",
                     value="trajecten_totaal",
                     title="Trajecten per gemeente (grootste)",
