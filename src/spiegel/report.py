@@ -335,8 +335,8 @@ class Report:
                 "records": self.source.rows,
             },
             "validatie": {
-                "fouten": sum(1 for i in f if i.ernst == "fout"),
-                "waarschuwingen": sum(1 for i in f if i.ernst == "waarschuwing"),
+                "fouten": _rules_with(f, "fout"),
+                "waarschuwingen": _rules_with(f, "waarschuwing"),
                 "regels": sorted(f.codes()),
             },
             "stromen": [
@@ -355,20 +355,17 @@ class Report:
 
     def _status_callout(self) -> Callout:
         f = self.findings
-        errors = sum(1 for i in f if i.ernst == "fout")
-        warnings = sum(1 for i in f if i.ernst == "waarschuwing")
+        errors, warnings = _rules_with(f, "fout"), _rules_with(f, "waarschuwing")
         if errors:
             return Callout(
-                f"De aanlevering heeft {fmt_int(errors)} {'fout' if errors == 1 else 'fouten'} en "
-                f"{fmt_int(warnings)} {'waarschuwing' if warnings == 1 else 'waarschuwingen'}. Fouten maken de "
-                "telling onjuist: corrigeer ze en herlever de hele periode.",
+                f"De aanlevering overtreedt {_regels(errors)} met een fout en {_regels(warnings)} met een "
+                "waarschuwing. Fouten maken de telling onjuist: corrigeer ze en herlever de hele periode.",
                 kind="error",
                 title="Validatie: fouten gevonden",
             )
         if warnings:
             return Callout(
-                f"Geen fouten, wel {fmt_int(warnings)} {'waarschuwing' if warnings == 1 else 'waarschuwingen'}: "
-                "controleer de genoemde rijen.",
+                f"Geen fouten, wel {_regels(warnings)} met een waarschuwing: controleer de genoemde rijen.",
                 kind="warning",
                 title="Validatie: waarschuwingen",
             )
@@ -446,6 +443,15 @@ TABLE_DESCRIPTIONS = {
     "duur": "Per gemeente en hulpvorm: beëindigde trajecten, gemiddelde en mediane duur in dagen",
     "validatie": "Bevindingen van de validatie per regel: ernst, kolommen, aantal rijen, eerste rijnummers",
 }
+
+
+def _rules_with(findings: Any, ernst: str) -> int:
+    """Number of rules (not findings: one rule can give a finding per column or gemeente) of a severity."""
+    return len({i.regel for i in findings if i.ernst == ernst})
+
+
+def _regels(n: int) -> str:
+    return f"{fmt_int(n)} {'regel' if n == 1 else 'regels'}"
 
 
 def _show(*items: Display) -> None:

@@ -81,6 +81,13 @@ def code_list(name: str) -> CodeList:
     return CodeList(name, entry.get("titel", name), tuple(codes))
 
 
+def expired_codes(name: str) -> dict[str, date]:
+    """Codes that left a list (its ``vervallen`` part), with the date before which a record may still carry them
+    (verwijzer ``07`` for care that started before 1 January 2015)."""
+    entry = _raw_lists()[name]
+    return {str(code): date.fromisoformat(str(spec["tot"])) for code, spec in (entry.get("vervallen") or {}).items()}
+
+
 def list_names() -> list[str]:
     return list(_raw_lists())
 

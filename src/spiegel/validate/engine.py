@@ -203,8 +203,7 @@ def _allowed_codes(r: Rule, layout: layouts.Layout, column: str) -> tuple[str, .
 def _expired_codes(r: Rule, layout: layouts.Layout, column: str) -> dict[str, pd.Timestamp]:
     """Codes that left the list, with the date before which a trajectory may still carry them."""
     name = r.params.get("codelijst") or layout.column(column).codelijst
-    entry = codes._raw_lists().get(name, {})  # the `vervallen` part of a list in codelijsten.yaml
-    return {str(code): pd.Timestamp(spec["tot"]) for code, spec in (entry.get("vervallen") or {}).items()}
+    return {code: pd.Timestamp(until) for code, until in codes.expired_codes(name).items()} if name else {}
 
 
 def valid_date_mask(values: pd.Series, *, unknown_allowed: bool = False) -> np.ndarray:
