@@ -93,3 +93,10 @@ def test_validation_output_of_the_faulty_provider_has_no_personal_values(fmt, ca
     text = out.out + out.err
     assert text.strip()
     assert [v for v in personal_values() if v in text] == []
+
+
+def test_committed_report_notebook_holds_no_personal_values():
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "jeugdhulp.ipynb"
+    text = notebook.read_text(encoding="utf-8")
+    assert "Kerncijfers" in text  # the stored outputs (what nbval compares) are there
+    assert [v for v in personal_values() if v in text] == []
