@@ -25,25 +25,12 @@ import pandas as pd
 from spiegel.deliveries import current_deliveries, find_deliveries
 from spiegel.periods import Period, parse_periods
 from spiegel.register import load_register
+from spiegel.synth import HULPVORM_SHARES, PUBLISHED_H1_FLOWS, flow_totals
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIODS = "2024H2,2025H1"
-# SPEC §9: half-year flows of H1 2021 and hulpvorm shares of started trajectories (2021).
-PUBLISHED_H1 = {"beginstand": 326_570, "instroom": 149_835, "uitstroom": 114_085, "eindstand": 362_320}
-HULPVORM = {"01": 0.107, "02": 0.608, "03": 0.051, "04": 0.173, "11": 0.014, "12": 0.008, "13": 0.005, "14": 0.035}
 
 
-def flows(frame: pd.DataFrame, period: Period) -> dict[str, int]:
-    start = pd.to_datetime(frame["datum_aanvang"], format="%Y%m%d")
-    end = pd.to_datetime(frame["datum_einde"].replace("", None), format="%Y%m%d")
-    first, last = pd.Timestamp(period.first_day), pd.Timestamp(period.last_day)
-    running = end.isna()
-    return {
-        "beginstand": int(((start < first) & (running | (end >= first))).sum()),
-        "instroom": int(((start >= first) & (start <= last)).sum()),
-        "uitstroom": int(((end >= first) & (end <= last)).sum()),
-        "eindstand": int(((start <= last) & (running | (end > last))).sum()),
-    }
 
 
 def read_period(root: Path, period: Period) -> pd.DataFrame:
@@ -94,18 +81,18 @@ def report(out: Path, wall: float, args: argparse.Namespace, command: list[str])
     lines = []
     table = [("Measure", "Synthetic", "Published (× scale)", "Difference")]
     h1 = next(p for p in periods if p.number == 1)
-    f1 = flows(data[str(h1)], h1)
-    for name, published in PUBLISHED_H1.items():
+    f1 = flow_totals(data[str(h1)], h1)
+    for name, published in PUBLISHED_H1_FLOWS.items():
         target = published * scale
         table.append((f"{name} {h1}", f"{f1[name]:,}", f"{target:,.0f}", f"{f1[name] / target - 1:+.1%}"))
     frame = data[str(h1)]
     started = frame[frame["datum_aanvang"] >= h1.first_day.strftime("%Y%m%d")]
     shares = started["hulpvorm"].value_counts(normalize=True)
-    for code, share in HULPVORM.items():
+    for code, share in HULPVORM_SHARES.items():
         got = shares.get(code, 0.0)
         table.append((f"hulpvorm {code} share of starts", f"{got:.1%}", f"{share:.1%}", f"{got - share:+.1%}"))
     for p in periods:
-        f = flows(data[str(p)], p)
+        f = flow_totals(data[str(p)], p)
         jongeren = data[str(p)].loc[data[str(p)]["bsn"] != "999999999", "bsn"].nunique()
         table.append((f"{p}: begin / in / uit / eind", " / ".join(f"{v:,}" for v in f.values()), "", ""))
         table.append((f"{p}: records, jongeren (distinct BSN)", f"{len(data[str(p)]):,}, {jongeren:,}", "", ""))

@@ -45,7 +45,9 @@ from spiegel.write import EXTENSIONS, format_lines, write_delivery, write_lines
 
 SIM_START = date(2015, 1, 1)  # verwijzer 07 existed only before 2015; nothing here starts earlier
 FIRST_YEAR = 2023  # the 342 gemeente codes of 2023–2026 are the same; earlier periods would need other codes
-STARTS_PER_HALF_YEAR = {1: 149_835, 2: 140_165}  # H1 2021 instroom; about 290,000 starts a year
+# Published half-year flows (H1 2021) the default scale aims at; tests and the benchmark compare with them.
+PUBLISHED_H1_FLOWS = {"beginstand": 326_570, "instroom": 149_835, "uitstroom": 114_085, "eindstand": 362_320}
+STARTS_PER_HALF_YEAR = {1: PUBLISHED_H1_FLOWS["instroom"], 2: 140_165}  # about 290,000 starts a year
 HULPVORM_SHARES = {  # started trajectories by hulpvorm, 2021
     "01": 0.107, "02": 0.608, "03": 0.051, "04": 0.173, "11": 0.014, "12": 0.008, "13": 0.005, "14": 0.035,
 }
@@ -736,3 +738,18 @@ def _write_country(
         skipped=[(kvk[p], str(periods[k])) for p, k in zip(*np.nonzero(skip & ~never[:, None]), strict=True)],
         corrected=[(kvk[p], str(periods[k])) for p, k in zip(*np.nonzero(correct & ~never[:, None]), strict=True)],
     )
+
+
+def flow_totals(raw: pd.DataFrame, period: Period) -> dict[str, int]:
+    """Beginstand, instroom, uitstroom and eindstand of raw (text) delivery records, SPEC §6 literally; for checking
+    the calibration of generated data against :data:`PUBLISHED_H1_FLOWS`."""
+    start = pd.to_datetime(raw["datum_aanvang"], format="%Y%m%d")
+    end = pd.to_datetime(raw["datum_einde"].replace("", None), format="%Y%m%d")
+    first, last = pd.Timestamp(period.first_day), pd.Timestamp(period.last_day)
+    running = end.isna()
+    return {
+        "beginstand": int(((start < first) & (running | (end >= first))).sum()),
+        "instroom": int(((start >= first) & (start <= last)).sum()),
+        "uitstroom": int(((end >= first) & (end <= last)).sum()),
+        "eindstand": int(((start <= last) & (running | (end > last))).sum()),
+    }
