@@ -195,9 +195,7 @@ def _categories() -> pd.DataFrame:
 @cache
 def _code_lookup(day: date) -> tuple[dict[str, str], dict[str, str]]:
     """(gemeentecode → gemeente valid on ``day``, incl. merged codes → successor; PC4 → gemeente)."""
-    by_code = {code: code for code in codes.valid_codes(day)}
-    by_code.update(codes.merged_code_map(day))
-    return by_code, codes.pc4_map(day)
+    return codes.code_to_gemeente(day), codes.pc4_map(day)
 
 
 @cache

@@ -206,6 +206,16 @@ def merged_code_map(day: date) -> dict[str, str]:
     return out
 
 
+@cache
+def code_to_gemeente(day: date) -> dict[str, str]:
+    """Every gemeente code known on ``day`` → the gemeente responsible on ``day``: a valid code to itself, a merged
+    code to its successor (SPEC §6). With :func:`pc4_map` this is the whole rule "gemeentecode, else postcode",
+    which counting and validation both apply."""
+    out = {code: code for code in sorted(valid_codes(day))}
+    out.update(merged_code_map(day))
+    return out
+
+
 # --- postcodes --------------------------------------------------------------------------------------------
 
 

@@ -286,8 +286,7 @@ def gemeente_table(day: date) -> tuple[str, ...]:
 def _lookup(day: date) -> tuple[pa.Array, np.ndarray, pa.Array, np.ndarray]:
     """(gemeente codes known on ``day`` incl. merged ones, their position in gemeente_table; PC4s, same)."""
     table = {code: i for i, code in enumerate(gemeente_table(day))}
-    merged = codes.merged_code_map(day)
-    known = {**{c: table[c] for c in table}, **{old: table[new] for old, new in merged.items() if new in table}}
+    known = {code: table[g] for code, g in codes.code_to_gemeente(day).items() if g in table}
     pc4 = {p: table[g] for p, g in codes.pc4_map(day).items() if g in table}
     return (
         pa.array(list(known)), np.array(list(known.values()), dtype=np.int64),
