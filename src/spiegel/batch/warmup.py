@@ -4,9 +4,10 @@ A fresh worker's first report is much slower than the next ones: code lists, mer
 validation rules are built on first use (measured: 25 s against 2 s under load). Workers are forked from the
 forkserver, so what is built here once is inherited by every worker, also the ones that replace recycled
 workers. The batch names one delivered provider in ``SPIEGEL_BATCH_WARMUP`` (JSON: deliveries, period, kvk)
-before it starts the forkserver; its delivery is read, validated and counted here, without display, charts
-or files (nothing that starts threads of vl-convert or writes output). Any failure is ignored: warming up
-is an optimisation only.
+before it starts the forkserver; its delivery is read, validated and counted here, and the report's sections
+are built as the notebook builds them, but outside IPython, so ``display`` only prints plain text (sent to
+/dev/null): no chart is rendered (vl-convert's threads must not exist before a fork) and no file is written.
+Any failure is ignored: warming up is an optimisation only.
 """
 
 from __future__ import annotations
@@ -23,9 +24,17 @@ def warm_up() -> None:
         return
     try:
         job = json.loads(spec)
+        import contextlib
+
         from spiegel import report
 
-        report.build(job["kvk"], job["period"], job["deliveries"])
+        built = report.build(job["kvk"], job["period"], job["deliveries"])
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+            for section in ("voorblad", "samenvatting", "gemeenten", "uitsplitsingen", "duur", "validatie",
+                            "definities"):
+                method = getattr(built, section, None)
+                if callable(method):
+                    method()
     except Exception:  # an optimisation only; the first real report shows any real problem
         return
 
