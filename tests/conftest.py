@@ -13,10 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def sample_reports(tmp_path_factory):
     """Every sample provider's 2025H1 report (notebook, HTML, PDF, XLSX, CSV), made the way `spiegel report`
     makes it, with a real Jupyter kernel per notebook. Returns {kvk: ReportResult}."""
-    from spiegel.sample import DELIVERIES
-
     from spiegel import deliveries as store
     from spiegel.pipeline import ReportJob, make_report
+    from spiegel.sample import DELIVERIES
 
     out = tmp_path_factory.mktemp("outputs")
     results = {}
