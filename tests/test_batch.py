@@ -184,14 +184,14 @@ def test_cli_only_with_unknown_provider_exits_2(tmp_path, capsys):
 def test_sigterm_stops_the_batch_like_ctrl_c_and_writes_the_manifest(tmp_path):
     store = make_store(tmp_path / "d", [f"1000{i:04d}" for i in range(1, 9)])
     out = tmp_path / "o"
-    env = dict(os.environ, SPIEGEL_TEST_DELAY="0.4")
+    env = dict(os.environ, SPIEGEL_TEST_DELAY="1.0")
     proc = subprocess.Popen([sys.executable, "-c", _BATCH, str(store), str(out), str(NOTEBOOK)], env=env)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and proc.poll() is None and not list(out.glob(f"2025H1/*/{STAMP}")):
         time.sleep(0.05)
     assert proc.poll() is None, "the batch finished before it could be stopped"
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=60) == 130
+    assert proc.wait(timeout=180) == 130
     manifest = json.loads((out / "2025H1" / "manifest.json").read_text())
     assert manifest["status"] == "onderbroken"
     assert manifest["counts"]["gemaakt"] >= 1 and manifest["counts"]["wachtend"] >= 1
