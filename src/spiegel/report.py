@@ -136,18 +136,6 @@ class Report:
         parts.append(
             Table(self.shown.summary, "Kerncijfers", columns=columns, column_labels=labels, note=self._previous_note())
         )
-        if prev:
-            parts.append(
-                charts.comparison_chart(
-                    self._comparison_frame(),
-                    category="label",
-                    current="waarde",
-                    previous="vorige",
-                    current_label=self.period.label,
-                    previous_label=self.period.previous().label,
-                    title="Trajecten in de periode, vergeleken met de vorige periode",
-                )
-            )
         _show(*parts)
 
     def gemeenten(self) -> None:
@@ -191,7 +179,7 @@ class Report:
 
     def uitsplitsingen(self) -> None:
         parts: list[Display] = []
-        multi = len(self.shown.gemeenten) > 2
+        wide_all = self._breakdowns_wide() if len(self.shown.gemeenten) > 2 else None
         for name in count.DIMENSIONS:
             table = self.shown.breakdown(name, "totaal")
             basis = count.BASIS_LABELS[table["basis"].iloc[0]]
@@ -210,8 +198,8 @@ class Report:
                     formats={"aandeel": "pct"},
                 )
             )
-            if multi:
-                parts.append(self._breakdown_by_gemeente(name))
+            if wide_all is not None:
+                parts.append(self._breakdown_by_gemeente(name, wide_all))
         _show(*parts)
 
     def duur(self) -> None:
@@ -393,27 +381,26 @@ class Report:
         }
         return Table(frame, None, columns=columns, column_labels=labels, total_label="Totaal jeugdhulp")
 
-    def _breakdown_by_gemeente(self, name: str) -> Table:
-        table = self.shown.breakdowns[self.shown.breakdowns["dimensie"] == name]
-        wide = table.pivot(index=["gemeente", "gemeentenaam"], columns="categorie", values="trajecten")
-        order = [c for c in count.categories().query("dimensie == @name")["categorie"] if c in wide.columns]
-        wide = wide[order].reindex(self.shown.gemeenten.set_index(["gemeente", "gemeentenaam"]).index).reset_index()
+    def _breakdown_by_gemeente(self, name: str, wide_all: pd.DataFrame) -> Table:
+        table = self.shown.breakdown(name)
+        order = [c for c in count.categories().query("dimensie == @name")["categorie"] if (name, c) in wide_all]
+        wide = wide_all.loc[:, [(name, c) for c in order]]
+        wide.columns = order
         labels = dict(zip(table["categorie"], table["label"], strict=False))
         labels.update({"gemeentenaam": "Gemeente", "totaal": "Totaal"})
         return Table(
-            wide,
+            wide.reset_index(),
             f"{table['titel'].iloc[0]} per gemeente (trajecten)",
             columns=["gemeentenaam", *order],
             column_labels=labels,
         )
 
-    def _comparison_frame(self) -> pd.DataFrame:
-        s = self.shown.summary.set_index("kengetal")
-        rows = [
-            (MEASURE_LABELS[m], s.at[f"trajecten_{m}", "waarde"], s.at[f"trajecten_{m}", "vorige"])
-            for m in FLOW_MEASURES
-        ]
-        return pd.DataFrame(rows, columns=["label", "waarde", "vorige"])
+    def _breakdowns_wide(self) -> pd.DataFrame:
+        """Trajecten of every breakdown per gemeente: one pivot for all dimensions (rows in report order)."""
+        wide = self.shown.breakdowns.pivot(
+            index=["gemeente", "gemeentenaam"], columns=["dimensie", "categorie"], values="trajecten"
+        )
+        return wide.reindex(self.shown.gemeenten.set_index(["gemeente", "gemeentenaam"]).index)
 
     def _previous_note(self) -> str:
         if self.previous is None:
@@ -509,11 +496,8 @@ def build(
         raise InputError(root / str(per) / provider, f"geen aanlevering gevonden voor {per} van KvK {provider}")
     delivery = read_delivery(ref.path, ref.meta.indeling)
     history_refs = store.history(root, provider, per)
-    previous_ref = next((h for h in reversed(history_refs) if h.meta.periode == str(per.previous())), None)
-    previous = _read_optional(previous_ref)
-    if previous is None:
-        previous_ref = None
     history = [(r, d) for r, d in ((r, _read_optional(r)) for r in history_refs) if d is not None]
+    previous_ref, previous = next(((r, d) for r, d in history if r.meta.periode == str(per.previous())), (None, None))
     timings["lezen"] = _lap(clock)
 
     clock = time.perf_counter()
