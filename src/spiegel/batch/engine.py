@@ -65,6 +65,17 @@ LANGUAGE_INFO = {
 _RUN_LOCK = threading.Lock()
 
 
+
+def _output(output_type: str, **fields: object) -> nbformat.NotebookNode:
+    """An output node as ``nbformat.v4.new_output`` makes it, without its per-output jsonschema validation
+    (about 60 ms per report); papermill validates the whole notebook (fastjsonschema) when it writes it."""
+    node = nbformat.NotebookNode(output_type=output_type)
+    if output_type in ("display_data", "execute_result"):
+        node.metadata = nbformat.from_dict(fields.pop("metadata", None) or {})
+        node.data = nbformat.from_dict(fields.pop("data", None) or {})
+    node.update(nbformat.from_dict(fields))
+    return node
+
 class CellTimeout(Exception):
     """A cell ran longer than ``execution_timeout`` seconds."""
 
@@ -89,7 +100,7 @@ class _Capture:
         if last is not None and last.output_type == "stream" and last.name == name:
             last.text += text
         else:
-            self._add(nbformat.v4.new_output("stream", name=name, text=text))
+            self._add(_output("stream", name=name, text=text))
 
     def display(self, data: dict, metadata: dict, transient: dict | None, update: bool) -> None:
         display_id = (transient or {}).get("display_id")
@@ -98,18 +109,18 @@ class _Capture:
                 if out.get("_display_id") == display_id:
                     out.data, out.metadata = data, metadata
             return
-        out = nbformat.v4.new_output("display_data", data=data, metadata=metadata)
+        out = _output("display_data", data=data, metadata=metadata)
         if display_id:
             out["_display_id"] = display_id  # removed before the cell is stored
         self._add(out)
 
     def execute_result(self, data: dict, metadata: dict, execution_count: int) -> None:
         self._add(
-            nbformat.v4.new_output("execute_result", data=data, metadata=metadata, execution_count=execution_count)
+            _output("execute_result", data=data, metadata=metadata, execution_count=execution_count)
         )
 
     def error(self, ename: str, evalue: str, traceback: list[str]) -> None:
-        self._add(nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=traceback))
+        self._add(_output("error", ename=ename, evalue=evalue, traceback=traceback))
 
     def clear(self, wait: bool) -> None:
         if wait:
