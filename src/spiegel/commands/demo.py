@@ -10,11 +10,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "demo",
         help="run the batch over the bundled synthetic sample and print the path of its index.html",
         description="Make the spiegelrapport of every provider in the bundled synthetic sample "
-        "(src/spiegel/sample/deliveries) for its latest period, with the batch (parallel, resumable), and print "
-        "the path of the reviewers' index.html.",
+        "(src/spiegel/sample/deliveries) for each of its periods, with the batch (parallel, resumable), and "
+        "print the path of the reviewers' index.html of the latest period.",
     )
     p.add_argument("--out", default="outputs", help="output root (default: outputs)")
-    p.add_argument("--period", default="2025H1", help="period of the sample to report (default: 2025H1)")
+    p.add_argument(
+        "--period", default=None,
+        help="only this period (default: every period of the sample, oldest first, so that the index of the "
+        "latest one compares with the one before)",
+    )
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     p.set_defaults(run=run)
 
@@ -23,13 +27,17 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from spiegel.batch.runner import BatchOptions, run_batch
-    from spiegel.sample import DELIVERIES
+    from spiegel.sample import DELIVERIES, PERIODS
 
-    result = run_batch(
-        BatchOptions(period=args.period, deliveries=DELIVERIES, out_root=Path(args.out), workers=args.workers,
-                     formats=("html", "pdf", "xlsx", "csv"))
-    )
-    print(result.summary_line())
-    if result.index is not None:
-        print(f"index: {Path(result.index).resolve()}")
-    return result.exit_code
+    status, index = 0, None
+    for period in [args.period] if args.period else list(PERIODS):
+        result = run_batch(
+            BatchOptions(period=period, deliveries=DELIVERIES, out_root=Path(args.out), workers=args.workers,
+                         formats=("html", "pdf", "xlsx", "csv"))
+        )
+        print(result.summary_line())
+        status = max(status, result.exit_code)
+        index = result.index or index
+    if index is not None:
+        print(f"index: {Path(index).resolve()}")
+    return status

@@ -1,0 +1,20 @@
+"""`make demo` runs `spiegel demo`: the batch over the bundled sample, ending with the path of index.html."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spiegel.cli import main
+from spiegel.sample import MISSING_PROVIDER, REFERENCE_PROVIDER
+
+
+def test_demo_reports_every_sample_period_and_prints_the_index_of_the_latest(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1] == f"index: {(tmp_path / '2025H1' / 'index.html').resolve()}"
+    assert len([line for line in out if line.startswith("batch ")]) == 2  # 2024H2, then 2025H1
+    index = (tmp_path / "2025H1" / "index.html").read_text(encoding="utf-8")
+    assert REFERENCE_PROVIDER in index and MISSING_PROVIDER in index
+    assert "Geen rapporten van 2e halfjaar 2024" not in index  # the national overview compares with 2024H2
+    for name in ("spiegelrapport.html", "spiegelrapport.pdf", "tabellen.xlsx", "jeugdhulp.ipynb"):
+        assert (Path(tmp_path) / "2025H1" / REFERENCE_PROVIDER / name).is_file()
