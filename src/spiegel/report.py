@@ -47,6 +47,9 @@ from spiegel.read import Delivery, SourceInfo, read_delivery
 LEVEL_GROUPS = ("totaal", "zonder_verblijf", "wijkteam", "niet_wijkteam", "met_verblijf")
 FLOW_MEASURES = ("beginstand", "instroom", "uitstroom", "eindstand", "totaal")
 SUMMARY_FILE = "samenvatting.json"
+# Decision: above this many gemeenten the per-gemeente detail (flows by hulpvorm, breakdowns) goes to the tables
+# and the per-gemeente extracts instead of the report, which would run to a hundred pages and more.
+DETAIL_MAX_GEMEENTEN = 25
 
 
 @dataclass
@@ -167,6 +170,9 @@ class Report:
                 )
             )
         _show(*parts)
+        if self._too_many_gemeenten():
+            _show(self._detail_elsewhere_note())
+            return
         blocks: list[Display] = []
         for code, name in self.shown.gemeenten.itertuples(index=False):
             if code == "totaal":
@@ -179,7 +185,8 @@ class Report:
 
     def uitsplitsingen(self) -> None:
         parts: list[Display] = []
-        wide_all = self._breakdowns_wide() if len(self.shown.gemeenten) > 2 else None
+        per_gemeente = len(self.shown.gemeenten) > 2 and not self._too_many_gemeenten()
+        wide_all = self._breakdowns_wide() if per_gemeente else None
         for name in count.DIMENSIONS:
             table = self.shown.breakdown(name, "totaal")
             basis = count.BASIS_LABELS[table["basis"].iloc[0]]
@@ -200,6 +207,8 @@ class Report:
             )
             if wide_all is not None:
                 parts.append(self._breakdown_by_gemeente(name, wide_all))
+        if self._too_many_gemeenten():
+            parts.append(self._detail_elsewhere_note())
         _show(*parts)
 
     def duur(self) -> None:
@@ -358,6 +367,19 @@ class Report:
                 title="Validatie: waarschuwingen",
             )
         return Callout("De aanlevering voldoet aan alle controles.", kind="ok", title="Validatie: in orde")
+
+    def _too_many_gemeenten(self) -> bool:
+        return len(self.shown.gemeenten) - 1 > DETAIL_MAX_GEMEENTEN  # minus the total row
+
+    def _detail_elsewhere_note(self) -> Callout:
+        n = len(self.shown.gemeenten) - 1
+        return Callout(
+            f"Deze aanbieder werkt voor {fmt_int(n)} gemeenten. De uitsplitsing per gemeente (naar hulpvorm en per "
+            "kenmerk) staat daarom niet in dit rapport maar in tabellen.xlsx (tabbladen stromen en uitsplitsingen) "
+            "en in het uittreksel per gemeente (spiegel report --gemeente CODE).",
+            kind="info",
+            title="Detail per gemeente",
+        )
 
     def _flows_for(self, gemeente: str, levels: Sequence[str]) -> pd.DataFrame:
         flows = self.shown.flows
