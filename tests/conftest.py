@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def sample_reports(tmp_path_factory):
     """Every sample provider's 2025H1 report (notebook, HTML, PDF, XLSX, CSV), made the way `spiegel report`
-    makes it, with a real Jupyter kernel per notebook. Returns {kvk: ReportResult}."""
+    makes it by default (the warm engine, in this process). Returns {kvk: ReportResult}."""
     from spiegel import deliveries as store
     from spiegel.pipeline import ReportJob, make_report
     from spiegel.sample import DELIVERIES

@@ -1,5 +1,5 @@
 """Atomic writes: every output is written to a temporary name beside its target and then renamed, so a crash
-never leaves a half-written file that looks finished."""
+never leaves a half-written file that looks finished. Also the one YAML reader of the package."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 
 @contextlib.contextmanager
@@ -41,3 +41,11 @@ def write_bytes_atomic(target: str | Path, data: bytes) -> None:
 
 def write_text_atomic(target: str | Path, text: str) -> None:
     write_bytes_atomic(target, text.encode("utf-8"))
+
+
+def parse_yaml(stream: Any) -> Any:
+    """YAML text or an open file → data, with libyaml's safe loader when PyYAML has it (the code lists and rules
+    take 0.3 s with the pure-Python loader, 20 ms with libyaml), else PyYAML's own safe loader."""
+    import yaml
+
+    return yaml.load(stream, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -25,6 +25,7 @@ import os
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -147,8 +148,11 @@ def input_key(job: ReportJob) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def make_report(job: ReportJob) -> ReportResult:
-    """Make one report. Never raises for a problem of this provider: the result says what failed and where."""
+def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None = None) -> ReportResult:
+    """Make one report. Never raises for a problem of this provider: the result says what failed and where.
+
+    ``render_fn`` renders the executed notebook (signature of :func:`spiegel.render.render`); default: that
+    function, in this process (``spiegel report`` passes :meth:`spiegel.sidecar.Sidecar.render`)."""
     result = ReportResult(job.kvk, str(Period.parse(job.period)), job.gemeente, "mislukt", code_version=code_version())
     stage = "zoeken"
     clock = time.perf_counter()
@@ -167,9 +171,10 @@ def make_report(job: ReportJob) -> ReportResult:
         stage, clock = "opmaken", time.perf_counter()
         documents = [f for f in job.formats if f in ("html", "pdf")]
         if documents:
-            from spiegel.render import render
+            if render_fn is None:
+                from spiegel.render import render as render_fn
 
-            rendered = render(notebook_path, job.out_dir, formats=tuple(documents), renderer=job.renderer)
+            rendered = render_fn(notebook_path, job.out_dir, formats=tuple(documents), renderer=job.renderer)
             result.outputs.update({k: str(v) for k, v in rendered.items()})
         result.timings["opmaken"] = round(time.perf_counter() - clock, 4)
         result.status = "gemaakt"

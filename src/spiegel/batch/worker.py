@@ -29,7 +29,6 @@ PRELOAD = (
     "vl_convert",
     "nbformat",
     "papermill",
-    "pandera",
     "spiegel.batch.engine",
     "spiegel.pipeline",
     "spiegel.report",

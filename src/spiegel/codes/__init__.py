@@ -13,9 +13,9 @@ from importlib import resources
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from spiegel.errors import ParameterError
+from spiegel.io import parse_yaml
 
 _DATA = resources.files("spiegel.codes") / "data"
 FIRST_YEAR, LAST_YEAR = 2021, 2026
@@ -60,7 +60,7 @@ class CodeList:
 @cache
 def _raw_lists() -> dict[str, Any]:
     with (_DATA / "codelijsten.yaml").open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return parse_yaml(fh)
 
 
 @cache

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-import yaml
-
 from spiegel.errors import ParameterError
+from spiegel.io import parse_yaml
 
 DEFAULT = {"jeugdhulp": "jeugdhulp-7"}
 
@@ -55,7 +54,7 @@ def load(name: str) -> Layout:
     if name not in available():
         raise ParameterError(f"onbekende indeling {name!r}; beschikbaar: {', '.join(available())}")
     with (resources.files("spiegel.layouts") / f"{name}.yaml").open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+        raw = parse_yaml(fh)
     columns = tuple(
         Column(
             naam=c["naam"],

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from spiegel.io import parse_yaml
 
 SETTINGS_FILE = "quarto.yml"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -57,7 +57,7 @@ def _load(path: Path | None, mtime: float) -> Settings:
     if path is None:
         return Settings(None, {"lang": "nl", "format": {"typst": dict(_DEFAULT_TYPST)}})
     with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh) or {}
+        data = parse_yaml(fh) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a YAML mapping")
     return Settings(path, data)
