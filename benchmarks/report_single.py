@@ -4,10 +4,11 @@
     .venv/bin/python benchmarks/report_single.py --deliveries DIR # uses an existing synthetic store
 
 Picks the provider whose 2025H1 delivery has the number of records closest to 10,000, then times
-``spiegel report`` for it (executed notebook + HTML + PDF + XLSX + CSV), once with a fresh Jupyter kernel (what a
-user gets from the command line) and once with the in-process engine the batch uses. As a baseline measured in
-the same run: the papermill CLI executing an empty notebook (the fixed cost of a kernel). Target: under 5 s end
-to end. Results go to ``docs/benchmarks/report.md``.
+``spiegel report`` for it (executed notebook + HTML + PDF + XLSX + CSV) as a user runs it: the default (papermill
+with the in-process engine, plus the sidecar process that warms up charts and rendering on the second core), and
+``--engine kernel`` (papermill's default engine: a fresh Jupyter kernel, as JupyterLab runs the notebook). As a
+baseline measured in the same run: the papermill CLI executing an empty notebook (the fixed cost of a kernel).
+Target: under 5 s end to end. Results go to ``docs/benchmarks/report.md``.
 """
 
 from __future__ import annotations
@@ -75,11 +76,12 @@ def main() -> int:
                            "--no-progress-bar"], args.runs)
         report = [SPIEGEL, "report", "--provider", kvk, "--period", args.period, "--deliveries", str(deliveries),
                   "--renderer", "builtin"]
-        kernel = _timed([*report, "--out", str(work / "k")], args.runs)
-        warm = _timed([*report, "--out", str(work / "w"), "--engine", "warm"], args.runs)
-        summary = json.loads((work / "k" / args.period / kvk / "samenvatting.json").read_text(encoding="utf-8"))
+        warm = _timed([*report, "--out", str(work / "w")], args.runs)
+        kernel = _timed([*report, "--out", str(work / "k"), "--engine", "kernel"], args.runs)
+        summary = json.loads((work / "w" / args.period / kvk / "samenvatting.json").read_text(encoding="utf-8"))
 
     med = {name: statistics.median(v) for name, v in (("baseline", baseline), ("kernel", kernel), ("warm", warm))}
+    spread = {name: (min(v), max(v)) for name, v in (("baseline", baseline), ("kernel", kernel), ("warm", warm))}
     lines = [
         "## One report for a provider with about 10,000 trajectories",
         "",
@@ -90,17 +92,20 @@ def main() -> int:
         f"({summary['stromen'][0]['trajecten_totaal']} trajectories counted). "
         "Outputs: executed notebook, HTML, PDF, XLSX, CSV.",
         "",
-        "| what | seconds (median) | ratio to baseline |",
-        "|---|---:|---:|",
-        f"| baseline: papermill CLI, empty notebook (kernel start and stop) | {med['baseline']:.2f} | 1.0 |",
-        f"| `spiegel report` (fresh kernel, as from the command line) | {med['kernel']:.2f} | "
-        f"{med['kernel'] / med['baseline']:.1f} |",
-        f"| `spiegel report --engine warm` (in-process, as in the batch) | {med['warm']:.2f} | "
-        f"{med['warm'] / med['baseline']:.1f} |",
+        "| what | seconds (median) | min – max | ratio to baseline |",
+        "|---|---:|---:|---:|",
+        f"| baseline: papermill CLI, empty notebook (kernel start and stop) | {med['baseline']:.2f} | "
+        f"{spread['baseline'][0]:.2f} – {spread['baseline'][1]:.2f} | 1.0 |",
+        f"| `spiegel report` (default: in-process engine + sidecar) | {med['warm']:.2f} | "
+        f"{spread['warm'][0]:.2f} – {spread['warm'][1]:.2f} | {med['warm'] / med['baseline']:.2f} |",
+        f"| `spiegel report --engine kernel` (a fresh Jupyter kernel) | {med['kernel']:.2f} | "
+        f"{spread['kernel'][0]:.2f} – {spread['kernel'][1]:.2f} | {med['kernel'] / med['baseline']:.2f} |",
         "",
-        f"In-notebook stage times of the last kernel run (s): {summary['tijden']}.",
+        f"In-notebook stage times of the last default run (s): {summary['tijden']}.",
         "",
-        f"Target: under 5 s end to end — {'met' if med['kernel'] < 5 else 'NOT met'} with a fresh kernel.",
+        f"Target: under 5 s end to end — {'met' if med['warm'] < 5 else 'NOT met'} by `spiegel report` as it "
+        "runs by default (every run: "
+        f"{', '.join(f'{t:.2f}' for t in warm)} s).",
         "",
     ]
     text = "\n".join(lines)
