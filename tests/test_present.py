@@ -262,3 +262,23 @@ def test_dates_and_missing_dates_are_formatted_the_dutch_way():
 
     assert fmt_date(date(2025, 12, 31)) == "31-12-2025"
     assert fmt_date(pd.NaT) == "-"
+
+
+def test_chart_specs_are_valid_vega_lite():
+    """The chart builders skip altair's validation for speed; their specs must still satisfy the schema."""
+    import jsonschema
+    from altair.vegalite.v6.schema.core import load_schema
+
+    frame = _flow_frame()
+    specs = [
+        flow_chart(frame, category="hulpvorm").spec,
+        top_chart(pd.DataFrame({"gemeente": list("abcdef"), "n": [5, 4, 3, 2, 1, "."]}), category="gemeente",
+                  value="n", top=3).spec,
+        comparison_chart(frame, category="hulpvorm", current="eindstand", previous="instroom", current_label="nu",
+                         previous_label="toen").spec,
+    ]
+    validator = jsonschema.Draft7Validator(load_schema())
+    for spec in specs:
+        errors = sorted(validator.iter_errors(spec), key=str)
+        assert not errors, errors[:1]
+        assert spec["width"] == 400 and "step" in spec["height"]
