@@ -125,6 +125,37 @@ def test_typed_frame_parses_dates_and_imputes_unknown_birth_days(tmp_path):
     assert frame["postcode"].isna().tolist() == [False, True, False]
 
 
+ODD_ROWS = [
+    # invalid and edge dates, unknown day/month, spaces, Unicode digits and spaces, empty cells
+    ["1", "20230230", "M", " 1234 ab ", " 0363 ", "02", "02", "02", "00000101", "99991231", "", "", "", ""],
+    ["2", "2023010", "V", "", "", "", "", "", "2024-01-01", "2024011５", "01", "", "", ""],
+    ["3", "20231300", "X", "\u00a01234AB\u00a0", "0014", "01", "11", "01", "20240229", "20230229", "", "", "", ""],
+    ["4", "00000000", "", "", "", "", "", "", "", "", "", "", "", ""],
+]
+
+
+@pytest.mark.parametrize("source", ["sample", "odd"])
+def test_small_and_large_reading_paths_give_identical_frames(tmp_path, monkeypatch, source):
+    """Below SMALL_READ rows reading works on Python lists; it must give exactly what the pandas path gives."""
+    import spiegel.read as read_module
+    from spiegel import deliveries as store
+    from spiegel.sample import DELIVERIES
+
+    if source == "sample":
+        paths = [ref.path for period in ("2024H2", "2025H1")
+                 for ref in store.current_deliveries(DELIVERIES, period).values()]
+    else:
+        paths = [write(tmp_path, "odd.csv", csv_text(";", ROWS + ODD_ROWS))]
+    for path in paths:
+        monkeypatch.setattr(read_module, "SMALL_READ", 10**9)
+        small = read_delivery(path)
+        monkeypatch.setattr(read_module, "SMALL_READ", 0)
+        large = read_delivery(path)
+        pd.testing.assert_frame_equal(small.raw, large.raw, check_exact=True)
+        pd.testing.assert_frame_equal(small.frame, large.frame, check_exact=True)
+    assert len(paths) >= (10 if source == "sample" else 1)
+
+
 def _xlsx_with_numbers(path: Path) -> Path:
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet()

@@ -405,7 +405,7 @@ class Report:
 
     def _breakdown_by_gemeente(self, name: str, wide_all: pd.DataFrame) -> Table:
         table = self.shown.breakdown(name)
-        order = [c for c in count.categories().query("dimensie == @name")["categorie"] if (name, c) in wide_all]
+        order = [c for c in count.category_order(name) if (name, c) in wide_all]
         wide = wide_all.loc[:, [(name, c) for c in order]]
         wide.columns = order
         labels = dict(zip(table["categorie"], table["label"], strict=False))
