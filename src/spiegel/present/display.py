@@ -354,7 +354,10 @@ class Table(Display):
         self.source = source
         labels = dict(column_labels or {})
         self.labels = [str(labels.get(c, c)) for c in self.columns]
-        raw_rows = [list(row) for row in frame[self.columns].itertuples(index=False, name=None)]
+        # Column by column: selecting the columns and iterating rows through pandas cost ~2 ms a table
+        raw_rows = [list(row) for row in zip(*(frame[c].tolist() for c in self.columns), strict=True)]
+        if not self.columns:
+            raw_rows = [[] for _ in range(len(frame))]
         if number_columns is None:
             self.numeric = [
                 all(_looks_numeric(row[i]) for row in raw_rows) and any(_is_number(row[i]) for row in raw_rows)
