@@ -37,7 +37,9 @@ PRELOAD = (
 
 
 def init_worker(log_path: str | None = None) -> None:
-    """Import the heavy libraries and pay vl-convert's first call (about 0.5 s) once per worker process."""
+    """Import the heavy libraries and pay the first calls of the rendering libraries once per worker process:
+    vl-convert's JavaScript runtime, nbconvert's exporter and typst's compiler and fonts (together about 1 s
+    and, for typst, some 90 MB that would otherwise show as growth during the worker's first report)."""
     global _INITIALIZED
     if _INITIALIZED:
         return
@@ -58,11 +60,9 @@ def init_worker(log_path: str | None = None) -> None:
         except ImportError:
             continue
     try:
-        import vl_convert
+        from spiegel.render import warm_up
 
-        vl_convert.vegalite_to_svg(
-            {"data": {"values": [{"a": 1}]}, "mark": "bar", "encoding": {"x": {"field": "a", "type": "ordinal"}}}
-        )
+        warm_up()
     except Exception:  # warm-up only; a real problem shows in the first report
         pass
 
