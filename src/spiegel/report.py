@@ -174,10 +174,11 @@ class Report:
             _show(self._detail_elsewhere_note())
             return
         blocks: list[Display] = []
+        per_gemeente = dict(tuple(flows.groupby("gemeente", sort=False)))
         for code, name in self.shown.gemeenten.itertuples(index=False):
             if code == "totaal":
                 continue
-            detail = flows[flows["gemeente"] == code]
+            detail = per_gemeente[code]
             blocks.append(Heading(f"{name} ({code})" if code != "onbekend" else name, level=3))
             blocks.append(self._flow_table(detail))
         if blocks:
@@ -386,15 +387,20 @@ class Report:
         return flows[(flows["gemeente"] == gemeente) & flows["hulpvorm"].isin(levels)].reset_index(drop=True)
 
     def _flow_table(self, detail: pd.DataFrame) -> Table:
-        # A hulpvorm that is its group's only member under the same label (Wijkteam) is shown once.
-        parent_label = dict(zip(detail["hulpvorm"], detail["label"], strict=True))
-        detail = detail[~((detail["soort"] == "hulpvorm") & (detail["ouder"].map(parent_label) == detail["label"]))]
-        frame = detail[
-            (detail["soort"] != "hulpvorm") | (detail[[f"trajecten_{m}" for m in FLOW_MEASURES]].ne(0).any(axis=1))
-        ]
-        frame = frame.assign(
-            label=["\u2003" * int(n) + str(label) for n, label in zip(frame["niveau"], frame["label"], strict=True)]
+        # A hulpvorm that is its group's only member under the same label (Wijkteam) is shown once; hulpvormen
+        # with nothing in any flow are left out. In Python lists: a handful of pandas calls per gemeente cost
+        # more than the rest of the table.
+        hulpvorm, label, soort, ouder, niveau = (
+            detail[c].tolist() for c in ("hulpvorm", "label", "soort", "ouder", "niveau")
         )
+        flows = [detail[f"trajecten_{m}"].tolist() for m in FLOW_MEASURES]
+        parent_label = dict(zip(hulpvorm, label, strict=True))
+        keep = [
+            i for i in range(len(hulpvorm))
+            if soort[i] != "hulpvorm"
+            or (parent_label.get(ouder[i]) != label[i] and any(column[i] != 0 for column in flows))
+        ]
+        frame = detail.iloc[keep].assign(label=["\u2003" * int(niveau[i]) + str(label[i]) for i in keep])
         columns = ["label", *[f"trajecten_{m}" for m in FLOW_MEASURES], "jongeren_totaal"]
         labels = {
             "label": "Hulpvorm",
