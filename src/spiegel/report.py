@@ -187,7 +187,6 @@ class Report:
     def uitsplitsingen(self) -> None:
         parts: list[Display] = []
         per_gemeente = len(self.shown.gemeenten) > 2 and not self._too_many_gemeenten()
-        wide_all = self._breakdowns_wide() if per_gemeente else None
         for name in count.DIMENSIONS:
             table = self.shown.breakdown(name, "totaal")
             basis = count.BASIS_LABELS[table["basis"].iloc[0]]
@@ -206,8 +205,8 @@ class Report:
                     formats={"aandeel": "pct"},
                 )
             )
-            if wide_all is not None:
-                parts.append(self._breakdown_by_gemeente(name, wide_all))
+            if per_gemeente:
+                parts.append(self._breakdown_by_gemeente(name))
         if self._too_many_gemeenten():
             parts.append(self._detail_elsewhere_note())
         _show(*parts)
@@ -409,26 +408,26 @@ class Report:
         }
         return Table(frame, None, columns=columns, column_labels=labels, total_label="Totaal jeugdhulp")
 
-    def _breakdown_by_gemeente(self, name: str, wide_all: pd.DataFrame) -> Table:
+    def _breakdown_by_gemeente(self, name: str) -> Table:
+        """Trajecten of one breakdown per gemeente: a row per gemeente (report order), a column per category.
+        Built from Python lists: a pivot and MultiIndex selections per breakdown cost ~8 ms a table."""
         table = self.shown.breakdown(name)
-        order = [c for c in count.category_order(name) if (name, c) in wide_all]
-        wide = wide_all.loc[:, [(name, c) for c in order]]
-        wide.columns = order
-        labels = dict(zip(table["categorie"], table["label"], strict=False))
+        gemeente, categorie, label, trajecten = (
+            table[c].tolist() for c in ("gemeente", "categorie", "label", "trajecten")
+        )
+        present = set(categorie)
+        order = [c for c in count.category_order(name) if c in present]
+        cells = dict(zip(zip(gemeente, categorie, strict=True), trajecten, strict=True))
+        rows = [[naam, *(cells.get((code, c)) for c in order)] for code, naam in self.shown.gemeenten.itertuples(
+            index=False)]
+        labels = dict(zip(categorie, label, strict=True))
         labels.update({"gemeentenaam": "Gemeente", "totaal": "Totaal"})
         return Table(
-            wide.reset_index(),
+            pd.DataFrame(rows, columns=["gemeentenaam", *order]),
             f"{table['titel'].iloc[0]} per gemeente (trajecten)",
             columns=["gemeentenaam", *order],
             column_labels=labels,
         )
-
-    def _breakdowns_wide(self) -> pd.DataFrame:
-        """Trajecten of every breakdown per gemeente: one pivot for all dimensions (rows in report order)."""
-        wide = self.shown.breakdowns.pivot(
-            index=["gemeente", "gemeentenaam"], columns=["dimensie", "categorie"], values="trajecten"
-        )
-        return wide.reindex(self.shown.gemeenten.set_index(["gemeente", "gemeentenaam"]).index)
 
     def _previous_note(self) -> str:
         if self.previous is None:
