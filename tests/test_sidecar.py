@@ -49,3 +49,19 @@ def test_report_command_equals_the_report_made_in_one_process(sample_reports, tm
         assert (made / name).read_bytes() == (Path(reference["notebook"]).parent / name).read_bytes(), name
     printed = capsys.readouterr().out
     assert str(made / "spiegelrapport.pdf") in printed
+
+
+def test_tables_only_report_writes_its_tables_before_it_lists_them(tmp_path, capsys):
+    """Without HTML/PDF nothing renders, so the deferred XLSX write happens before the command returns."""
+    from spiegel.cli import main
+
+    status = main(["report", "--provider", REFERENCE_PROVIDER, "--period", "2025H1", "--deliveries",
+                   str(DELIVERIES), "--out", str(tmp_path), "--formats", "xlsx"])
+    assert status == 0
+    made = tmp_path / "2025H1" / REFERENCE_PROVIDER
+    assert (made / "tabellen.xlsx").stat().st_size > 0
+    assert not (made / "spiegelrapport.pdf").exists()
+    assert str(made / "tabellen.xlsx") in capsys.readouterr().out
+    from spiegel import export
+
+    assert export._deferred is None  # the hook is gone after the command

@@ -10,7 +10,8 @@ reads and validates, and then does two jobs for it:
 
 * converts the notebook's chart specs to SVG (:func:`spiegel.present.charts.set_converter`) — the same
   vl-convert, fonts and settings, so the SVG is byte-identical to an in-process conversion;
-* renders the executed notebook to HTML and PDF (:func:`spiegel.render.render`).
+* renders the executed notebook to HTML and PDF (:func:`spiegel.render.render`), while the main process
+  writes ``tabellen.xlsx`` (deferred from the notebook's last cell, :func:`spiegel.export.defer_xlsx`).
 
 When the sidecar cannot be used (it died, or did not answer within :data:`TIMEOUT` seconds), the work is done in
 the main process as it would be without it. The batch does not use a sidecar: its workers are warm already.
@@ -58,6 +59,7 @@ class Sidecar:
     ``sidecar.render`` to :func:`spiegel.pipeline.make_report` to render there too."""
 
     def __init__(self) -> None:
+        self._deferred: list[Any] = []
         self._pool: ProcessPoolExecutor | None = None
         self._started: Future | None = None
         self._pool = ProcessPoolExecutor(
@@ -95,12 +97,26 @@ class Sidecar:
     def render(
         self, notebook: str | Path, out_dir: str | Path, *, formats: Iterable[str], renderer: str = "auto"
     ) -> dict[str, Path]:
-        done, paths = self._call(_render, str(notebook), str(out_dir), tuple(formats), renderer)
-        if done:
-            return {k: Path(v) for k, v in paths.items()}
+        future = None
+        if self._pool is not None:
+            try:
+                future = self._pool.submit(_render, str(notebook), str(out_dir), tuple(formats), renderer)
+            except (BrokenProcessPool, RuntimeError):
+                self._abandon()
+        self.flush()  # the deferred XLSX writes, here, while the sidecar renders
+        if future is not None:
+            try:
+                return {k: Path(v) for k, v in future.result(timeout=TIMEOUT).items()}
+            except (BrokenProcessPool, RuntimeError, TimeoutError):
+                self._abandon()
         from spiegel.render import render
 
         return render(notebook, out_dir, formats=tuple(formats), renderer=renderer)
+
+    def flush(self) -> None:
+        """Do the writes deferred so far (in order); an error propagates to the caller."""
+        while self._deferred:
+            self._deferred.pop(0)()
 
     def close(self) -> None:
         if self._pool is not None:
@@ -108,15 +124,27 @@ class Sidecar:
             self._pool = None
 
     def __enter__(self) -> Sidecar:
+        from spiegel import export
         from spiegel.present import charts
 
         charts.set_converter(self.spec_to_svg)
+        export.defer_xlsx(self._deferred)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        from spiegel import export
         from spiegel.present import charts
 
         charts.set_converter(None)
-        self.close()
+        export.defer_xlsx(None)
+        try:
+            # Normally flushed already (by render, or by the command before it lists the outputs); left over
+            # only when the report failed after its tables, where the in-process run would have written them too.
+            with contextlib.suppress(Exception):
+                if exc_type is None:
+                    self.flush()
+        finally:
+            self._deferred.clear()
+            self.close()

@@ -70,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
 
         with Sidecar() as sidecar:  # charts and rendering on the second core, warmed up while we read
             result = make_report(job, render_fn=sidecar.render)
+            if result.status == "gemaakt":
+                sidecar.flush()  # tables not yet written (no HTML/PDF asked): before the outputs are listed
     else:
         result = make_report(job)
     if result.status != "gemaakt":
