@@ -144,6 +144,19 @@ def manifest_stats(manifest_path: Path) -> dict:
         if values:
             stats[stage] = {"median": values[len(values) // 2], "p95": values[int(len(values) * 0.95)],
                             "max": values[-1], "sum": round(sum(values), 1)}
-    rss = [r["worker"]["max_rss_mb"] for r in data["providers"] if r.get("worker")]
-    stats["worker_max_rss_mb"] = max(rss) if rss else None
+    made = sorted((r for r in data["providers"] if r.get("worker") and r.get("finished")),
+                  key=lambda r: r["finished"])
+    rss = [r["worker"]["max_rss_mb"] for r in made]
+    stats["worker_max_rss_mb"] = max(rss) if rss else None  # exact: each worker's own peak (getrusage)
+    # Over the batch: the workers' memory after their reports, per tenth of the reports in the order they
+    # finished. Level tenths mean memory does not grow over the batch.
+    tenths = []
+    for i in range(10):
+        part = made[len(made) * i // 10: len(made) * (i + 1) // 10]
+        if part:
+            after = sorted(r["worker"]["rss_mb"] for r in part)
+            tenths.append({"median": after[len(after) // 2], "max": after[-1],
+                           "peak": max(r["worker"]["max_rss_mb"] for r in part)})
+    stats["memory_by_tenth"] = tenths
+    stats["workers_started"] = len({r["worker"]["pid"] for r in made})
     return stats

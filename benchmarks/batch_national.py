@@ -102,7 +102,17 @@ def render(r: dict) -> str:
         f"- worker memory (sampled every 0.5 s): peak {r['memory']['peak_mb_max']} MB (median of the workers' "
         f"peaks {r['memory']['peak_mb_median']} MB) over {r['memory']['processes']} processes; largest growth "
         f"(last third − first third of one worker's samples) {r['memory']['growth_mb_max']} MB",
+        *([f"- worker memory (exact, each worker's own peak from getrusage): largest {r['worker_max_rss_mb']} MB; "
+           f"{r['workers_started']} worker processes made reports"] if r.get("worker_max_rss_mb") else []),
         "",
+        *(["Worker memory over the batch (MB; reports in tenths, in the order they finished): resting memory "
+           "after a report (median, max) and the highest peak during a report.", "",
+           "| tenth | " + " | ".join(str(i + 1) for i in range(len(r["memory_by_tenth"]))) + " |",
+           "|---|" + "---|" * len(r["memory_by_tenth"]),
+           "| resting, median | " + " | ".join(str(t["median"]) for t in r["memory_by_tenth"]) + " |",
+           "| resting, max | " + " | ".join(str(t["max"]) for t in r["memory_by_tenth"]) + " |",
+           "| peak | " + " | ".join(str(t["peak"]) for t in r["memory_by_tenth"]) + " |", ""]
+          if r.get("memory_by_tenth") else []),
         "| stage | median s | p95 s | max s | sum s |",
         "|---|---|---|---|---|",
     ]

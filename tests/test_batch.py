@@ -96,6 +96,22 @@ def test_unchanged_reports_are_not_made_again_and_a_changed_delivery_is(tmp_path
     assert second.batch_id != first.batch_id and second.exit_code == 1
 
 
+def test_worker_is_replaced_before_a_report_that_would_take_it_past_the_memory_budget(tmp_path):
+    store = make_store(tmp_path / "d", ["10000001", "10000002", "10000003"])
+    big = store / "2025H1" / "10000002" / "10000002_2025H1.csv"
+    big.write_text("levering 10000002\n" + "x" * 4_000_000 + "\n")  # expected need: 25 + 55 × 3.8 ≈ 235 MB
+    write_meta(big, DeliveryMeta(kvk="10000002", naam="Aanbieder 1", domein="jeugdhulp", periode="2025H1",
+                                 correctie=False, ontvangen=datetime(2025, 7, 10, 12, 0)))
+    roomy = by_kvk(run_batch(options(store, tmp_path / "o1", workers=1, max_rss_mb=100_000)))
+    pids = [roomy[k]["worker"]["pid"] for k in ("10000001", "10000002", "10000003")]
+    assert len(set(pids)) == 1  # with room to spare, one worker makes all three
+    resting = roomy["10000001"]["worker"]["rss_mb"]
+    budget = resting + 120  # room for a small report (25 MB), not for the big one
+    tight = by_kvk(run_batch(options(store, tmp_path / "o2", workers=1, max_rss_mb=budget)))
+    assert {r["status"] for r in tight.values()} == {"gemaakt"}
+    assert tight["10000002"]["worker"]["pid"] != tight["10000001"]["worker"]["pid"]
+
+
 _BATCH = """
 import sys
 from pathlib import Path

@@ -124,9 +124,9 @@ def code_version() -> str:
     return f"{__version__}+{digest.hexdigest()[:12]}"
 
 
-def input_key(job: ReportJob) -> str:
-    """A hash of everything a report depends on: the current delivery and the provider's earlier deliveries
-    (previous-period comparison, herhaald beroep), the parameters, the code version and the notebook."""
+def input_files(job: ReportJob) -> list[Any]:
+    """The delivery files a report reads: the current delivery of its period, then the provider's earlier
+    deliveries (previous-period comparison, herhaald beroep), as :class:`spiegel.deliveries.DeliveryRef`."""
     from spiegel import deliveries as store
 
     period = Period.parse(job.period)
@@ -135,7 +135,14 @@ def input_key(job: ReportJob) -> str:
         raise InputError(
             Path(job.deliveries) / str(period) / job.kvk, f"geen aanlevering gevonden voor {period} van {job.kvk}"
         )
-    parts = [current.sha256()] + [ref.sha256() for ref in store.history(job.deliveries, job.kvk, period)]
+    return [current, *store.history(job.deliveries, job.kvk, period)]
+
+
+def input_key(job: ReportJob, files: list[Any] | None = None) -> str:
+    """A hash of everything a report depends on: the current delivery and the provider's earlier deliveries
+    (:func:`input_files`, passed in when the caller has them already), the parameters, the code version and
+    the notebook."""
+    parts = [ref.sha256() for ref in (files if files is not None else input_files(job))]
     params = {k: v for k, v in job.parameters().items() if k not in ("deliveries", "output_dir")}
     payload = {
         "deliveries": parts,

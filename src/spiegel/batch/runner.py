@@ -50,7 +50,7 @@ class BatchOptions:
     cluster: str | None = None
     engine: str = "warm"  # warm: spiegel_warm in the worker processes; kernel: a Jupyter kernel per notebook
     recycle: int = 1000  # reports per worker process before it is replaced (with max_rss_mb: bounded memory)
-    max_rss_mb: float = 450.0  # a worker above this retires after its current report
+    max_rss_mb: float = 480.0  # memory budget per worker: one that would pass it with its next job is replaced
     progress: bool = True
     index: bool = True
     job_fn: Callable[[Any], Any] | None = None  # default spiegel.pipeline.make_report
@@ -261,7 +261,7 @@ def run_batch(options: BatchOptions) -> BatchResult:
     """Make the period's reports; see the module docstring. Raises SpiegelError when the batch cannot run."""
     from spiegel.batch import pool
     from spiegel.batch.worker import is_finished
-    from spiegel.pipeline import code_version, input_key, make_report
+    from spiegel.pipeline import code_version, input_files, input_key, make_report
 
     clock = time.perf_counter()
     period = Period.parse(options.period)
@@ -313,13 +313,17 @@ def run_batch(options: BatchOptions) -> BatchResult:
                                 f"left={left}", refresh=False)
             bar.update(1)
 
+    need: dict[str, float] = {}  # expected extra memory of each planned report (pool.memory_need_mb)
+
     def planned() -> Iterator[tuple[Any, str]]:
         """The jobs to run with their input keys; finished reports (stamp with the same key) are recorded as
         unchanged on the way. Consumed lazily by the pool, so planning overlaps with the work."""
         for job in jobs:
             base = {"kvk": job.kvk, "naam": names[job.kvk], "period": str(period), "outputs": {}, "timings": {}}
             try:
-                key = input_key(job)
+                files = input_files(job)
+                key = input_key(job, files)
+                need[job.kvk] = pool.memory_need_mb(sum(ref.path.stat().st_size for ref in files))
             except SpiegelError as exc:
                 manifest.put(dict(base, status=FAILED, stage="zoeken", error_type=type(exc).__name__,
                                   message=str(exc)))
@@ -351,7 +355,7 @@ def run_batch(options: BatchOptions) -> BatchResult:
             results = pool.run_local(
                 planned(), job_fn, workers=options.workers or pool.default_workers(),
                 log_path=str(manifest.folder / "workers.log"), max_tasks=options.recycle,
-                max_rss_mb=options.max_rss_mb,
+                max_rss_mb=options.max_rss_mb, need_mb=lambda job: need.get(job.kvk, pool.NEED_BASE_MB),
             )
         for job, record in results:
             record["naam"] = names[job.kvk]

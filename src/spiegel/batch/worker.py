@@ -183,11 +183,12 @@ def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
-def worker_main(conn: Any, log_path: str | None, max_tasks: int, max_rss_mb: float) -> None:
+def worker_main(conn: Any, log_path: str | None, max_tasks: int) -> None:
     """Loop of a local pool worker: receive (task id, job, job_fn), send (task id, record, retiring).
 
-    The worker retires after ``max_tasks`` reports or when its memory passes ``max_rss_mb``; the pool starts a
-    fresh one, so memory stays bounded over a batch of thousands."""
+    The worker retires after ``max_tasks`` reports, or when the pool sends ``None`` (its memory would not leave
+    room for the next job: :mod:`spiegel.batch.pool`); the pool starts a fresh one, so memory stays bounded over
+    a batch of thousands. The record's ``worker.rss_mb`` is the memory after freed memory went back."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -204,7 +205,9 @@ def worker_main(conn: Any, log_path: str | None, max_tasks: int, max_rss_mb: flo
         record = run_one(job, job_fn, key)
         done += 1
         _release_memory()
-        retiring = done >= max_tasks or _rss_bytes() / 2**20 > max_rss_mb
+        if isinstance(record.get("worker"), dict):
+            record["worker"]["rss_mb"] = round(_rss_bytes() / 2**20, 1)
+        retiring = done >= max_tasks
         try:
             conn.send((task_id, record, retiring))
         except (EOFError, OSError):

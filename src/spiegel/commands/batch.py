@@ -34,8 +34,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="warm: notebooks run in warm worker processes (default, fast); kernel: a Jupyter kernel "
                    "per notebook (papermill's default engine)")
     p.add_argument("--recycle", type=int, default=1000, metavar="N",
-                   help="replace a worker process after N reports, to bound memory (default: 1000; a worker "
-                   "above 450 MB is replaced after its current report anyway)")
+                   help="replace a worker process after N reports (default: 1000)")
+    p.add_argument("--max-memory", type=float, default=480.0, metavar="MB",
+                   help="memory budget per worker process: a worker that would pass it with its next report "
+                   "(estimated from the size of the delivery files) is replaced first (default: 480)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -57,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError("--workers moet minstens 1 zijn")
     if args.recycle < 1:
         raise ParameterError("--recycle moet minstens 1 zijn")
+    if args.max_memory < 100:
+        raise ParameterError("--max-memory moet minstens 100 (MB) zijn")
     if args.deliveries:
         deliveries = Path(args.deliveries)
     else:
@@ -73,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         cluster=args.cluster,
         engine=args.engine,
         recycle=args.recycle,
+        max_rss_mb=args.max_memory,
         progress=not args.no_progress,
     )
     result = run_batch(options)
