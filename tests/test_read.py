@@ -134,7 +134,20 @@ ODD_ROWS = [
 ]
 
 
-@pytest.mark.parametrize("source", ["sample", "odd"])
+def _quoted_text() -> str:
+    """Quoting as spreadsheets write it, with blank and whitespace-only lines in between and at the end."""
+    rows = [r.copy() for r in ROWS + ODD_ROWS]
+    rows[0][3] = '"1234;AB"'  # the delimiter inside quotes
+    rows[1][2] = '"M"'  # a quoted plain value
+    rows[2][3] = '"12""34"'  # a doubled quote inside quotes
+    rows[3][3] = 'ab"cd'  # a quote inside an unquoted value
+    rows[4][3] = '"ab"cd'  # text after the closing quote
+    rows[5][3] = '" 1234 AB "'  # spaces inside quotes
+    lines = csv_text(";", rows).splitlines()
+    return "\n".join([lines[0], lines[1], "", lines[2], "  ", *lines[3:], "", "\t", ""]) + "\n"
+
+
+@pytest.mark.parametrize("source", ["sample", "odd", "quoted"])
 def test_small_and_large_reading_paths_give_identical_frames(tmp_path, monkeypatch, source):
     """Below SMALL_READ rows reading works on Python lists; it must give exactly what the pandas path gives."""
     import spiegel.read as read_module
@@ -144,8 +157,10 @@ def test_small_and_large_reading_paths_give_identical_frames(tmp_path, monkeypat
     if source == "sample":
         paths = [ref.path for period in ("2024H2", "2025H1")
                  for ref in store.current_deliveries(DELIVERIES, period).values()]
-    else:
+    elif source == "odd":
         paths = [write(tmp_path, "odd.csv", csv_text(";", ROWS + ODD_ROWS))]
+    else:
+        paths = [write(tmp_path, "quoted.csv", _quoted_text())]
     for path in paths:
         monkeypatch.setattr(read_module, "SMALL_READ", 10**9)
         small = read_delivery(path)
@@ -153,6 +168,7 @@ def test_small_and_large_reading_paths_give_identical_frames(tmp_path, monkeypat
         large = read_delivery(path)
         pd.testing.assert_frame_equal(small.raw, large.raw, check_exact=True)
         pd.testing.assert_frame_equal(small.frame, large.frame, check_exact=True)
+        assert small.blank_rows == large.blank_rows and small.source == large.source
     assert len(paths) >= (10 if source == "sample" else 1)
 
 
