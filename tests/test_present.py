@@ -282,3 +282,28 @@ def test_chart_specs_are_valid_vega_lite():
         errors = sorted(validator.iter_errors(spec), key=str)
         assert not errors, errors[:1]
         assert spec["width"] == 400 and "step" in spec["height"]
+
+
+def test_charts_compiled_once_per_layout_give_the_same_svg_as_a_direct_conversion():
+    """vegalite_to_svg reuses the compiled Vega of a chart layout with other numbers; the SVG must be exactly
+    what vl-convert makes of the Vega-Lite spec itself."""
+    import vl_convert as vlc
+
+    from spiegel.present import charts
+
+    frames = [_flow_frame(), _flow_frame().assign(instroom=[3, 1_000_000], eindstand=[0, "."]),
+              _flow_frame().iloc[:1], _flow_frame().assign(beginstand=[".", "."])]
+    specs = []
+    for frame in frames:
+        specs += [flow_chart(frame, category="hulpvorm").spec,
+                  comparison_chart(frame, category="hulpvorm", current="eindstand", previous="instroom",
+                                   current_label="nu", previous_label="toen").spec]
+    for n in (6, 7):
+        top = pd.DataFrame({"gemeente": list("abcdefg")[:n], "n": [50, 4, 3, 2, 1, ".", 9][:n]})
+        specs.append(top_chart(top, category="gemeente", value="n", top=3).spec)
+    charts._COMPILED.clear()
+    for spec in specs:
+        direct = vlc.vegalite_to_svg(spec, config=charts.THEME, format_locale=charts.LOCALE,
+                                     time_format_locale=charts.LOCALE, allowed_base_urls=[])
+        assert charts.vegalite_to_svg(spec) == direct
+    assert 0 < len(charts._COMPILED) < len(specs)  # layouts were compiled once and reused
