@@ -131,7 +131,8 @@ def write_section(name: str, body: str) -> None:
         "see docs/batch.md for the design.\n"
     )
     start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
-    title = {"national": "## National half-year", "naive": "## Batch against the naive loop"}.get(name, f"## {name}")
+    title = {"national": "## National half-year", "naive": "## Batch against the naive loop",
+             "memory": "## Worker memory with the largest providers"}.get(name, f"## {name}")
     block = f"{start}\n{title}\n\n{body}{end}"
     if start in text and end in text:
         text = text[: text.index(start)] + block + text[text.index(end) + len(end):]

@@ -57,6 +57,7 @@ def main() -> int:
                  "--output", str(SECTIONS / "validate.md")],
                 [py, str(HERE / "report_single.py")],
                 [py, str(HERE / "batch_vs_naive.py"), "--deliveries", str(country)],
+                [py, str(HERE / "batch_memory.py"), "--deliveries", str(country)],
             ]
             if not args.quick:
                 steps.append([py, str(HERE / "batch_national.py"), "--deliveries", str(country)])
