@@ -284,8 +284,8 @@ def _read_csv(text: str, lines: list[str], first: int, delim: str, layout: Layou
 
 def _read_csv_small(body: list[str], delim: str, columns: list[str], header_row: int, layout: Layout) -> pd.DataFrame:
     """:func:`_read_csv` for a few rows, on Python lists: the csv module splits the fields (the same quoting
-    rules as pandas' parser: ``"`` quotes, ``""`` inside quotes), and the raw and typed frames are built once
-    from the column lists (``_typed`` takes them from ``attrs``, not from the frame's columns)."""
+    rules as pandas' parser: ``"`` quotes, ``""`` inside quotes) and the raw frame is built once from the
+    column lists, without pandas' parser and the per-column string calls of :func:`_finish_raw`."""
     records: list[list[str]] = []
     rows: list[int] = []
     blank: list[int] = []
@@ -296,13 +296,12 @@ def _read_csv_small(body: list[str], delim: str, columns: list[str], header_row:
             continue
         records.append(fields)
         rows.append(number)
-    wanted = [columns.index(col) for col in layout.names]
-    lists = {col: [fields[i].strip() for fields in records] for col, i in zip(layout.names, wanted, strict=True)}
     data: dict[str, Any] = {ROW: np.array(rows, dtype="int64")}
-    data.update(lists)
+    for col in layout.names:
+        i = columns.index(col)
+        data[col] = [fields[i].strip() for fields in records]
     out = pd.DataFrame(data)
-    out.attrs["columns"] = lists
-    out.attrs["blank_rows"] = [n for n in blank if rows and n < rows[-1]]
+    out.attrs["blank_rows"] = _interior(blank, out[ROW])
     return out
 
 
@@ -461,22 +460,20 @@ def _finish_raw(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
 
 def _typed(raw: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     small = len(raw) < SMALL_READ
-    lists: dict[str, list[str]] = raw.attrs.pop("columns", None) or {}  # the small CSV path's column lists
     data: dict[str, object] = {ROW: raw[ROW].to_numpy()}
     for col in layout.kolommen:
         values = raw[col.naam]
         if col.type == "datum":
-            data[col.naam] = _dates_small(lists.get(col.naam) or values.tolist()) if small else parse_dates(values)
+            data[col.naam] = _dates_small(values.tolist()) if small else parse_dates(values)
         elif col.type == "datum_00":
             if small:
-                data[col.naam] = _dates_small([_impute_small(v) for v in lists.get(col.naam) or values.tolist()])
+                data[col.naam] = _dates_small([_impute_small(v) for v in values.tolist()])
             else:
                 data[col.naam] = parse_dates(impute_unknown_day(values))
         elif col.naam == "postcode":
             data[col.naam] = values.str.replace(" ", "", regex=False).str.upper().replace("", pd.NA)
         elif small:
-            data[col.naam] = pd.array([v if v else None for v in lists.get(col.naam) or values.tolist()],
-                                      dtype=values.dtype)
+            data[col.naam] = pd.array([v if v else None for v in values.tolist()], dtype=values.dtype)
         else:
             data[col.naam] = values.replace("", pd.NA)
     return pd.DataFrame(data, index=raw.index)
