@@ -211,3 +211,35 @@ def test_sigterm_stops_the_batch_like_ctrl_c_and_writes_the_manifest(tmp_path):
     manifest = json.loads((out / "2025H1" / "manifest.json").read_text())
     assert manifest["status"] == "onderbroken"
     assert manifest["counts"]["gemaakt"] >= 1 and manifest["counts"]["wachtend"] >= 1
+
+
+def test_manifest_rewrite_holds_the_latest_record_of_each_provider_in_json_and_csv(tmp_path):
+    import csv
+
+    from spiegel.batch.runner import MANIFEST_FIELDS, Manifest
+
+    manifest = Manifest(tmp_path / "b", {"batch_id": "x", "period": "2025H1"})
+    manifest.put({"kvk": "20000002", "naam": "B, met komma", "status": "wachtend", "outputs": {}}, journal=False)
+    manifest.put({"kvk": "10000001", "naam": "A \"quote\"", "status": "wachtend", "outputs": {}}, journal=False)
+    manifest.write("bezig")
+    manifest.put({"kvk": "20000002", "naam": "B, met komma", "status": "gemaakt", "outputs": {"html": "r.html"},
+                  "timings": {"totaal": 0.5}, "summary": {"validatie": {"fouten": 2, "waarschuwingen": 0}},
+                  "worker": {"host": "h", "pid": 7, "max_rss_mb": 300.5}})
+    manifest.write("klaar")
+    manifest.close()
+    data = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    assert (data["batch_id"], data["status"]) == ("x", "klaar")
+    assert data["counts"]["gemaakt"] == 1 and data["counts"]["wachtend"] == 1
+    assert [p["kvk"] for p in data["providers"]] == ["10000001", "20000002"]
+    assert data["providers"][1]["outputs"] == {"html": "r.html"}
+    rows = list(csv.DictReader((tmp_path / "b" / "manifest.csv").open(encoding="utf-8", newline="")))
+    assert list(rows[0]) == list(MANIFEST_FIELDS)
+    assert [(r["kvk"], r["naam"], r["status"]) for r in rows] == [
+        ("10000001", "A \"quote\"", "wachtend"), ("20000002", "B, met komma", "gemaakt")]
+    assert (rows[1]["html"], rows[1]["fouten"], rows[1]["worker"], rows[1]["max_rss_mb"]) == (
+        "r.html", "2", "h:7", "300.5")
+    journal = (tmp_path / "b" / "journal.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["status"] for line in journal] == ["gemaakt"]
+    empty = Manifest(tmp_path / "e", {"batch_id": "y"})
+    empty.write("klaar")
+    assert json.loads((tmp_path / "e" / "manifest.json").read_text(encoding="utf-8"))["providers"] == []
