@@ -68,3 +68,37 @@ def test_gemeente_extract_is_protected_with_the_cbs_rule(tmp_path):
     cells = flows.filter(like="trajecten_").stack()
     assert cells.map(lambda v: v == "." or int(v) % 5 == 0).all()
     assert (cells == ".").any()
+
+
+@pytest.mark.parametrize("kvk", PROVIDERS)
+def test_report_is_the_same_with_text_columns_in_python_objects_or_in_arrow(kvk, tmp_path, monkeypatch):
+    """make_report keeps small deliveries' text columns in Python objects (faster for small frames); the
+    outputs must not depend on that choice."""
+    import json
+
+    import nbformat
+
+    from spiegel import pipeline
+    from spiegel.pipeline import ReportJob, make_report
+    from spiegel.sample import DELIVERIES
+
+    made = {}
+    for name, below in (("python", 10**12), ("arrow", 0)):
+        monkeypatch.setattr(pipeline, "PYTHON_STRINGS_BELOW", below)
+        job = ReportJob(kvk=kvk, period="2025H1", deliveries=DELIVERIES, out_root=tmp_path / name,
+                        renderer="builtin", engine="spiegel_warm")
+        result = make_report(job)
+        assert result.status == "gemaakt", result.message
+        folder = Path(result.outputs["notebook"]).parent
+        files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+                 if p.is_file() and p.suffix != ".ipynb" and p.name != "samenvatting.json"}
+        summary = json.loads((folder / "samenvatting.json").read_text(encoding="utf-8"))
+        assert summary.pop("tijden")  # seconds per stage differ from run to run
+        files["samenvatting.json"] = json.dumps(summary, sort_keys=True)
+        nb = nbformat.read(result.outputs["notebook"], as_version=4)
+        files["outputs"] = json.dumps([c.outputs for c in nb.cells if c.cell_type == "code"], sort_keys=True)
+        made[name] = files
+    assert {"spiegelrapport.html", "spiegelrapport.pdf", "tabellen.xlsx", "samenvatting.json"} <= set(made["python"])
+    assert list(made["python"]) == list(made["arrow"])
+    for name in made["python"]:
+        assert made["python"][name] == made["arrow"][name], name

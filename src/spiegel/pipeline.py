@@ -25,7 +25,7 @@ import os
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -44,6 +44,12 @@ DEFAULT_FORMATS = ("html", "pdf", "xlsx", "csv")
 SUMMARY_FILE = "samenvatting.json"
 NOTEBOOK_FILE = "jeugdhulp.ipynb"
 FAILED_NOTEBOOK_FILE = "jeugdhulp.fout.ipynb"
+# Below this many bytes of delivery files a report keeps pandas' text columns in Python objects
+# (``mode.string_storage = "python"``) instead of Arrow: the same dtype (``str``) and the same values, but
+# pandas' fixed cost per operation is lower, which is what a small provider's report consists of. Measured on
+# the national synthetic store (same report, alternating): 30 KB of input 0.30 → 0.26 s a report, ~100 KB about
+# even, 440 KB 0.73 → 0.83 s and the largest provider 1.4 → 2.0 s — so large deliveries keep Arrow.
+PYTHON_STRINGS_BELOW = 128 * 1024
 
 
 @dataclass(frozen=True)
@@ -164,11 +170,13 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
     stage = "zoeken"
     clock = time.perf_counter()
     try:
-        result.input_key = input_key(job)
+        files = input_files(job)
+        result.input_key = input_key(job, files)
         result.timings["zoeken"] = round(time.perf_counter() - clock, 4)
 
         stage, clock = "uitvoeren", time.perf_counter()
-        notebook_path, executed = _execute(job)
+        with string_storage(sum(ref.path.stat().st_size for ref in files)):
+            notebook_path, executed = _execute(job)
         result.outputs["notebook"] = str(notebook_path)
         result.timings["uitvoeren"] = round(time.perf_counter() - clock, 4)
         result.summary = _read_summary(job.out_dir)
@@ -197,6 +205,17 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
         if failed.exists():
             result.outputs["notebook_fout"] = str(failed)
     return result
+
+
+@contextlib.contextmanager
+def string_storage(input_bytes: int) -> Iterator[None]:
+    """While a report of ``input_bytes`` of delivery files runs in this process: pandas' storage for text
+    columns (see :data:`PYTHON_STRINGS_BELOW`). A notebook run by a Jupyter kernel keeps the kernel's own."""
+    import pandas as pd
+
+    storage = "python" if input_bytes < PYTHON_STRINGS_BELOW else pd.get_option("mode.string_storage")
+    with pd.option_context("mode.string_storage", storage):
+        yield
 
 
 def _execute(job: ReportJob) -> tuple[Path, Any]:
