@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import wait
 from typing import Any
@@ -112,23 +113,31 @@ def run_local(
 ) -> Iterator[tuple[Any, dict[str, Any]]]:
     """Run ``job_fn(job)`` for every (job, input key) in ``workers`` recycled processes; yield ``(job, record)``.
 
-    ``jobs`` is consumed lazily, one job whenever a worker is free, so planning overlaps with the work and no
-    worker is started when there is nothing to do. ``need_mb(job)`` estimates a job's extra memory (default:
-    that of a small report); a worker whose memory plus that would pass ``max_rss_mb`` is replaced first."""
+    ``jobs`` is consumed lazily, at most one job ahead per busy worker, so planning (hashing inputs) overlaps
+    with the work, a worker that finishes gets its next job at once, and no worker is started when there is
+    nothing to do. ``need_mb(job)`` estimates a job's extra memory (default: that of a small report); a worker
+    whose memory plus that would pass ``max_rss_mb`` is replaced first."""
     ctx = _context()
     feed = enumerate(jobs)
     exhausted = False
+    ahead: deque[tuple[int, tuple[Any, str | None]]] = deque()  # planned jobs, ready to hand out
     pool: list[_Worker] = []
     retired: list[_Worker] = []
     estimate = need_mb or (lambda job: NEED_BASE_MB)
 
-    def take() -> tuple[int, tuple[Any, str | None]] | None:
+    def plan_ahead(n: int) -> None:
+        """Take jobs from the feed (planning them) until ``n`` are ready or the feed is exhausted."""
         nonlocal exhausted
-        if exhausted:
-            return None
-        item = next(feed, None)
-        exhausted = item is None
-        return item
+        while len(ahead) < n and not exhausted:
+            item = next(feed, None)
+            if item is None:
+                exhausted = True
+            else:
+                ahead.append(item)
+
+    def take() -> tuple[int, tuple[Any, str | None]] | None:
+        plan_ahead(1)
+        return ahead.popleft() if ahead else None
 
     def assign(w: _Worker, item: tuple[int, tuple[Any, str | None]]) -> None:
         task_id, (job, key) = item
@@ -140,15 +149,20 @@ def run_local(
         pool.remove(w)
         retired.append(w)
 
+    def give_next(w: _Worker) -> None:
+        """Hand a free worker its next job (through a fresh worker when the job would not fit its memory)."""
+        if (item := take()) is not None:
+            if not w.fits(estimate(item[1][0]), max_rss_mb):
+                replace_worker(w)
+                w = _Worker(ctx, log_path, max_tasks)
+                pool.append(w)
+            assign(w, item)
+
     try:
         while True:
             for w in list(pool):
-                if w.task is None and (item := take()) is not None:
-                    if not w.fits(estimate(item[1][0]), max_rss_mb):
-                        replace_worker(w)
-                        w = _Worker(ctx, log_path, max_tasks)
-                        pool.append(w)
-                    assign(w, item)
+                if w.task is None:
+                    give_next(w)
             while len(pool) < workers and (item := take()) is not None:
                 w = _Worker(ctx, log_path, max_tasks)
                 pool.append(w)
@@ -156,6 +170,7 @@ def run_local(
             busy = [w for w in pool if w.task is not None]
             if not busy:
                 return
+            plan_ahead(len(busy))  # a planned job ready for each busy worker while they work
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy])
             for w in busy:
                 if w.conn not in ready and w.proc.sentinel not in ready:
@@ -177,6 +192,9 @@ def run_local(
                 if retire:
                     w.kill()
                     pool.remove(w)
+                else:
+                    # its next job (planned ahead) before the caller writes the manifest and progress
+                    give_next(w)
                 retired = [r for r in retired if r.proc.is_alive()]  # exited ones are reaped by is_alive
                 yield task[1], record
     finally:
