@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -307,3 +308,45 @@ def test_charts_compiled_once_per_layout_give_the_same_svg_as_a_direct_conversio
                                      time_format_locale=charts.LOCALE, allowed_base_urls=[])
         assert charts.vegalite_to_svg(spec) == direct
     assert 0 < len(charts._COMPILED) < len(specs)  # layouts were compiled once and reused
+
+
+def _without_label_limits(spec: dict) -> dict:
+    """The spec with the per-chart label limits removed, so the theme's limits apply again."""
+    import copy
+
+    spec = copy.deepcopy(spec)
+    layers = spec.get("layer", [spec])
+    for layer in layers:
+        for channel in layer.get("encoding", {}).values():
+            for part in ("axis", "legend"):
+                if isinstance(channel, dict) and isinstance(channel.get(part), dict):
+                    channel[part].pop("labelLimit", None)
+    return spec
+
+
+def test_charts_without_label_limits_are_drawn_the_same_when_every_label_fits():
+    """Charts leave out the label limit when all labels fit (saves vl-convert's text measurements): the SVG must
+    be what the theme's limits give; a label too long for the limit is still cut off."""
+    import vl_convert as vlc
+
+    from spiegel.present import charts
+
+    def svg(spec):
+        return vlc.vegalite_to_svg(spec, config=charts.THEME, format_locale=charts.LOCALE,
+                                   time_format_locale=charts.LOCALE, allowed_base_urls=[])
+
+    names = ["Súdwest-Fryslân", "'s-Hertogenbosch", "Hardinxveld-Giessendam", "Alphen-Chaam", "Zwolle",
+             "Midden-Groningen", "Noardeast-Fryslân", "Westerwolde", "Onbekend", "Totaal"]
+    top = pd.DataFrame({"gemeente": names, "n": [50, 40, 30, 20, 10, 9, 8, 7, 6, 5]})
+    short = [flow_chart(_flow_frame(), category="hulpvorm"),
+             comparison_chart(_flow_frame(), category="hulpvorm", current="eindstand", previous="instroom",
+                              current_label="1e halfjaar 2025", previous_label="2e halfjaar 2024"),
+             top_chart(top, category="gemeente", value="n", top=6)]
+    for chart in short:
+        assert '"labelLimit": 0' in json.dumps(chart.spec)
+        assert svg(chart.spec) == svg(_without_label_limits(chart.spec))
+    long_label = "Jeugdhulp met verblijf bij een gezinsgericht tehuis of een andere voorziening"
+    cut = top_chart(pd.DataFrame({"gemeente": [long_label, "Zwolle"], "n": [3, 2]}), category="gemeente", value="n")
+    assert cut.spec["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] == charts.AXIS_LABEL_LIMIT
+    drawn = re.findall(r"<text[^>]*>([^<]*)</text>", svg(cut.spec))
+    assert long_label not in drawn and any(t.endswith("…") and long_label.startswith(t[:-1]) for t in drawn)

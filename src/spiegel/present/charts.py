@@ -40,6 +40,10 @@ PRIMARY = "#0072B2"
 SECONDARY = "#9BB7D4"
 REST = "#A0A0A0"
 
+AXIS_LABEL_LIMIT = 180  # px: longer axis labels are cut off with "…"
+LEGEND_LABEL_LIMIT = 160  # px: the same for legend labels (Vega's default)
+LABEL_FONT_PX = 11
+
 #: Vega-Lite config applied to every chart at conversion time (the "theme"): fonts, sizes, colours.
 THEME: dict[str, Any] = {
     "font": FONT_STACK,
@@ -50,10 +54,10 @@ THEME: dict[str, Any] = {
     "axis": {
         "labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal", "labelColor": "#333333",
         "titleColor": "#333333", "gridColor": "#E6E6E6", "domainColor": "#888888", "tickColor": "#888888",
-        "labelLimit": 180,
+        "labelLimit": AXIS_LABEL_LIMIT,
     },
     "legend": {"labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": "normal", "orient": "bottom",
-               "symbolType": "square", "labelColor": "#333333"},
+               "symbolType": "square", "labelColor": "#333333", "labelLimit": LEGEND_LABEL_LIMIT},
     "range": {"category": PALETTE},
     "bar": {"color": PRIMARY},
     "text": {"fontSize": 10, "color": "#333333"},
@@ -263,6 +267,26 @@ def _sized(chart: Any, width: int, height: Any) -> Any:
     return chart
 
 
+def _label_limit(labels: Sequence[object], limit: int) -> int:
+    """``limit`` for an axis or legend with a label that may be longer than that, else 0 (no limit).
+
+    With a limit, Vega measures every label to see whether it must be cut off, and vl-convert measures text by
+    laying it out as SVG (~0.5 ms a label, a third of a chart's conversion). A label that fits is drawn the same
+    either way, so when every label fits — measured here in the same font without kerning, which errs long —
+    the chart is the same without the limit (tests/test_present.py compares the SVGs)."""
+    from spiegel.present.metrics import text_width
+
+    return 0 if all(text_width(str(label), LABEL_FONT_PX) <= limit - 4 for label in labels) else limit
+
+
+def _count_axis() -> Any:
+    """The axis of counts: whole numbers in Dutch notation. Its labels (at most ``999.999.999``, ~60 px) never
+    reach the label limit, so it has none (see :func:`_label_limit`)."""
+    import altair as alt
+
+    return alt.Axis(format=",d", tickMinStep=1, tickCount=6, labelLimit=0)
+
+
 def _secret_note(hidden: int) -> str:
     return f"{fmt_int(hidden)} geheime waarde(n) ({SECRET}) niet getoond." if hidden else ""
 
@@ -303,11 +327,13 @@ def flow_chart(
         alt.Chart(data)
         .mark_bar(height={"band": 0.9})
         .encode(
-            y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25)),
+            y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25),
+                    axis=alt.Axis(labelLimit=_label_limit(order, AXIS_LABEL_LIMIT))),
             yOffset=alt.YOffset("maat:N", sort=measure_labels),
-            x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1, tickCount=6)),
+            x=alt.X("aantal:Q", title=value_title, axis=_count_axis()),
             color=alt.Color("maat:N", title=None, sort=measure_labels,
-                            scale=alt.Scale(domain=measure_labels, range=colors)),
+                            scale=alt.Scale(domain=measure_labels, range=colors),
+                            legend=alt.Legend(labelLimit=_label_limit(measure_labels, LEGEND_LABEL_LIMIT))),
             tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("maat:N"), alt.Tooltip("aantal:Q", format=",d")],
         )
     )
@@ -345,8 +371,8 @@ def top_chart(
         records.append({"categorie": f"{rest_label} ({len(rest)})", "aantal": sum(v for _, v in rest), "groep": "rest"})
     order = [r["categorie"] for r in records]
     base = alt.Chart(alt.Data(values=records)).encode(
-        y=alt.Y("categorie:N", title=None, sort=order),
-        x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1, tickCount=6)),
+        y=alt.Y("categorie:N", title=None, sort=order, axis=alt.Axis(labelLimit=_label_limit(order, AXIS_LABEL_LIMIT))),
+        x=alt.X("aantal:Q", title=value_title, axis=_count_axis()),
     )
     bars = base.mark_bar().encode(
         color=alt.Color("groep:N", legend=None, scale=alt.Scale(domain=["top", "rest"], range=[PRIMARY, REST])),
@@ -392,11 +418,13 @@ def comparison_chart(
         alt.Chart(alt.Data(values=records))
         .mark_bar(height={"band": 0.9})
         .encode(
-            y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.3)),
+            y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.3),
+                    axis=alt.Axis(labelLimit=_label_limit(order, AXIS_LABEL_LIMIT))),
             yOffset=alt.YOffset("periode:N", sort=periods),
-            x=alt.X("aantal:Q", title=value_title, axis=alt.Axis(format=",d", tickMinStep=1, tickCount=6)),
+            x=alt.X("aantal:Q", title=value_title, axis=_count_axis()),
             color=alt.Color("periode:N", title=None, sort=periods,
-                            scale=alt.Scale(domain=periods, range=[PRIMARY, SECONDARY])),
+                            scale=alt.Scale(domain=periods, range=[PRIMARY, SECONDARY]),
+                            legend=alt.Legend(labelLimit=_label_limit(periods, LEGEND_LABEL_LIMIT))),
             tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("periode:N"), alt.Tooltip("aantal:Q", format=",d")],
         )
     )
