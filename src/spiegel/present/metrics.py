@@ -63,8 +63,14 @@ def advance_widths(file_name: str) -> dict[int, float]:
 
 def text_width(text: str, size_pt: float, *, bold: bool = False) -> float:
     """Width of ``text`` on one line in pt (Liberation Sans, regular or bold)."""
+    return _em_width(text, bold) * size_pt
+
+
+@functools.lru_cache(maxsize=8192)
+def _em_width(text: str, bold: bool) -> float:
+    # a report measures ~600 cells, most of them the same few numbers and labels as in the report before
     widths = advance_widths("LiberationSans-Bold.ttf" if bold else "LiberationSans-Regular.ttf")
-    return sum(widths.get(ord(ch), _FALLBACK_EM) for ch in text) * size_pt
+    return sum(widths.get(ord(ch), _FALLBACK_EM) for ch in text)
 
 
 def longest_word_width(text: str, size_pt: float, *, bold: bool = False) -> float:
