@@ -303,7 +303,7 @@ class Report:
         from spiegel.io import write_text_atomic
 
         out = Path(output_dir)
-        tables = self.tables()
+        tables = self.tables() if {"xlsx", "csv"} & set(table_formats) else {}
         files: dict[str, str] = {}
         if "xlsx" in table_formats:
             write_xlsx(tables, out / "tabellen.xlsx", descriptions=TABLE_DESCRIPTIONS)
