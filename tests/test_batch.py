@@ -7,6 +7,7 @@ kills its worker process; ``SPIEGEL_TEST_DELAY`` slows each report down for the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -148,6 +149,11 @@ def test_batch_killed_mid_way_resumes_and_no_half_made_report_looks_finished(tmp
             nbformat.read(folder / "jeugdhulp.ipynb", 4)  # complete and valid
     killed = json.loads(next(period_dir.glob("batches/*/manifest.json")).read_text())
     assert killed["status"] == "bezig"  # a valid manifest, even after kill -9
+    journaled = set()
+    for line in next(period_dir.glob("batches/*/journal.jsonl")).read_text().splitlines():
+        with contextlib.suppress(ValueError):  # a line cut off by kill -9
+            journaled.add(json.loads(line)["kvk"])
+    assert set(stamped) <= journaled  # stamped only once recorded: resume counts it as made in this batch
 
     result = run_batch(options(store, out, resume=True))
     assert result.exit_code == 0 and result.batch_id == killed["batch_id"]

@@ -1,8 +1,10 @@
-"""What runs in a batch worker: warm-up once, then one report per task, each ending with its stamp.
+"""What runs in a batch worker: warm-up once, then one report per task.
 
 A report's folder is finished only when its stamp ``.done.json`` exists and holds the input key the batch
-expects. The stamp is removed before a report is (re)made and written last, atomically, after every other
-output; so after Ctrl-C or ``kill -9`` no half-made report ever looks finished.
+expects. The worker removes the stamp before a report is (re)made; the batch process writes it (:func:`stamp`)
+atomically, after every other output and after it has recorded the report in the batch's journal; so after
+Ctrl-C or ``kill -9`` no half-made report ever looks finished, and every stamped report of a batch is in its
+journal (``--resume`` counts it as made in that batch).
 """
 
 from __future__ import annotations
@@ -98,10 +100,10 @@ def _relative(path: str, base: Path) -> str:
 
 
 def run_one(job: Any, job_fn: Callable[[Any], Any], key: str | None = None) -> dict[str, Any]:
-    """Make one report with ``job_fn(job)`` (``spiegel.pipeline.make_report`` or a test double) and stamp it.
+    """Make one report with ``job_fn(job)`` (``spiegel.pipeline.make_report`` or a test double); its record.
 
-    ``key`` is the input key the batch planned with; the stamp records it (rather than a key computed again
-    here), so planning and stamping cannot disagree when the code changes while a batch runs.
+    ``key`` is the input key the batch planned with; the record (and so the stamp) carries it rather than a key
+    computed again here, so planning and stamping cannot disagree when the code changes while a batch runs.
     Never raises for a problem of this provider: the returned record says what failed."""
     init_worker()
     out_dir = Path(job.out_dir)
@@ -137,20 +139,23 @@ def run_one(job: Any, job_fn: Callable[[Any], Any], key: str | None = None) -> d
     }
     record["started"] = _iso(started)
     record["finished"] = _iso(time.time())
-    if record.get("status") == "gemaakt":
-        from spiegel.io import write_text_atomic
-
-        stamp = {
-            "input_key": record.get("input_key"),
-            "code_version": record.get("code_version"),
-            "status": record["status"],
-            "outputs": record["outputs"],
-            "summary": record.get("summary", {}),
-            "timings": record["timings"],
-            "finished": record["finished"],
-        }
-        write_text_atomic(stamp_path(out_dir), json.dumps(stamp, ensure_ascii=False, sort_keys=True, indent=1))
     return record
+
+
+def stamp(out_dir: str | Path, record: dict[str, Any]) -> None:
+    """Mark the report in ``out_dir`` as finished for its input key (the record of a made report)."""
+    from spiegel.io import write_text_atomic
+
+    data = {
+        "input_key": record.get("input_key"),
+        "code_version": record.get("code_version"),
+        "status": record["status"],
+        "outputs": record["outputs"],
+        "summary": record.get("summary", {}),
+        "timings": record["timings"],
+        "finished": record["finished"],
+    }
+    write_text_atomic(stamp_path(out_dir), json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1))
 
 
 def _rss_bytes() -> int:
