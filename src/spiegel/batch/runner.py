@@ -276,7 +276,7 @@ def _warmup_delivery(root: Path, period: Period, only: tuple[str, ...] | None) -
 def run_batch(options: BatchOptions) -> BatchResult:
     """Make the period's reports; see the module docstring. Raises SpiegelError when the batch cannot run."""
     from spiegel.batch import pool
-    from spiegel.batch.worker import is_finished, stamp
+    from spiegel.batch.worker import is_finished, write_stamp
     from spiegel.pipeline import code_version, input_files, input_key, make_report
 
     clock = time.perf_counter()
@@ -379,7 +379,7 @@ def run_batch(options: BatchOptions) -> BatchResult:
                 record["status"] = FAILED
             manifest.put(record)
             if record["status"] == MADE:  # in the journal first: a stamped report is always a recorded one
-                stamp(job.out_dir, record)
+                write_stamp(job.out_dir, record)
             manifest.write("bezig", force=False)
             count(record["status"])
     except KeyboardInterrupt:

@@ -1,10 +1,10 @@
 """What runs in a batch worker: warm-up once, then one report per task.
 
 A report's folder is finished only when its stamp ``.done.json`` exists and holds the input key the batch
-expects. The worker removes the stamp before a report is (re)made; the batch process writes it (:func:`stamp`)
-atomically, after every other output and after it has recorded the report in the batch's journal; so after
-Ctrl-C or ``kill -9`` no half-made report ever looks finished, and every stamped report of a batch is in its
-journal (``--resume`` counts it as made in that batch).
+expects. The worker removes the stamp before a report is (re)made; the batch process writes it
+(:func:`write_stamp`) atomically, after every other output and after it has recorded the report in the batch's
+journal; so after Ctrl-C or ``kill -9`` no half-made report ever looks finished, and every stamped report of a
+batch is in its journal (``--resume`` counts it as made in that batch).
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def run_one(job: Any, job_fn: Callable[[Any], Any], key: str | None = None) -> d
     return record
 
 
-def stamp(out_dir: str | Path, record: dict[str, Any]) -> None:
+def write_stamp(out_dir: str | Path, record: dict[str, Any]) -> None:
     """Mark the report in ``out_dir`` as finished for its input key (the record of a made report)."""
     from spiegel.io import write_text_atomic
 
