@@ -144,6 +144,11 @@ def input_files(job: ReportJob) -> list[Any]:
     return [current, *store.history(job.deliveries, job.kvk, period)]
 
 
+def input_bytes(files: list[Any]) -> int:
+    """Size of a report's delivery files (:func:`input_files`): what its memory need and text storage follow."""
+    return sum(ref.path.stat().st_size for ref in files)
+
+
 def input_key(job: ReportJob, files: list[Any] | None = None) -> str:
     """A hash of everything a report depends on: the current delivery and the provider's earlier deliveries
     (:func:`input_files`, passed in when the caller has them already), the parameters, the code version and
@@ -175,7 +180,7 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
         result.timings["zoeken"] = round(time.perf_counter() - clock, 4)
 
         stage, clock = "uitvoeren", time.perf_counter()
-        with string_storage(sum(ref.path.stat().st_size for ref in files)):
+        with string_storage(input_bytes(files)):
             notebook_path, executed = _execute(job)
         result.outputs["notebook"] = str(notebook_path)
         result.timings["uitvoeren"] = round(time.perf_counter() - clock, 4)
@@ -208,12 +213,12 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
 
 
 @contextlib.contextmanager
-def string_storage(input_bytes: int) -> Iterator[None]:
-    """While a report of ``input_bytes`` of delivery files runs in this process: pandas' storage for text
+def string_storage(size: int) -> Iterator[None]:
+    """While a report of ``size`` bytes of delivery files runs in this process: pandas' storage for text
     columns (see :data:`PYTHON_STRINGS_BELOW`). A notebook run by a Jupyter kernel keeps the kernel's own."""
     import pandas as pd
 
-    storage = "python" if input_bytes < PYTHON_STRINGS_BELOW else pd.get_option("mode.string_storage")
+    storage = "python" if size < PYTHON_STRINGS_BELOW else pd.get_option("mode.string_storage")
     with pd.option_context("mode.string_storage", storage):
         yield
 

@@ -379,7 +379,7 @@ def top_chart(
     )
     text = alt.Chart().mark_text(align="left", dx=3).encode(y=y, x=x, text=alt.Text("aantal:Q", format=",d"))
     # the layers share the data and size given once to the layer chart (``bars + text`` on a shared base chart,
-    # then resized, makes the same spec but copied three times over: 18 against 12 ms a chart)
+    # then resized, makes the same spec but copies the layers three times over: 19.7 against 13.5 ms a chart)
     chart = alt.LayerChart(data=alt.Data(values=records), layer=[bars, text], width=400, height=alt.Step(18))
     lines = [f"{r['categorie']}: {fmt_int(r['aantal'])}" for r in records]
     note = _secret_note(hidden)
