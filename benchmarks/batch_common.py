@@ -37,6 +37,16 @@ def synth(out: Path, providers: int, scale: float, periods: str, seed: int = 202
     return time.perf_counter() - clock
 
 
+def store_or_synth(given: Path | None, tmp: Path, providers: int, periods: str,
+                   scale: float = 1.0) -> tuple[Path, float | None]:
+    """The store to benchmark on: ``given`` (``--deliveries``), or a synthetic country written into ``tmp``;
+    with the seconds the synthesis took (None when a store was given)."""
+    if given is not None:
+        return given, None
+    store = tmp / "deliveries"
+    return store, synth(store, providers, scale, periods)
+
+
 def _children(pid: int) -> list[int]:
     """All descendants of ``pid`` (from /proc; psutil when installed)."""
     try:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_common import SPIEGEL, machine, manifest_stats, run_sampled, synth, worker_memory
+from batch_common import SPIEGEL, machine, manifest_stats, run_sampled, store_or_synth, worker_memory
 from batch_national import write_section
 
 
@@ -51,10 +51,7 @@ def main() -> int:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="spiegel-bench-"))
     try:
-        store = args.deliveries
-        if store is None:
-            store = tmp / "deliveries"
-            synth(store, 1000, 1.0, "2024H2,2025H1")
+        store, _ = store_or_synth(args.deliveries, tmp, 1000, "2024H2,2025H1")
         sizes = _input_bytes(store, args.period)
         ranked = sorted(sizes, key=lambda k: (-sizes[k], k))
         large = ranked[: args.largest]

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_common import ROOT, SPIEGEL, machine, manifest_stats, run_sampled, synth, worker_memory
+from batch_common import ROOT, SPIEGEL, machine, manifest_stats, run_sampled, store_or_synth, worker_memory
 
 RESULTS = ROOT / "docs" / "benchmarks" / "batch.md"
 
@@ -42,11 +42,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="spiegel-bench-"))
     try:
-        synth_s = None
-        store = args.deliveries
-        if store is None:
-            store = tmp / "deliveries"
-            synth_s = synth(store, args.providers, args.scale, "2024H1,2024H2,2025H1")
+        store, synth_s = store_or_synth(args.deliveries, tmp, args.providers, "2024H1,2024H2,2025H1", args.scale)
         out = args.keep or tmp / "outputs"
         if out.exists():
             shutil.rmtree(out)

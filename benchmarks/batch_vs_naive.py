@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_common import BIN, ROOT, SPIEGEL, machine, manifest_stats, synth
+from batch_common import BIN, ROOT, SPIEGEL, machine, manifest_stats, store_or_synth
 from batch_national import write_section
 
 NOTEBOOK = ROOT / "notebooks" / "jeugdhulp.ipynb"
@@ -70,10 +70,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="spiegel-naive-"))
     try:
-        store = args.deliveries
-        if store is None:
-            store = tmp / "deliveries"
-            synth(store, 5000, 1.0, "2024H1,2024H2,2025H1")
+        store, _ = store_or_synth(args.deliveries, tmp, 5000, "2024H1,2024H2,2025H1")
         delivered = sorted(p.name for p in (store / args.period).iterdir() if p.is_dir())
         kvks = sorted(random.Random(args.seed).sample(delivered, min(args.providers, len(delivered))))
 
