@@ -86,12 +86,12 @@ def _table(node: dict[str, Any]) -> str:
         rows.append(", ".join(f"[{_inline(c['children'])}]" for c in row["children"]))
     header = f"  table.header({', '.join(cells)},),\n" if cells else ""
     return (
-        f"#block(width: 100%, below: 1.2em)[#set text(size: 9pt)\n#table(\n  columns: {ncols},\n"
+        f"#block(width: 100%, below: 1.2em)[#text(size: 9pt)[#table(\n  columns: {ncols},\n"
         f"  align: ({', '.join(aligns)},),\n"
         "  stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } else { (bottom: 0.3pt + luma(80%)) },\n"
         f"  inset: (x: 4pt, y: 3pt),\n{header}"
         + "".join(f"  {r},\n" for r in rows)
-        + ")]\n"
+        + ")]]\n"
     )
 
 
