@@ -59,6 +59,61 @@ def test_warm_engine_gives_the_same_outputs_as_a_kernel(tmp_path):
     assert warm.metadata.papermill.duration is not None
 
 
+def test_cell_records_are_papermills_with_duration_from_start_and_end(tmp_path):
+    from datetime import datetime
+
+    kernel = _run(None, tmp_path / "kernel.ipynb", provider="K")
+    warm = _run("spiegel_warm", tmp_path / "warm.ipynb", provider="K")
+    for k_cell, w_cell in zip(kernel.cells, warm.cells, strict=True):
+        k, w = k_cell.metadata.papermill, w_cell.metadata.papermill
+        assert set(w) == set(k) and (w.status, w.exception) == (k.status, k.exception)
+        if w_cell.cell_type == "code":
+            start, end = datetime.fromisoformat(w.start_time), datetime.fromisoformat(w.end_time)
+            assert start.tzinfo is not None and w.duration == (end - start).total_seconds() >= 0
+
+
+def _without_times(nb: nbformat.NotebookNode) -> dict:
+    nb = json.loads(nbformat.writes(nb))
+    for key in ("start_time", "end_time", "duration", "output_path"):
+        nb["metadata"]["papermill"].pop(key, None)
+    for cell in nb["cells"]:
+        for key in ("start_time", "end_time", "duration"):
+            cell["metadata"].get("papermill", {}).pop(key, None)
+        cell["metadata"].pop("execution", None)
+        if {"injected-parameters", "papermill-error-cell-tag"} & set(cell["metadata"].get("tags", [])):
+            cell.pop("id", None)  # papermill gives the cells it inserts a random id
+    return nb
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_notebook_read_without_its_stored_outputs_gives_the_same_record(tmp_path, fail):
+    from spiegel.batch.engine import read_without_outputs
+
+    src = nbformat.read(PROBE, as_version=4)
+    for cell in src.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="opgeslagen uitvoer\n")]
+    notebook = tmp_path / "met_uitvoer.ipynb"
+    nbformat.write(src, notebook)
+    records = []
+    for register in (False, True):
+        if register:
+            read_without_outputs(str(notebook))
+        out = tmp_path / f"uit_{register}.ipynb"
+        try:
+            pm.execute_notebook(str(notebook), str(out), parameters={"provider": "K", "fail": fail},
+                                engine_name="spiegel_warm", progress_bar=False)
+        except pm.PapermillExecutionError:
+            assert fail
+        records.append(_without_times(nbformat.read(out, as_version=4)))
+    assert records[0] == records[1]
+    from papermill.iorw import papermill_io
+
+    assert "opgeslagen uitvoer" not in papermill_io.read(str(notebook))  # what papermill now reads
+    assert "opgeslagen uitvoer" in notebook.read_text(encoding="utf-8")
+    assert records[1]["metadata"]["papermill"]["input_path"] == str(notebook)
+
+
 def test_failing_cell_gives_papermills_error_cell_and_stops(tmp_path):
     out = tmp_path / "fout.ipynb"
     with pytest.raises(pm.PapermillExecutionError) as info:

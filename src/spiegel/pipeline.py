@@ -227,13 +227,17 @@ def _execute(job: ReportJob) -> tuple[Path, Any]:
     """Run the notebook; returns the executed notebook's path and the notebook itself."""
     import papermill as pm
 
+    from spiegel.batch.engine import read_without_outputs
+
+    notebook = str(job.notebook)
+    read_without_outputs(notebook)
     job.out_dir.mkdir(parents=True, exist_ok=True)
     final = job.out_dir / NOTEBOOK_FILE
     tmp = job.out_dir / f".{uuid.uuid4().hex}.tmp.ipynb"
     failed = job.out_dir / FAILED_NOTEBOOK_FILE
     try:
         executed = pm.execute_notebook(
-            str(job.notebook),
+            notebook,
             str(tmp),
             parameters=job.parameters(),
             engine_name=job.engine,
