@@ -316,6 +316,19 @@ class KeyFigures(Display):
 # ------------------------------------------------------------------------------------------------------- table
 
 
+def _rows_of(frame: Any, columns: list[str]) -> list[list[Any]]:
+    """The values of ``columns`` row by row, as Python objects (what ``Series.tolist()`` gives).
+
+    One ``to_numpy(dtype=object)`` of the whole frame: a column selection per column cost ~25 µs each (a table
+    ~0.25 ms, ~16 tables a report); iterating rows through pandas ~2 ms a table."""
+    if not columns:
+        return [[] for _ in range(len(frame))]
+    if not frame.columns.is_unique:
+        return [list(row) for row in zip(*(frame[c].tolist() for c in columns), strict=True)]
+    positions = [frame.columns.get_loc(c) for c in columns]
+    return [[row[i] for i in positions] for row in frame.to_numpy(dtype=object).tolist()]
+
+
 class Table(Display):
     """A table from a DataFrame with Dutch number formatting.
 
@@ -354,10 +367,7 @@ class Table(Display):
         self.source = source
         labels = dict(column_labels or {})
         self.labels = [str(labels.get(c, c)) for c in self.columns]
-        # Column by column: selecting the columns and iterating rows through pandas cost ~2 ms a table
-        raw_rows = [list(row) for row in zip(*(frame[c].tolist() for c in self.columns), strict=True)]
-        if not self.columns:
-            raw_rows = [[] for _ in range(len(frame))]
+        raw_rows = _rows_of(frame, self.columns)
         if number_columns is None:
             self.numeric = [
                 all(_looks_numeric(row[i]) for row in raw_rows) and any(_is_number(row[i]) for row in raw_rows)
