@@ -65,3 +65,38 @@ def test_every_pinned_dependency_is_in_the_lock():
     }
     missing = [name for name in _pyproject_requirements() if name.replace("_", "-") not in lock]
     assert missing == []
+
+
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==", 1)
+            pins[name.strip().lower().replace("_", "-")] = version.strip()
+    return pins
+
+
+def test_the_lock_installs_on_every_python_the_project_accepts():
+    """pyproject says ``requires-python >= 3.11``; a pinned wheel that needs a later 3.11 (soupsieve 3.x/4.x needs
+    3.11.5) makes ``make`` fail on Debian 12's python3.11 (3.11.2), the optimised interpreter of our machines."""
+    from importlib.metadata import distributions
+
+    from packaging.specifiers import SpecifierSet
+
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    lowest = data["project"]["requires-python"].removeprefix(">=")
+    assert lowest == "3.11"
+    pins = _lock()
+    refused = []
+    seen = set()
+    for dist in distributions():
+        name = dist.metadata["Name"].lower().replace("_", "-")
+        if name not in pins or name in seen:
+            continue
+        seen.add(name)
+        assert dist.version == pins[name], f"{name}: installed {dist.version}, lock {pins[name]}"
+        needs = dist.metadata.get("Requires-Python")
+        if needs and not SpecifierSet(needs).contains(f"{lowest}.0"):
+            refused.append(f"{name}=={dist.version} (Requires-Python {needs})")
+    assert refused == []
+    assert len(seen) > 0.9 * len(pins)  # the check read the installed metadata of (nearly) every pinned package
