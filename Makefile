@@ -3,8 +3,12 @@
 #   make test   ruff + the whole test suite (unit tests, notebook checks with nbval)
 # The virtual environment lives in .venv; a second run reuses it and starts in seconds.
 
+# The interpreter the venv is made from. A batch spends about half its CPU time in the interpreter, so an
+# optimised CPython build (Debian's /usr/bin/python3.11, conda-forge's python) makes the national batch 8-9 %
+# faster than a plain source build such as pyenv's default; see docs/batch.md, "The interpreter".
+#   make demo PYTHON=/usr/bin/python3.11 VENV=.venv-system
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -43,7 +47,8 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# Refreshes the lock after a change of dependencies in pyproject.toml.
+# Refreshes the lock after a change of dependencies in pyproject.toml. Every pinned version must install on
+# the lowest Python the project accepts (3.11.0; tests/test_environment.py checks the Requires-Python of each).
 lock:
 	rm -rf /tmp/spiegel-lock && $(PYTHON) -m venv /tmp/spiegel-lock
 	/tmp/spiegel-lock/bin/pip install --quiet -e '.[test]'

@@ -26,7 +26,12 @@ def machine() -> str:
     except OSError:
         pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{platform.platform()}, Python {platform.python_version()}, {cores} cores{mem}, load at start {load:.1f}"
+    return f"{platform.platform()}, {interpreter()}, {cores} cores{mem}, load at start {load:.1f}"
+
+
+def interpreter() -> str:
+    """Which Python ran the benchmark: the build matters (docs/batch.md, "The interpreter")."""
+    return f"Python {platform.python_version()} ({Path(sys.executable).resolve()})"
 
 
 def synth(out: Path, providers: int, scale: float, periods: str, seed: int = 2025) -> float:
