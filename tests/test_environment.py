@@ -57,16 +57,6 @@ def test_environment_yml_installs_quarto_and_the_project_itself():
     assert "-e ." in pip
 
 
-def test_every_pinned_dependency_is_in_the_lock():
-    lock = {
-        line.split("==")[0].lower().replace("_", "-")
-        for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
-        if "==" in line
-    }
-    missing = [name for name in _pyproject_requirements() if name.replace("_", "-") not in lock]
-    assert missing == []
-
-
 def _lock() -> dict[str, str]:
     pins = {}
     for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
@@ -74,6 +64,12 @@ def _lock() -> dict[str, str]:
             name, version = line.split("==", 1)
             pins[name.strip().lower().replace("_", "-")] = version.strip()
     return pins
+
+
+def test_every_pinned_dependency_is_in_the_lock():
+    lock = _lock()
+    missing = [name for name in _pyproject_requirements() if name.replace("_", "-") not in lock]
+    assert missing == []
 
 
 def test_the_lock_installs_on_every_python_the_project_accepts():
