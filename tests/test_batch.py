@@ -249,3 +249,31 @@ def test_manifest_rewrite_holds_the_latest_record_of_each_provider_in_json_and_c
     empty = Manifest(tmp_path / "e", {"batch_id": "y"})
     empty.write("klaar")
     assert json.loads((tmp_path / "e" / "manifest.json").read_text(encoding="utf-8"))["providers"] == []
+
+
+_THREADS_SCRIPT = """
+import json, os, sys
+def names():
+    return sorted(open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task"))
+import spiegel.batch.warmup  # builds a report's sections, as in the forkserver
+before = names()
+from spiegel.present.charts import spec_to_svg
+spec_to_svg({"data": {"values": [{"a": "x", "b": 1}]}, "mark": "bar",
+             "encoding": {"x": {"field": "a", "type": "nominal"}, "y": {"field": "b", "type": "quantitative"}}})
+print(json.dumps({"before": before, "after": names()}))
+"""
+
+
+def test_the_forkserver_warm_up_builds_the_sections_without_starting_vl_converts_threads():
+    """Workers are forked from the forkserver; a thread running there (vl-convert's JavaScript runtime) would be
+    missing in every worker, whose first chart then waits for it forever."""
+    from spiegel.batch.warmup import ENV
+    from spiegel.sample import DELIVERIES, REFERENCE_PROVIDER
+
+    env = dict(os.environ, **{ENV: json.dumps({"deliveries": str(DELIVERIES), "period": "2025H1",
+                                               "kvk": REFERENCE_PROVIDER})})
+    out = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT], env=env, capture_output=True, text=True,
+                         timeout=120, check=True)
+    threads = json.loads(out.stdout.strip().splitlines()[-1])
+    assert not any(name.startswith(("V8", "tokio")) for name in threads["before"]), threads["before"]
+    assert any(name.startswith("V8") for name in threads["after"])  # the check sees the runtime once it runs

@@ -228,6 +228,24 @@ def test_chart_from_a_plain_altair_chart_gets_the_theme_and_alt_text():
     assert _compiles(chart.typst()).startswith(b"%PDF")
 
 
+def test_chart_values_given_apart_make_the_spec_altair_makes_with_the_data_inline():
+    """The builders give their records to Chart as ``values`` (altair's to_dict would deep-copy and walk them);
+    the spec must be exactly, key order included, the one of ``alt.Data(values=records)``."""
+    import altair as alt
+
+    records = [{"categorie": "a", "aantal": 3.0}, {"categorie": "b", "aantal": 1234.0}]
+
+    def bars(data: object) -> object:
+        return alt.Chart(data).mark_bar().encode(y="categorie:N", x="aantal:Q")
+
+    inline = Chart(bars(alt.Data(values=records)), alt_text="t", validate=False).spec
+    apart = Chart(bars(alt.Data(values=[])), alt_text="t", validate=False, values=records)
+    assert list(apart.spec) == list(inline) and apart.spec == inline
+    assert apart.svg == Chart(bars(alt.Data(values=records)), alt_text="t").svg
+    with pytest.raises(ValueError, match=r"alt\.Data\(values=\[\]\)"):
+        Chart(bars(alt.Data(values=records)), alt_text="t", values=records)
+
+
 def test_chart_ids_are_unique_per_chart():
     from spiegel.present.charts import _unique_ids
 

@@ -54,3 +54,30 @@ def test_a_provider_without_delivery_is_an_input_error_naming_the_folder():
 
     with pytest.raises(InputError, match=MISSING_PROVIDER):
         report.build(MISSING_PROVIDER, "2025H1", DELIVERIES)
+
+
+def test_show_publishes_exactly_what_ipython_display_of_each_item_publishes():
+    """``_show`` hands each item's MIME bundle to IPython as it is (``raw=True``) instead of letting the display
+    formatter ask every formatter about it; the outputs in the notebook must be the same."""
+    import pandas as pd
+    import papermill.engines  # noqa: F401  (before spiegel.batch.engine, which papermill loads as an entry point)
+    from IPython.display import display
+
+    from spiegel.batch.engine import WarmShell
+    from spiegel.present.charts import top_chart
+    from spiegel.present.display import Title
+
+    frame = pd.DataFrame({"gemeente": ["Aa en Hunze", "Zwolle"], "n": [3, 1234]})
+    items = [Title("Spiegelrapport", "2025H1"), Heading("Per gemeente", 3), Table(frame),
+             top_chart(frame, category="gemeente", value="n"), Callout("Controleer de aanlevering.", kind="warning")]
+    shell = WarmShell.fresh()
+    try:
+        report._show(*items)
+        shown = list(shell.capture.outputs)
+        shell.capture.outputs.clear()
+        for item in items:
+            display(item)
+        assert shown == shell.capture.outputs
+        assert len(shown) == len(items) and shown[0].metadata  # the title's metadata travels along
+    finally:
+        shell.close()
