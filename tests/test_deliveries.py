@@ -42,6 +42,30 @@ def test_metadata_round_trips(tmp_path):
     assert meta.kvk == "12345678" and meta.correctie and meta.period == Period.parse("2025H1")
 
 
+def test_metadata_is_remembered_until_the_sidecar_changes(tmp_path):
+    """load_meta remembers sidecars it has read (a report looks its deliveries up several times) and reads one
+    again when its time, size or inode changed; a sidecar changed just before it was read is not remembered,
+    since a rewrite of the same length within the file system's clock tick would keep the same time."""
+    import os
+
+    path = _deliver(tmp_path, "2025H1", "12345678", "a.csv", "2025-07-10T09:00:00")
+    side = deliveries.meta_path_for(path)
+    long_ago = side.stat().st_mtime_ns - 3_600 * 10**9
+    os.utime(side, ns=(long_ago, long_ago))
+    first = deliveries.load_meta(path)
+    assert first.naam == "Aanbieder" and deliveries.load_meta(path) is first  # remembered
+
+    deliveries.write_meta(path, DeliveryMeta("12345678", "Andere naam", "jeugdhulp", "2025H1", False,
+                                             datetime.fromisoformat("2025-07-10T09:00:00")))
+    fresh = deliveries.load_meta(path)
+    assert fresh.naam == "Andere naam"
+    # changed in place, same length, and its time put back: only not remembering a fresh sidecar sees this
+    stamp = side.stat().st_mtime_ns
+    side.write_text(side.read_text(encoding="utf-8").replace("Andere naam", "Nieuwe naam"), encoding="utf-8")
+    os.utime(side, ns=(stamp, stamp))
+    assert deliveries.load_meta(path).naam == "Nieuwe naam"
+
+
 def test_missing_or_bad_metadata_names_the_sidecar_and_field(tmp_path):
     path = tmp_path / "a.csv"
     path.write_text("x", encoding="utf-8")

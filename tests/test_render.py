@@ -346,3 +346,18 @@ def test_quarto_renders_self_contained_html_and_a_typst_pdf(executed: Path, tmp_
 
 
 # ------------------------------------------------------------------------- helpers: PNG decoding, Chromium CDP
+
+
+def test_markdown_is_converted_as_nbconvert_converts_it_and_once_per_text():
+    from nbconvert import HTMLExporter
+
+    from spiegel.render.html import _get_exporter
+
+    exporter = _get_exporter()
+    context = {"cell": {}, "resources": {"metadata": {"path": "notebooks"}}}
+    source = "## Per gemeente\n\nTrajecten *per gemeente*, zie [de definities](#definities)."
+    expected = HTMLExporter.markdown2html(exporter, context, source)
+    assert exporter.markdown2html(context, source) == expected
+    assert exporter.markdown2html(context, source) is exporter.markdown2html(context, source)
+    with_attachment = {"cell": {"attachments": {"a.png": {"image/png": "iVBORw0KGgo="}}}, "resources": {}}
+    assert exporter.markdown2html(with_attachment, source) is not exporter.markdown2html(with_attachment, source)

@@ -15,6 +15,7 @@ sidecar when the sidecar records one.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,12 +82,37 @@ def meta_path_for(path: Path) -> Path:
     return path.with_name(path.name + META_SUFFIX)
 
 
+#: Sidecars read in this process: path → ((mtime, size, inode), metadata). A report looks up its provider's
+#: deliveries several times (its input key, then the report itself) and a batch process makes thousands.
+_META_CACHE: dict[Path, tuple[tuple[int, int, int], DeliveryMeta]] = {}
+_META_CACHE_MAX = 4096
+#: A sidecar changed less than this long before it was read is not remembered: file times are as coarse as the
+#: kernel's clock tick, so a rewrite of the same length within that tick would keep the same stamp (git's
+#: "racily clean" entries).
+_META_SETTLED_NS = 2_000_000_000
+
+
 def load_meta(path: str | Path) -> DeliveryMeta:
-    """Metadata of a delivery file, from its sidecar."""
+    """Metadata of a delivery file, from its sidecar (read again when the sidecar's file changed)."""
     path = Path(path)
     side = meta_path_for(path)
-    if not side.exists():
-        raise InputError(side, "metadata ontbreekt (verwacht naast het bestand: <bestand>.meta.yml)")
+    try:
+        st = side.stat()
+    except FileNotFoundError:
+        raise InputError(side, "metadata ontbreekt (verwacht naast het bestand: <bestand>.meta.yml)") from None
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    cached = _META_CACHE.get(side)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    meta = _read_meta(side)
+    if time.time_ns() - st.st_mtime_ns > _META_SETTLED_NS:
+        if len(_META_CACHE) >= _META_CACHE_MAX:
+            _META_CACHE.clear()
+        _META_CACHE[side] = (stamp, meta)
+    return meta
+
+
+def _read_meta(side: Path) -> DeliveryMeta:
     try:
         raw = parse_yaml(side.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError):

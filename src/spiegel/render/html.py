@@ -49,7 +49,11 @@ class _Private(NotebookNode):
         return self
 
 
+_MARKDOWN_CACHE_MAX = 256
+
+
 def _make_exporter_class(base: type) -> type:
+    from jinja2 import pass_context
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
@@ -64,6 +68,22 @@ def _make_exporter_class(base: type) -> type:
                 WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
             )
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)  # type: ignore[no-any-return]
+
+        @pass_context
+        def markdown2html(self, context: Any, source: str) -> str:
+            """nbconvert's markdown filter, remembered per text: the notebook's markdown cells are the same in
+            every report, and mistune parsed each of them again (~1 % of a report in a batch). A cell with
+            attachments, or embedded images (read from disk), is converted every time."""
+            if context.get("cell", {}).get("attachments") or self.embed_images:
+                return base.markdown2html(self, context, source)  # type: ignore[no-any-return]
+            key = (source, context.get("resources", {}).get("metadata", {}).get("path", ""))
+            cache = self.__dict__.setdefault("_spiegel_markdown", {})
+            html = cache.get(key)
+            if html is None:
+                if len(cache) >= _MARKDOWN_CACHE_MAX:
+                    cache.clear()
+                html = cache[key] = base.markdown2html(self, context, source)
+            return html  # type: ignore[no-any-return]
 
     return SpiegelHTMLExporter
 
