@@ -174,3 +174,12 @@ def test_report_is_byte_identical_alone_and_after_another_report_in_the_same_pro
     dump = lambda nb: json.dumps(_code_outputs(nb, keep_traceback=True), sort_keys=True).encode()  # noqa: E731
     assert dump(b_after) == dump(b_alone)
     assert "vorige None" in b_after.cells[3].outputs[0].text  # A's variable did not reach B
+
+
+def test_the_engine_module_imports_on_its_own_and_registers_with_papermill():
+    """papermill loads its engine entry points (ours too) when papermill.engines is imported; importing
+    spiegel.batch.engine first must not leave papermill with our module half made."""
+    code = ("import spiegel.batch.engine as e, papermill.engines as p; "
+            "assert p.papermill_engines.get_engine('spiegel_warm') is e.WarmEngine; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-500:]

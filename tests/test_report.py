@@ -60,7 +60,6 @@ def test_show_publishes_exactly_what_ipython_display_of_each_item_publishes():
     """``_show`` hands each item's MIME bundle to IPython as it is (``raw=True``) instead of letting the display
     formatter ask every formatter about it; the outputs in the notebook must be the same."""
     import pandas as pd
-    import papermill.engines  # noqa: F401  (before spiegel.batch.engine, which papermill loads as an entry point)
     from IPython.display import display
 
     from spiegel.batch.engine import WarmShell
