@@ -15,7 +15,6 @@ sidecar when the sidecar records one.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from spiegel.errors import InputError
-from spiegel.io import parse_yaml
+from spiegel.io import file_stamp, parse_yaml
 from spiegel.periods import Period
 from spiegel.read import sha256_bytes
 
@@ -86,26 +85,22 @@ def meta_path_for(path: Path) -> Path:
 #: deliveries several times (its input key, then the report itself) and a batch process makes thousands.
 _META_CACHE: dict[Path, tuple[tuple[int, int, int], DeliveryMeta]] = {}
 _META_CACHE_MAX = 4096
-#: A sidecar changed less than this long before it was read is not remembered: file times are as coarse as the
-#: kernel's clock tick, so a rewrite of the same length within that tick would keep the same stamp (git's
-#: "racily clean" entries).
-_META_SETTLED_NS = 2_000_000_000
 
 
 def load_meta(path: str | Path) -> DeliveryMeta:
-    """Metadata of a delivery file, from its sidecar (read again when the sidecar's file changed)."""
+    """Metadata of a delivery file, from its sidecar (remembered by :func:`spiegel.io.file_stamp`)."""
     path = Path(path)
     side = meta_path_for(path)
     try:
         st = side.stat()
     except FileNotFoundError:
         raise InputError(side, "metadata ontbreekt (verwacht naast het bestand: <bestand>.meta.yml)") from None
-    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    stamp = file_stamp(st)  # None: too fresh to remember
     cached = _META_CACHE.get(side)
-    if cached is not None and cached[0] == stamp:
+    if stamp is not None and cached is not None and cached[0] == stamp:
         return cached[1]
     meta = _read_meta(side)
-    if time.time_ns() - st.st_mtime_ns > _META_SETTLED_NS:
+    if stamp is not None:
         if len(_META_CACHE) >= _META_CACHE_MAX:
             _META_CACHE.clear()
         _META_CACHE[side] = (stamp, meta)

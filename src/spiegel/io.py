@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -41,6 +42,20 @@ def write_bytes_atomic(target: str | Path, data: bytes) -> None:
 
 def write_text_atomic(target: str | Path, text: str) -> None:
     write_bytes_atomic(target, text.encode("utf-8"))
+
+
+#: A file changed less than this long before it was read is not remembered by its stamp: file times are as coarse
+#: as the kernel's clock tick, so a rewrite of the same length within that tick would keep the same stamp (git's
+#: "racily clean" files).
+SETTLED_NS = 2_000_000_000
+
+
+def file_stamp(st: os.stat_result) -> tuple[int, int, int] | None:
+    """What tells a file's versions apart (modification time, size, inode), for a cache of what was read from it;
+    ``None`` while the file is too fresh to be told apart from its next rewrite (see :data:`SETTLED_NS`)."""
+    if time.time_ns() - st.st_mtime_ns <= SETTLED_NS:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def parse_yaml(stream: Any) -> Any:

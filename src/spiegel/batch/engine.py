@@ -50,6 +50,8 @@ from papermill.engines import Engine, NotebookExecutionManager
 from papermill.iorw import LocalHandler, papermill_io
 from traitlets.config import Config
 
+from spiegel.io import file_stamp
+
 __all__ = [
     "LANGUAGE_INFO",
     "CellTimeout",
@@ -444,25 +446,25 @@ class _SourceWithoutOutputs(LocalHandler):
 
     papermill clears every code cell's outputs when execution starts (``notebook_start``), with any engine; the
     stored outputs (what nbval compares) were still parsed, validated and deep-copied for every report (~6 ms).
-    The text is re-made when the file's size or modification time changes. Other paths are read as they are.
+    The text is re-made when the file changes (:func:`spiegel.io.file_stamp`). Other paths are read as they are.
     """
 
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
-        self._stat: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._text = ""
 
     def read(self, path: str) -> str:
         if path != self.path:
             return super().read(path)  # type: ignore[no-any-return]
-        st = os.stat(path)
-        if (st.st_mtime_ns, st.st_size) != self._stat:
+        stamp = file_stamp(os.stat(path))  # None: too fresh to remember
+        if stamp is None or stamp != self._stamp:
             nb = json.loads(super().read(path))
             for cell in nb.get("cells", []):
                 if cell.get("cell_type") == "code":
                     cell["outputs"] = []
-            self._text, self._stat = json.dumps(nb, ensure_ascii=False), (st.st_mtime_ns, st.st_size)
+            self._text, self._stamp = json.dumps(nb, ensure_ascii=False), stamp
         return self._text
 
 
