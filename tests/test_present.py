@@ -370,3 +370,43 @@ def test_charts_without_label_limits_are_drawn_the_same_when_every_label_fits():
     assert cut.spec["layer"][0]["encoding"]["y"]["axis"]["labelLimit"] == charts.AXIS_LABEL_LIMIT
     drawn = re.findall(r"<text[^>]*>([^<]*)</text>", svg(cut.spec))
     assert long_label not in drawn and any(t.endswith("…") and long_label.startswith(t[:-1]) for t in drawn)
+
+
+def test_chart_specs_made_once_per_layout_equal_the_specs_altair_makes_for_each_chart(monkeypatch):
+    """The builders reuse the spec of a chart layout with other category orders (``charts._spec``); every spec
+    must be exactly, key order included, the one altair makes with the orders themselves."""
+    from spiegel.present import charts
+
+    long_name = "Jeugdhulp met verblijf bij een gezinsgericht tehuis of een andere voorziening"
+    names = ["Súdwest-Fryslân", "'s-Hertogenbosch", "Zwolle", long_name, 'a "quoted" <name> & more', "Onbekend"]
+    frames = [
+        _flow_frame(),
+        _flow_frame().iloc[::-1],
+        _flow_frame().iloc[:1],
+        _flow_frame().assign(hulpvorm=[long_name, "Zwolle"]),
+        pd.DataFrame({"hulpvorm": names, **{m: range(len(names)) for m in charts.FLOW_MEASURES}}),
+    ]
+
+    def make() -> list[str]:
+        specs = []
+        for frame in frames:
+            specs.append(flow_chart(frame, category="hulpvorm").spec)
+            specs.append(flow_chart(frame, category="hulpvorm", measures=("instroom", "uitstroom"),
+                                    labels={"instroom": "In"}, value_title="Aantal jongeren").spec)
+            for current, previous in (("nu", "toen"), ("1e halfjaar 2025", "2e halfjaar 2024")):
+                specs.append(comparison_chart(frame, category="hulpvorm", current="eindstand", previous="instroom",
+                                              current_label=current, previous_label=previous).spec)
+        for n in (1, 2, 3, 6):
+            top = pd.DataFrame({"gemeente": names[:n], "n": [50, 4, 3, 2, 1, "."][:n]})
+            for k in (3, 10):
+                specs.append(top_chart(top, category="gemeente", value="n", top=k).spec)
+                specs.append(top_chart(top.iloc[::-1], category="gemeente", value="n", top=k,
+                                       value_title="Aantal jongeren").spec)
+        return [json.dumps(spec, ensure_ascii=False) for spec in specs]
+
+    charts._SPECS.clear()
+    reused = make()
+    assert 0 < len(charts._SPECS) < len(reused) / 2  # layouts were made once and reused
+    assert all(charts._HOLE not in spec for spec in reused)
+    monkeypatch.setattr(charts, "_spec", lambda key, build, **orders: build(**orders).to_dict(validate=False))
+    assert make() == reused

@@ -297,6 +297,38 @@ def _secret_note(hidden: int) -> str:
     return f"{fmt_int(hidden)} geheime waarde(n) ({SECRET}) niet getoond." if hidden else ""
 
 
+# Vega-Lite specs made by altair once per chart layout. A report's charts differ from the last report's mostly in
+# their numbers (given apart, ``Chart(values=)``) and in the order of their categories (``sort``); building the
+# altair objects and their ``to_dict`` cost ~5 ms a chart. So a builder's altair code runs once per layout key
+# (every argument but the orders) with a placeholder list per order, and later charts of that layout get a copy
+# of that spec with the placeholders replaced. tests/test_present.py holds the specs equal, key order included,
+# to the ones altair makes with the orders themselves.
+_SPECS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_SPECS_MAX = 256
+_HOLE = "\ue000"  # a private-use character, which no label contains
+
+
+def _spec(key: tuple[Any, ...], build: Callable[..., Any], **orders: Sequence[str]) -> dict[str, Any]:
+    """``build(**orders).to_dict()``, made once per ``key`` with placeholders for the ``orders`` (lists of str)."""
+    template = _SPECS.get(key)
+    if template is None:
+        template = build(**{name: [_HOLE + name] for name in orders}).to_dict(validate=False)
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[key] = template
+    return _filled(template, {_HOLE + name: order for name, order in orders.items()})
+
+
+def _filled(node: Any, holes: Mapping[str, Sequence[str]]) -> Any:
+    if isinstance(node, dict):
+        return {k: _filled(v, holes) for k, v in node.items()}
+    if isinstance(node, list):
+        if len(node) == 1 and isinstance(node[0], str) and node[0] in holes:
+            return list(holes[node[0]])
+        return [_filled(v, holes) for v in node]
+    return node
+
+
 @_unvalidated
 def flow_chart(
     frame: Any,
@@ -326,27 +358,33 @@ def flow_chart(
                 continue
             records.append({"categorie": str(row[0]), "maat": labels.get(measure, measure), "aantal": number})
         lines.append(f"{row[0]}: " + ", ".join(parts))
-    measure_labels = [labels.get(m, m) for m in measures]
-    colors = [FLOW_COLORS.get(m, PALETTE[i % len(PALETTE)]) for i, m in enumerate(measures)]
-    chart = (
-        alt.Chart(alt.Data(values=[]))
-        .mark_bar(height={"band": 0.9})
-        .encode(
-            y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25),
-                    axis=alt.Axis(labelLimit=_label_limit(order, AXIS_LABEL_LIMIT))),
-            yOffset=alt.YOffset("maat:N", sort=measure_labels),
-            x=alt.X("aantal:Q", title=value_title, axis=_count_axis()),
-            color=alt.Color("maat:N", title=None, sort=measure_labels,
-                            scale=alt.Scale(domain=measure_labels, range=colors),
-                            legend=alt.Legend(labelLimit=_label_limit(measure_labels, LEGEND_LABEL_LIMIT))),
-            tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("maat:N"), alt.Tooltip("aantal:Q", format=",d")],
+    measure_labels = tuple(labels.get(m, m) for m in measures)
+    colors = tuple(FLOW_COLORS.get(m, PALETTE[i % len(PALETTE)]) for i, m in enumerate(measures))
+    axis_limit = _label_limit(order, AXIS_LABEL_LIMIT)
+    legend_limit = _label_limit(measure_labels, LEGEND_LABEL_LIMIT)
+
+    def layout(order: list[str]) -> Any:
+        chart = (
+            alt.Chart(alt.Data(values=[]))
+            .mark_bar(height={"band": 0.9})
+            .encode(
+                y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25),
+                        axis=alt.Axis(labelLimit=axis_limit)),
+                yOffset=alt.YOffset("maat:N", sort=list(measure_labels)),
+                x=alt.X("aantal:Q", title=value_title, axis=_count_axis()),
+                color=alt.Color("maat:N", title=None, sort=list(measure_labels),
+                                scale=alt.Scale(domain=list(measure_labels), range=list(colors)),
+                                legend=alt.Legend(labelLimit=legend_limit)),
+                tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("maat:N"), alt.Tooltip("aantal:Q", format=",d")],
+            )
         )
-    )
-    chart = _sized(chart, 400, alt.Step(9))
+        return _sized(chart, 400, alt.Step(9))
+
+    spec = _spec(("flow", axis_limit, measure_labels, colors, legend_limit, value_title), layout, order=order)
     note = _secret_note(hidden)
     alt_text = (f"Staafdiagram met per {category} de beginstand, instroom, uitstroom en eindstand van het aantal "
                 f"trajecten ({len(order)} {'categorie' if len(order) == 1 else 'categorieën'}).")
-    return Chart(chart, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
+    return Chart(spec, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
                  validate=False, values=records)
 
 
@@ -375,22 +413,27 @@ def top_chart(
     if rest:
         records.append({"categorie": f"{rest_label} ({len(rest)})", "aantal": sum(v for _, v in rest), "groep": "rest"})
     order = [r["categorie"] for r in records]
-    y = alt.Y("categorie:N", title=None, sort=order, axis=alt.Axis(labelLimit=_label_limit(order, AXIS_LABEL_LIMIT)))
-    x = alt.X("aantal:Q", title=value_title, axis=_count_axis())
-    bars = alt.Chart().mark_bar().encode(
-        y=y, x=x,
-        color=alt.Color("groep:N", legend=None, scale=alt.Scale(domain=["top", "rest"], range=[PRIMARY, REST])),
-        tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("aantal:Q", format=",d")],
-    )
-    text = alt.Chart().mark_text(align="left", dx=3).encode(y=y, x=x, text=alt.Text("aantal:Q", format=",d"))
-    # the layers share the data and size given once to the layer chart (``bars + text`` on a shared base chart,
-    # then resized, makes the same spec but copies the layers three times over: 19.7 against 13.5 ms a chart)
-    chart = alt.LayerChart(data=alt.Data(values=[]), layer=[bars, text], width=400, height=alt.Step(18))
+    axis_limit = _label_limit(order, AXIS_LABEL_LIMIT)
+
+    def layout(order: list[str]) -> Any:
+        y = alt.Y("categorie:N", title=None, sort=order, axis=alt.Axis(labelLimit=axis_limit))
+        x = alt.X("aantal:Q", title=value_title, axis=_count_axis())
+        bars = alt.Chart().mark_bar().encode(
+            y=y, x=x,
+            color=alt.Color("groep:N", legend=None, scale=alt.Scale(domain=["top", "rest"], range=[PRIMARY, REST])),
+            tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("aantal:Q", format=",d")],
+        )
+        text = alt.Chart().mark_text(align="left", dx=3).encode(y=y, x=x, text=alt.Text("aantal:Q", format=",d"))
+        # the layers share the data and size given once to the layer chart (``bars + text`` on a shared base
+        # chart, then resized, makes the same spec but copies the layers three times over)
+        return alt.LayerChart(data=alt.Data(values=[]), layer=[bars, text], width=400, height=alt.Step(18))
+
+    spec = _spec(("top", axis_limit, value_title), layout, order=order)
     lines = [f"{r['categorie']}: {fmt_int(r['aantal'])}" for r in records]
     note = _secret_note(hidden)
     alt_text = (f"Staafdiagram van het aantal per {category}: de {len(shown)} grootste"
                 + (f" en de overige {len(rest)} samen." if rest else "."))
-    return Chart(chart, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
+    return Chart(spec, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
                  validate=False, values=records)
 
 
@@ -420,22 +463,29 @@ def comparison_chart(
             records.append({"categorie": str(cat), "periode": label, "aantal": number})
         lines.append(f"{cat}: {current_label} {fmt_int(cur)}, {previous_label} {fmt_int(prev)}")
     periods = [current_label, previous_label]
-    chart = (
-        alt.Chart(alt.Data(values=[]))
-        .mark_bar(height={"band": 0.9})
-        .encode(
-            y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.3),
-                    axis=alt.Axis(labelLimit=_label_limit(order, AXIS_LABEL_LIMIT))),
-            yOffset=alt.YOffset("periode:N", sort=periods),
-            x=alt.X("aantal:Q", title=value_title, axis=_count_axis()),
-            color=alt.Color("periode:N", title=None, sort=periods,
-                            scale=alt.Scale(domain=periods, range=[PRIMARY, SECONDARY]),
-                            legend=alt.Legend(labelLimit=_label_limit(periods, LEGEND_LABEL_LIMIT))),
-            tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("periode:N"), alt.Tooltip("aantal:Q", format=",d")],
+    axis_limit = _label_limit(order, AXIS_LABEL_LIMIT)
+    legend_limit = _label_limit(periods, LEGEND_LABEL_LIMIT)
+
+    def layout(order: list[str]) -> Any:
+        chart = (
+            alt.Chart(alt.Data(values=[]))
+            .mark_bar(height={"band": 0.9})
+            .encode(
+                y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.3),
+                        axis=alt.Axis(labelLimit=axis_limit)),
+                yOffset=alt.YOffset("periode:N", sort=periods),
+                x=alt.X("aantal:Q", title=value_title, axis=_count_axis()),
+                color=alt.Color("periode:N", title=None, sort=periods,
+                                scale=alt.Scale(domain=periods, range=[PRIMARY, SECONDARY]),
+                                legend=alt.Legend(labelLimit=legend_limit)),
+                tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("periode:N"),
+                         alt.Tooltip("aantal:Q", format=",d")],
+            )
         )
-    )
-    chart = _sized(chart, 400, alt.Step(10))
+        return _sized(chart, 400, alt.Step(10))
+
+    spec = _spec(("comparison", axis_limit, tuple(periods), legend_limit, value_title), layout, order=order)
     note = _secret_note(hidden)
     alt_text = f"Staafdiagram dat per {category} {current_label} vergelijkt met {previous_label}."
-    return Chart(chart, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
+    return Chart(spec, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
                  validate=False, values=records)
