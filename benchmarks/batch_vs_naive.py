@@ -68,6 +68,13 @@ def main() -> int:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
 
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if "spiegel" not in KernelSpecManager().find_kernel_specs():
+        print("batch_vs_naive: the naive loop runs the notebook on the Jupyter kernel 'spiegel', which this "
+              "environment does not have; `make install` installs it (or: python -m ipykernel install --sys-prefix "
+              "--name spiegel)", file=sys.stderr)
+        return 2
     tmp = Path(tempfile.mkdtemp(prefix="spiegel-naive-"))
     try:
         store, _ = store_or_synth(args.deliveries, tmp, 5000, "2024H1,2024H2,2025H1")
@@ -102,6 +109,12 @@ def main() -> int:
             "render_command": render_command().split(" ", 1)[1][:40],
         }
         print(json.dumps(result, indent=1))
+        batch_failed = stats["counts"].get("mislukt", 0)
+        if naive_failed or batch_failed or batch.returncode != 0:
+            # a failed report takes less time than a made one: the ratio would not compare like with like
+            print(f"batch_vs_naive: not written: {naive_failed} naive runs and {batch_failed} batch reports failed "
+                  f"(batch exit {batch.returncode})", file=sys.stderr)
+            return 1
         if not args.no_write:
             body = "\n".join([
                 f"Measured {result['when']} on {result['machine']}, both in the same run, on the same "
