@@ -8,7 +8,8 @@ the renderer's CLI (``python -m spiegel.render`` when it exists, else an equival
 ``spiegel.render.render``) — one provider after the other, as a statistician without the batch would do.
 The batch is ``spiegel batch --only <the same providers>`` with its defaults (warm workers, one per core).
 Both make the executed notebook, HTML and PDF. Results go to ``docs/benchmarks/batch.md`` (section "naive").
-Target: the batch at least 20 times faster.
+Target: the batch at least 20 times faster. The loop needs the Jupyter kernel ``spiegel`` (``make install``
+installs it); when any report fails, either way, nothing is written (a failed report is quicker than a made one).
 """
 
 from __future__ import annotations
