@@ -329,6 +329,39 @@ def _filled(node: Any, holes: Mapping[str, Sequence[str]]) -> Any:
     return node
 
 
+def _grouped_bars(
+    order: list[str], *, field: str, groups: Sequence[str], colors: Sequence[str], padding: float, step: int,
+    value_title: str,
+) -> dict[str, Any]:
+    """The spec of grouped horizontal bars: per category (in ``order``) one bar per group of ``field`` (``groups``,
+    drawn in ``colors``, with a legend), over records ``{"categorie", field, "aantal"}`` given to :class:`Chart`."""
+    import altair as alt
+
+    axis_limit = _label_limit(order, AXIS_LABEL_LIMIT)
+    legend_limit = _label_limit(groups, LEGEND_LABEL_LIMIT)
+
+    def layout(order: list[str]) -> Any:
+        chart = (
+            alt.Chart(alt.Data(values=[]))
+            .mark_bar(height={"band": 0.9})
+            .encode(
+                y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=padding),
+                        axis=alt.Axis(labelLimit=axis_limit)),
+                yOffset=alt.YOffset(f"{field}:N", sort=list(groups)),
+                x=alt.X("aantal:Q", title=value_title, axis=_count_axis()),
+                color=alt.Color(f"{field}:N", title=None, sort=list(groups),
+                                scale=alt.Scale(domain=list(groups), range=list(colors)),
+                                legend=alt.Legend(labelLimit=legend_limit)),
+                tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip(f"{field}:N"),
+                         alt.Tooltip("aantal:Q", format=",d")],
+            )
+        )
+        return _sized(chart, 400, alt.Step(step))
+
+    key = ("grouped", field, tuple(groups), tuple(colors), padding, step, axis_limit, legend_limit, value_title)
+    return _spec(key, layout, order=order)
+
+
 @_unvalidated
 def flow_chart(
     frame: Any,
@@ -343,8 +376,6 @@ def flow_chart(
 
     ``frame`` is wide: a ``category`` column and one column per measure (ints, or ``"."`` for protected cells,
     which are left out and counted in the summary)."""
-    import altair as alt
-
     labels = {**FLOW_LABELS, **(labels or {})}
     records, hidden, lines = [], 0, []
     order = [str(v) for v in frame[category].tolist()]
@@ -358,29 +389,10 @@ def flow_chart(
                 continue
             records.append({"categorie": str(row[0]), "maat": labels.get(measure, measure), "aantal": number})
         lines.append(f"{row[0]}: " + ", ".join(parts))
-    measure_labels = tuple(labels.get(m, m) for m in measures)
-    colors = tuple(FLOW_COLORS.get(m, PALETTE[i % len(PALETTE)]) for i, m in enumerate(measures))
-    axis_limit = _label_limit(order, AXIS_LABEL_LIMIT)
-    legend_limit = _label_limit(measure_labels, LEGEND_LABEL_LIMIT)
-
-    def layout(order: list[str]) -> Any:
-        chart = (
-            alt.Chart(alt.Data(values=[]))
-            .mark_bar(height={"band": 0.9})
-            .encode(
-                y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.25),
-                        axis=alt.Axis(labelLimit=axis_limit)),
-                yOffset=alt.YOffset("maat:N", sort=list(measure_labels)),
-                x=alt.X("aantal:Q", title=value_title, axis=_count_axis()),
-                color=alt.Color("maat:N", title=None, sort=list(measure_labels),
-                                scale=alt.Scale(domain=list(measure_labels), range=list(colors)),
-                                legend=alt.Legend(labelLimit=legend_limit)),
-                tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("maat:N"), alt.Tooltip("aantal:Q", format=",d")],
-            )
-        )
-        return _sized(chart, 400, alt.Step(9))
-
-    spec = _spec(("flow", axis_limit, measure_labels, colors, legend_limit, value_title), layout, order=order)
+    measure_labels = [labels.get(m, m) for m in measures]
+    colors = [FLOW_COLORS.get(m, PALETTE[i % len(PALETTE)]) for i, m in enumerate(measures)]
+    spec = _grouped_bars(order, field="maat", groups=measure_labels, colors=colors, padding=0.25, step=9,
+                         value_title=value_title)
     note = _secret_note(hidden)
     alt_text = (f"Staafdiagram met per {category} de beginstand, instroom, uitstroom en eindstand van het aantal "
                 f"trajecten ({len(order)} {'categorie' if len(order) == 1 else 'categorieën'}).")
@@ -450,8 +462,6 @@ def comparison_chart(
     value_title: str = "Aantal trajecten",
 ) -> Chart:
     """Per category two horizontal bars: this period (blue) and the previous one (light blue)."""
-    import altair as alt
-
     order = [str(v) for v in frame[category].tolist()]
     records, lines, hidden = [], [], 0
     for cat, cur, prev in frame[[category, current, previous]].itertuples(index=False, name=None):
@@ -463,28 +473,8 @@ def comparison_chart(
             records.append({"categorie": str(cat), "periode": label, "aantal": number})
         lines.append(f"{cat}: {current_label} {fmt_int(cur)}, {previous_label} {fmt_int(prev)}")
     periods = [current_label, previous_label]
-    axis_limit = _label_limit(order, AXIS_LABEL_LIMIT)
-    legend_limit = _label_limit(periods, LEGEND_LABEL_LIMIT)
-
-    def layout(order: list[str]) -> Any:
-        chart = (
-            alt.Chart(alt.Data(values=[]))
-            .mark_bar(height={"band": 0.9})
-            .encode(
-                y=alt.Y("categorie:N", title=None, sort=order, scale=alt.Scale(paddingInner=0.3),
-                        axis=alt.Axis(labelLimit=axis_limit)),
-                yOffset=alt.YOffset("periode:N", sort=periods),
-                x=alt.X("aantal:Q", title=value_title, axis=_count_axis()),
-                color=alt.Color("periode:N", title=None, sort=periods,
-                                scale=alt.Scale(domain=periods, range=[PRIMARY, SECONDARY]),
-                                legend=alt.Legend(labelLimit=legend_limit)),
-                tooltip=[alt.Tooltip("categorie:N"), alt.Tooltip("periode:N"),
-                         alt.Tooltip("aantal:Q", format=",d")],
-            )
-        )
-        return _sized(chart, 400, alt.Step(10))
-
-    spec = _spec(("comparison", axis_limit, tuple(periods), legend_limit, value_title), layout, order=order)
+    spec = _grouped_bars(order, field="periode", groups=periods, colors=[PRIMARY, SECONDARY], padding=0.3, step=10,
+                         value_title=value_title)
     note = _secret_note(hidden)
     alt_text = f"Staafdiagram dat per {category} {current_label} vergelijkt met {previous_label}."
     return Chart(spec, alt_text=alt_text, title=title, summary="\n".join([*lines, note] if note else lines),
