@@ -309,3 +309,55 @@ def test_large_delivery_code_paths_give_the_same_findings(monkeypatch):
     monkeypatch.setattr(context, "SMALL", 0)
     monkeypatch.setattr(engine, "SMALL_DELIVERY", 0)
     assert all_findings() == small
+
+
+ODD_ROWS = [
+    {},
+    {"bsn": "999999999", "postcode": "1011 ab"},  # unknown BSN: the person is sex, birth date and postcode
+    {"bsn": "999999999", "postcode": "1011ÄB", "hulpvorm": "03"},  # non-ASCII: pandas' upper() decides
+    {"bsn": "", "geboortedatum": "20100300", "postcode": "9999ZZ"},
+    {"bsn": "12345", "hulpvorm": "x1"},  # malformed: hashed as text
+    {"bsn": "000000000", "geboortedatum": "20250110"},
+    {"bsn": bsn(1), "gemeentecode": "0363", "postcode": ""},
+    {"bsn": bsn(2), "gemeentecode": "1234", "postcode": "1011"},
+    {"bsn": bsn(3), "gemeentecode": "0457"},  # Weesp, merged into Amsterdam
+    {"datum_aanvang": "00010101", "geboortedatum": "00010101"},  # before 1677: no nanosecond overflow
+    {"datum_aanvang": "2025011", "datum_einde": "20259999"},
+    {}, {"hulpvorm": "03"}, {},  # the base row again (row 0), twice
+]
+
+
+def test_the_derived_columns_are_the_same_on_the_python_and_the_pandas_paths(monkeypatch):
+    """Facts of a small delivery work on Python lists; every derived column must equal the pandas path's."""
+    from spiegel.periods import Period
+    from spiegel.validate import context
+    from spiegel.validate.jeugdhulp import duplicated, running_max
+
+    names = ["aanvang", "einde", "einde_leeg", "geboorte_vroegst", "geboorte_laatst", "bsn_onbekend",
+             "bsn_ongeboren", "bsn_number", "person_id", "aanvang_part", "hulpvorm_part", "record_key",
+             "youth_hulpvorm", "running_at_end"]
+    day = Period.parse(PERIOD).last_day
+    ascii_only = [row for row in ODD_ROWS if all(v.isascii() for v in row.values())]
+
+    def derived(rows):
+        facts = context.Facts(delivery(rows), Period.parse(PERIOD))
+        keys = facts.record_key
+        return {
+            **{name: getattr(facts, name).tolist() for name in names},
+            "gemeente": facts.gemeente(day).tolist(),
+            "pc4": list(context.prefix(facts.text("postcode"), 4)),
+            "pc4_known": context.isin(context.prefix(facts.text("postcode"), 4), context.known_pc4(day)).tolist(),
+            "duplicated": duplicated(keys, keep=False).tolist(),
+            "later": duplicated(keys, keep="first").tolist(),
+            "running_max": running_max(np.arange(len(keys))[::-1].copy(), np.sort(facts.youth_hulpvorm)).tolist(),
+        }
+
+    python = [derived(ascii_only), derived(ODD_ROWS)]
+    odd = python[1]
+    assert str(odd["aanvang"][9]) == "0001-01-01"
+    assert odd["gemeente"][8] == odd["gemeente"][6] >= 0  # 0457 counts at its successor 0363
+    assert [i for i, d in enumerate(odd["duplicated"]) if d] == [0, 11, 13]  # three times the base row
+    assert [i for i, d in enumerate(odd["later"]) if d] == [11, 13]
+    assert any(odd["pc4_known"]) and not all(odd["pc4_known"])
+    monkeypatch.setattr(context, "SMALL", 0)
+    assert [derived(ascii_only), derived(ODD_ROWS)] == python
