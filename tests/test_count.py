@@ -234,6 +234,8 @@ def test_unknown_gemeente_is_counted_under_onbekend_last() -> None:
     )
     assert result.gemeenten["gemeente"].tolist() == ["totaal", "0014", "onbekend"]
     assert result.gemeenten["gemeentenaam"].tolist() == ["Totaal", "Groningen", "Onbekend"]
+    expected = result.flows[["gemeente", "gemeentenaam"]].drop_duplicates().reset_index(drop=True)
+    pd.testing.assert_frame_equal(result.gemeenten, expected)  # built from lists: the same frame, dtypes included
     assert traj(result, "onbekend")[4] == 2
     summary = dict(zip(result.summary["kengetal"], result.summary["waarde"], strict=True))
     assert (summary["gemeenten"], summary["trajecten_gemeente_onbekend"]) == (1, 2)
@@ -415,6 +417,11 @@ def test_breakdowns_are_given_per_gemeente_too() -> None:
     assert breakdown(result, "verwijzer", "0363")["02"] == (1, 1)
     assert breakdown(result, "verwijzer", "0344")["02"] == (0, 0)
     assert breakdown(result, "verwijzer", "0344")["01"] == (1, 1)
+    rows = result.breakdowns
+    for name in DIMENSIONS:  # split once per report; each part as a filter of all rows gives it
+        for gemeente in (None, "totaal", "0363", "0344", "9999"):
+            mask = (rows["dimensie"] == name) & (rows["gemeente"] == gemeente if gemeente else True)
+            pd.testing.assert_frame_equal(result.breakdown(name, gemeente), rows[mask].reset_index(drop=True))
 
 
 def test_invalid_hulpvorm_is_counted_under_onbekend_and_in_the_total() -> None:

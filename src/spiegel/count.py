@@ -559,16 +559,22 @@ class Counts:
 
     @cached_property
     def _by_dimension(self) -> dict[str, pd.DataFrame]:
-        # One split instead of a scan of every breakdown row per call (a report asks for each breakdown twice)
-        return {name: part for name, part in self.breakdowns.groupby("dimensie", sort=False, observed=True)} | {
-            name: self.breakdowns.iloc[:0] for name in DIMENSIONS
-            if name not in set(self.breakdowns["dimensie"].unique())
-        }
+        # One split instead of a scan of every breakdown row per call (a report asks for each breakdown twice);
+        # positions from the column's list, not a groupby (~2.5 ms on a few hundred rows)
+        positions: dict[str, list[int]] = {name: [] for name in DIMENSIONS}
+        for i, name in enumerate(self.breakdowns["dimensie"].tolist()):
+            positions.setdefault(name, []).append(i)
+        return {name: self.breakdowns.iloc[rows] for name, rows in positions.items()}
 
     @cached_property
     def gemeenten(self) -> pd.DataFrame:
         """``gemeente`` and ``gemeentenaam`` in display order (``totaal`` first, ``onbekend`` last)."""
-        return self.flows[["gemeente", "gemeentenaam"]].drop_duplicates().reset_index(drop=True)
+        # The distinct pairs in order of appearance, from lists (drop_duplicates costs ~2.5 ms on a few rows)
+        columns = [self.flows[c] for c in ("gemeente", "gemeentenaam")]
+        pairs = list(dict.fromkeys(zip(*(c.tolist() for c in columns), strict=True)))
+        return pd.DataFrame(
+            {c.name: pd.Series([pair[i] for pair in pairs], dtype=c.dtype) for i, c in enumerate(columns)}
+        )
 
 
 def count(
