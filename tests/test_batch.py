@@ -68,6 +68,8 @@ def test_failing_provider_is_recorded_and_the_others_are_made(tmp_path):
     assert failed["message"].startswith("ValueError in cel")
     error_nb = nbformat.read(tmp_path / "o" / "2025H1" / "90000002" / failed["outputs"]["notebook_fout"], 4)
     assert "papermill-error-cell-tag" in error_nb.cells[0].metadata.tags
+    for path in (tmp_path / "o" / "2025H1").glob("*/*.ipynb"):  # written by the workers' own writer
+        assert path.read_text(encoding="utf-8") == nbformat.writes(nbformat.read(path, 4)), path.name
     assert records["80000003"]["error_type"] == "WorkerDied"
     assert not (tmp_path / "o" / "2025H1" / "90000002" / STAMP).exists()
     manifest = json.loads((tmp_path / "o" / "2025H1" / "manifest.json").read_text())

@@ -183,3 +183,52 @@ def test_the_engine_module_imports_on_its_own_and_registers_with_papermill():
             "assert p.papermill_engines.get_engine('spiegel_warm') is e.WarmEngine; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-500:]
+
+
+def test_notebook_json_is_the_text_nbformat_writes():
+    import random
+
+    from spiegel.batch.engine import _encode, notebook_json
+
+    report = Path(__file__).parents[1] / "notebooks" / "jeugdhulp.ipynb"  # with the outputs nbval compares
+    notebooks = [nbformat.read(path, 4) for path in (PROBE, report)]
+    odd = nbformat.v4.new_notebook(metadata={"orig_nbformat": 3, "signature": "x", "b": [], "a": {}})
+    odd.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# Kop\nregel\r\nnog één\n", attachments={"p.png": {"image/png": "QUJD\n", "text/plain": "a\nb"}}
+        ),
+        nbformat.v4.new_code_cell("x = 1\n", metadata={"trusted": True, "tags": ["t"]}, outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="a\nb\n"),
+            nbformat.v4.new_output("display_data", data={"text/plain": "x\ny", "image/svg+xml": "<svg>\n</svg>",
+                                                         "application/json": {"k": "a\nb"}, "text/html": ["al", "s"]}),
+            nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1),
+            nbformat.v4.new_output("error", ename="E", evalue="\u2028\"", traceback=["t\nr"]),
+        ]),
+        nbformat.v4.new_raw_cell("ruw"),
+    ]
+    odd.cells[1].outputs[1]["metadata"] = {"bytes": b"QUJD", "n": [1.5, -0.0, 10**20, float("nan"), True, None]}
+    for nb in [*notebooks, odd]:
+        before = json.dumps(nb, sort_keys=True, default=repr)
+        assert notebook_json(nb) == nbformat.writes(nb)
+        assert json.dumps(nb, sort_keys=True, default=repr) == before  # the notebook itself is left as it was
+    rng = random.Random(5)
+
+    def value(depth=0):
+        r = rng.random()
+        if depth > 3 or r < 0.3:
+            return rng.choice(["a\nb", "é\u2028\"\\", "", 0, -3, 1.5, float("inf"), 1e300, True, False, None])
+        if r < 0.6:
+            return [value(depth + 1) for _ in range(rng.randrange(4))]
+        return {rng.choice(["b", "a", "é", "\n", 1, 2.5]) if depth else "k" + str(rng.randrange(9)): value(depth + 1)
+                for _ in range(rng.randrange(4))}
+
+    for _ in range(500):
+        v, parts = value(), []
+        try:
+            expected = json.dumps(v, indent=1, sort_keys=True, ensure_ascii=False, separators=(",", ": "))
+        except TypeError:  # keys of mixed types cannot be sorted: both refuse
+            with pytest.raises(TypeError):
+                _encode(v, 0, parts)
+            continue
+        _encode(v, 0, parts)
+        assert "".join(parts) == expected

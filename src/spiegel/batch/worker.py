@@ -54,6 +54,9 @@ def init_worker(log_path: str | None = None) -> None:
         sys.stderr = open(2, "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
+    from spiegel.batch.engine import install_notebook_writer
+
+    install_notebook_writer()
     import importlib
 
     for name in PRELOAD:
