@@ -410,3 +410,27 @@ def test_chart_specs_made_once_per_layout_equal_the_specs_altair_makes_for_each_
     assert all(charts._HOLE not in spec for spec in reused)
     monkeypatch.setattr(charts, "_spec", lambda key, build, **orders: build(**orders).to_dict(validate=False))
     assert make() == reused
+
+
+def test_tables_and_charts_from_column_lists_equal_those_from_a_frame():
+    """Report sections pass their columns as lists; the displays must be what the same frame gives."""
+    columns = {
+        "label": ["Totaal", "A & B", "C"],
+        "n": [1234, ".", 5],
+        "aandeel": [1.0, ".", float("nan")],
+        "leeg": [None, "x", ""],
+    }
+    frame = pd.DataFrame(columns, dtype=object)
+    for kwargs in ({}, {"columns": ["label", "aandeel", "n"], "formats": {"aandeel": "pct"}}):
+        from_lists, from_frame = Table(columns, "T", **kwargs), Table(frame, "T", **kwargs)
+        assert (from_lists.html(), from_lists.typst(), from_lists.plain()) == (
+            from_frame.html(), from_frame.typst(), from_frame.plain()
+        )
+    with pytest.raises(KeyError):
+        Table(columns, columns=["label", "ontbreekt"])
+    flows = _flow_frame()
+    as_lists = {c: flows[c].tolist() for c in flows.columns}
+    for make in (lambda f: flow_chart(f, category="hulpvorm"), lambda f: top_chart(f, category="hulpvorm",
+                                                                                      value="eindstand", top=1)):
+        a, b = make(as_lists), make(flows)
+        assert (a.spec, a.plain()) == (b.spec, b.plain())

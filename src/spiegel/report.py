@@ -107,7 +107,8 @@ class Report:
         )
 
     def samenvatting(self) -> None:
-        s = self.shown.summary.set_index("kengetal")
+        summary = _lists(self.shown.summary, "kengetal", "label", "waarde", "vorige")
+        row = {kengetal: i for i, kengetal in enumerate(summary["kengetal"])}
         prev = self.counts.has_previous
         items = []
         for key in (
@@ -118,13 +119,16 @@ class Report:
             "jongeren_totaal",
             "gemeenten",
         ):
-            detail = f"vorige periode: {fmt_int(s.at[key, 'vorige'])}" if prev else None
-            items.append(KeyFigure(s.at[key, "label"], s.at[key, "waarde"], detail))
-        totals = self._flows_for("totaal", LEVEL_GROUPS)
+            i = row[key]
+            detail = f"vorige periode: {fmt_int(summary['vorige'][i])}" if prev else None
+            items.append(KeyFigure(summary["label"][i], summary["waarde"][i], detail))
+        flows = self._flow_lists()
+        totals = [i for i in flows.per_gemeente["totaal"] if flows.rows["hulpvorm"][i] in LEVEL_GROUPS]
         parts: list[Display] = [
             KeyFigures(items),
             charts.flow_chart(
-                totals.rename(columns={f"trajecten_{m}": m for m in FLOW_MEASURES}),
+                {"label": [flows.rows["label"][i] for i in totals],
+                 **{m: [flows.rows[f"trajecten_{m}"][i] for i in totals] for m in FLOW_MEASURES}},
                 category="label",
                 title="Trajecten naar hulpvorm: begin, instroom, uitstroom en eind",
             ),
@@ -143,10 +147,11 @@ class Report:
 
     def gemeenten(self) -> None:
         """The compact table across gemeenten, then the detail per gemeente (flows by hulpvorm)."""
-        flows = self.shown.flows
-        compact = flows[flows["hulpvorm"] == "totaal"]
-        compact = compact.assign(gemeente=compact["gemeente"].where(compact["gemeente"] != "totaal", ""))
+        flows = self._flow_lists()
+        compact = [i for i, hulpvorm in enumerate(flows.rows["hulpvorm"]) if hulpvorm == "totaal"]
         columns = ["gemeentenaam", "gemeente", *[f"trajecten_{m}" for m in FLOW_MEASURES], "jongeren_totaal"]
+        table = {c: [flows.rows[c][i] for i in compact] for c in columns}
+        table["gemeente"] = [code if code != "totaal" else "" for code in table["gemeente"]]
         labels = {
             "gemeentenaam": "Gemeente",
             "gemeente": "Code",
@@ -158,12 +163,13 @@ class Report:
                 "Trajecten per gemeente die verantwoordelijk is (woonplaatsbeginsel). Beginstand + instroom − "
                 "uitstroom = eindstand; jongeren tellen één keer per gemeente.",
             ),
-            Table(compact, "Trajecten en jongeren per gemeente", columns=columns, column_labels=labels),
+            Table(table, "Trajecten en jongeren per gemeente", columns=columns, column_labels=labels),
         ]
         if len(compact) > 2:
+            shown = [j for j, code in enumerate(table["gemeente"]) if code != ""]
             parts.append(
                 charts.top_chart(
-                    compact[compact["gemeente"] != ""],
+                    {c: [table[c][j] for j in shown] for c in ("gemeentenaam", "trajecten_totaal")},
                     category="gemeentenaam",
                     value="trajecten_totaal",
                     title="Trajecten per gemeente (grootste)",
@@ -174,13 +180,11 @@ class Report:
             _show(self._detail_elsewhere_note())
             return
         blocks: list[Display] = []
-        per_gemeente = dict(tuple(flows.groupby("gemeente", sort=False)))
         for code, name in self.shown.gemeenten.itertuples(index=False):
             if code == "totaal":
                 continue
-            detail = per_gemeente[code]
             blocks.append(Heading(f"{name} ({code})" if code != "onbekend" else name, level=3))
-            blocks.append(self._flow_table(detail))
+            blocks.append(self._flow_table(flows.rows, flows.per_gemeente[code]))
         if blocks:
             _show(Stack(*blocks))
 
@@ -188,25 +192,27 @@ class Report:
         parts: list[Display] = []
         per_gemeente = len(self.shown.gemeenten) > 2 and not self._too_many_gemeenten()
         for name in count.DIMENSIONS:
-            table = self.shown.breakdown(name, "totaal")
-            basis = count.BASIS_LABELS[table["basis"].iloc[0]]
-            frame = table.assign(aandeel=protect.share(table["trajecten"], table["trajecten"].iloc[0]))
+            rows = _lists(self.shown.breakdown(name), "gemeente", "titel", "basis", "categorie", "label",
+                          "trajecten", "jongeren")
+            total = [i for i, gemeente in enumerate(rows["gemeente"]) if gemeente == "totaal"]
+            titel, basis = rows["titel"][total[0]], count.BASIS_LABELS[rows["basis"][total[0]]]
+            trajecten = [rows["trajecten"][i] for i in total]
             parts.append(
                 Table(
-                    frame,
-                    f"{table['titel'].iloc[0]} ({basis})",
-                    columns=["label", "trajecten", "aandeel", "jongeren"],
-                    column_labels={
-                        "label": table["titel"].iloc[0],
-                        "trajecten": "Trajecten",
-                        "aandeel": "Aandeel",
-                        "jongeren": "Jongeren",
+                    {
+                        "label": [rows["label"][i] for i in total],
+                        "trajecten": trajecten,
+                        "aandeel": [protect.share(t, trajecten[0]) for t in trajecten],
+                        "jongeren": [rows["jongeren"][i] for i in total],
                     },
+                    f"{titel} ({basis})",
+                    column_labels={"label": titel, "trajecten": "Trajecten", "aandeel": "Aandeel",
+                                   "jongeren": "Jongeren"},
                     formats={"aandeel": "pct"},
                 )
             )
             if per_gemeente:
-                parts.append(self._breakdown_by_gemeente(name))
+                parts.append(self._breakdown_by_gemeente(name, rows))
         if self._too_many_gemeenten():
             parts.append(self._detail_elsewhere_note())
         _show(*parts)
@@ -379,50 +385,59 @@ class Report:
             title="Detail per gemeente",
         )
 
-    def _flows_for(self, gemeente: str, levels: Sequence[str]) -> pd.DataFrame:
-        flows = self.shown.flows
-        return flows[(flows["gemeente"] == gemeente) & flows["hulpvorm"].isin(levels)].reset_index(drop=True)
+    def _flow_lists(self) -> _FlowLists:
+        """The protected flows as column lists, with the rows of each gemeente (made once per ``shown``)."""
+        cached = self.__dict__.get("_flow_lists_cache")
+        if cached is None or cached.flows is not self.shown.flows:
+            columns = ("gemeente", "gemeentenaam", "hulpvorm", "label", "soort", "ouder", "niveau",
+                       *[f"trajecten_{m}" for m in FLOW_MEASURES], "jongeren_totaal")
+            rows = _lists(self.shown.flows, *columns)
+            per_gemeente: dict[str, list[int]] = {}
+            for i, code in enumerate(rows["gemeente"]):
+                per_gemeente.setdefault(code, []).append(i)
+            cached = self.__dict__["_flow_lists_cache"] = _FlowLists(self.shown.flows, rows, per_gemeente)
+        return cached
 
-    def _flow_table(self, detail: pd.DataFrame) -> Table:
+    def _flow_table(self, rows: dict[str, list], positions: list[int]) -> Table:
         # A hulpvorm that is its group's only member under the same label (Wijkteam) is shown once; hulpvormen
-        # with nothing in any flow are left out. In Python lists: a handful of pandas calls per gemeente cost
+        # with nothing in any flow are left out. From Python lists: a handful of pandas calls per gemeente cost
         # more than the rest of the table.
         hulpvorm, label, soort, ouder, niveau = (
-            detail[c].tolist() for c in ("hulpvorm", "label", "soort", "ouder", "niveau")
+            [rows[c][i] for i in positions] for c in ("hulpvorm", "label", "soort", "ouder", "niveau")
         )
-        flows = [detail[f"trajecten_{m}"].tolist() for m in FLOW_MEASURES]
+        flows = [[rows[f"trajecten_{m}"][i] for i in positions] for m in FLOW_MEASURES]
         parent_label = dict(zip(hulpvorm, label, strict=True))
         keep = [
             i for i in range(len(hulpvorm))
             if soort[i] != "hulpvorm"
             or (parent_label.get(ouder[i]) != label[i] and any(column[i] != 0 for column in flows))
         ]
-        frame = detail.iloc[keep].assign(label=["\u2003" * int(niveau[i]) + str(label[i]) for i in keep])
-        columns = ["label", *[f"trajecten_{m}" for m in FLOW_MEASURES], "jongeren_totaal"]
+        table = {"label": ["\u2003" * int(niveau[i]) + str(label[i]) for i in keep]}
+        for m, column in zip(FLOW_MEASURES, flows, strict=True):
+            table[f"trajecten_{m}"] = [column[i] for i in keep]
+        table["jongeren_totaal"] = [rows["jongeren_totaal"][positions[i]] for i in keep]
         labels = {
             "label": "Hulpvorm",
             **{f"trajecten_{m}": MEASURE_LABELS[m] for m in FLOW_MEASURES},
             "jongeren_totaal": "Jongeren",
         }
-        return Table(frame, None, columns=columns, column_labels=labels, total_label="Totaal jeugdhulp")
+        return Table(table, None, column_labels=labels, total_label="Totaal jeugdhulp")
 
-    def _breakdown_by_gemeente(self, name: str) -> Table:
+    def _breakdown_by_gemeente(self, name: str, rows: dict[str, list]) -> Table:
         """Trajecten of one breakdown per gemeente: a row per gemeente (report order), a column per category.
-        Built from Python lists: a pivot and MultiIndex selections per breakdown cost ~8 ms a table."""
-        table = self.shown.breakdown(name)
-        gemeente, categorie, label, trajecten = (
-            table[c].tolist() for c in ("gemeente", "categorie", "label", "trajecten")
-        )
+        Built from Python lists (``rows``: the breakdown's columns): a pivot and MultiIndex selections per
+        breakdown cost ~8 ms a table."""
+        gemeente, categorie, label, trajecten = (rows[c] for c in ("gemeente", "categorie", "label", "trajecten"))
         present = set(categorie)
         order = [c for c in count.category_order(name) if c in present]
         cells = dict(zip(zip(gemeente, categorie, strict=True), trajecten, strict=True))
-        rows = [[naam, *(cells.get((code, c)) for c in order)] for code, naam in self.shown.gemeenten.itertuples(
+        table = [[naam, *(cells.get((code, c)) for c in order)] for code, naam in self.shown.gemeenten.itertuples(
             index=False)]
         labels = dict(zip(categorie, label, strict=True))
         labels.update({"gemeentenaam": "Gemeente", "totaal": "Totaal"})
         return Table(
-            pd.DataFrame(rows, columns=["gemeentenaam", *order]),
-            f"{table['titel'].iloc[0]} per gemeente (trajecten)",
+            pd.DataFrame(table, columns=["gemeentenaam", *order]),
+            f"{rows['titel'][0]} per gemeente (trajecten)",
             columns=["gemeentenaam", *order],
             column_labels=labels,
         )
@@ -482,6 +497,19 @@ def _show(*items: Display) -> None:
     for item in items:
         data, metadata = item._repr_mimebundle_()
         display(data, raw=True, metadata=metadata)
+
+
+@dataclass(frozen=True)
+class _FlowLists:
+    flows: pd.DataFrame  # the table the lists were read from
+    rows: dict[str, list]  # column → values, in the order of the flows table
+    per_gemeente: dict[str, list[int]]  # gemeente code → its rows' positions
+
+
+def _lists(frame: pd.DataFrame, *columns: str) -> dict[str, list]:
+    """Columns of a frame as Python lists (a section builds its tables from these: a pandas selection, filter
+    or assign costs ~0.1–0.5 ms each on a few rows)."""
+    return {c: frame[c].tolist() for c in columns}
 
 
 def _rows_text(rows: Sequence[int]) -> str:

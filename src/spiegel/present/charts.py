@@ -362,6 +362,13 @@ def _grouped_bars(
     return _spec(key, layout, order=order)
 
 
+def _column_lists(frame: Any, columns: Sequence[str]) -> list[list[Any]]:
+    """The values of ``columns`` of a DataFrame, or of a mapping of column name → list, as Python lists."""
+    if isinstance(frame, Mapping):
+        return [list(frame[c]) for c in columns]
+    return [frame[c].tolist() for c in columns]
+
+
 @_unvalidated
 def flow_chart(
     frame: Any,
@@ -374,12 +381,13 @@ def flow_chart(
 ) -> Chart:
     """Grouped horizontal bars: per ``category`` (e.g. hulpvorm group) one bar per flow measure.
 
-    ``frame`` is wide: a ``category`` column and one column per measure (ints, or ``"."`` for protected cells,
-    which are left out and counted in the summary)."""
+    ``frame`` (a DataFrame, or a mapping of column name → list) is wide: a ``category`` column and one column per
+    measure (ints, or ``"."`` for protected cells, which are left out and counted in the summary)."""
     labels = {**FLOW_LABELS, **(labels or {})}
     records, hidden, lines = [], 0, []
-    order = [str(v) for v in frame[category].tolist()]
-    for row in frame[[category, *measures]].itertuples(index=False, name=None):
+    columns = _column_lists(frame, [category, *measures])
+    order = [str(v) for v in columns[0]]
+    for row in zip(*columns, strict=True):
         parts = []
         for measure, value in zip(measures, row[1:], strict=True):
             number = _numeric(value)
@@ -416,7 +424,7 @@ def top_chart(
     Protected cells (``"."``) are not drawn and do not count towards the rest."""
     import altair as alt
 
-    rows = [(str(c), v) for c, v in frame[[category, value]].itertuples(index=False, name=None)]
+    rows = [(str(c), v) for c, v in zip(*_column_lists(frame, [category, value]), strict=True)]
     known = [(c, _numeric(v)) for c, v in rows if _numeric(v) is not None]
     hidden = sum(1 for _, v in rows if isinstance(v, str))
     known.sort(key=lambda item: (-item[1], item[0]))  # type: ignore[operator]
