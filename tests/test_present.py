@@ -323,11 +323,56 @@ def test_charts_compiled_once_per_layout_give_the_same_svg_as_a_direct_conversio
         top = pd.DataFrame({"gemeente": list("abcdefg")[:n], "n": [50, 4, 3, 2, 1, ".", 9][:n]})
         specs.append(top_chart(top, category="gemeente", value="n", top=3).spec)
     charts._COMPILED.clear()
+    charts._SVGS.clear()
     for spec in specs:
         direct = vlc.vegalite_to_svg(spec, config=charts.THEME, format_locale=charts.LOCALE,
                                      time_format_locale=charts.LOCALE, allowed_base_urls=[])
         assert charts.vegalite_to_svg(spec) == direct
     assert 0 < len(charts._COMPILED) < len(specs)  # layouts were compiled once and reused
+
+
+def test_chart_svg_remembered_by_the_whole_spec(monkeypatch):
+    """A spec converted before gives its remembered SVG without a conversion; a spec that differs anywhere (a
+    number, a label, a title; key order aside) is converted itself; the memory is bounded, oldest out."""
+    from spiegel.present import charts
+
+    monkeypatch.setattr(charts, "_SVGS", type(charts._SVGS)())
+    frame = pd.DataFrame({"gemeente": ["Zwolle", "Utrecht"], "n": [3, 2]})
+    base = top_chart(frame, category="gemeente", value="n").spec
+    variants = [
+        top_chart(frame.assign(n=[4, 2]), category="gemeente", value="n").spec,
+        top_chart(frame.assign(gemeente=["Zwolle", "Ede"]), category="gemeente", value="n").spec,
+        top_chart(frame, category="gemeente", value="n", title="Anders").spec,
+        top_chart(frame, category="gemeente", value="n", value_title="Aantal jeugdigen").spec,
+    ]
+    direct = {json.dumps(s, sort_keys=True): charts._convert(s) for s in [base, *variants]}
+    assert len(set(direct.values())) == len(direct)  # every variant draws something else
+
+    calls = []
+    real = charts._convert
+    monkeypatch.setattr(charts, "_convert", lambda spec: calls.append(1) or real(spec))
+    assert charts.vegalite_to_svg(base) == direct[json.dumps(base, sort_keys=True)]
+    assert len(calls) == 1
+    reordered = dict(reversed(list(base.items())))
+    assert charts.vegalite_to_svg(reordered) == direct[json.dumps(base, sort_keys=True)]
+    assert len(calls) == 1  # remembered
+    for spec in variants:
+        assert charts.vegalite_to_svg(spec) == direct[json.dumps(spec, sort_keys=True)]
+    assert len(calls) == 1 + len(variants)
+    for spec in [base, *variants]:
+        assert charts.vegalite_to_svg(spec) == direct[json.dumps(spec, sort_keys=True)]
+    assert len(calls) == 1 + len(variants)
+
+    charts._SVGS.clear()
+    monkeypatch.setattr(charts, "_SVGS_MAX", 2)
+    calls.clear()
+    for spec in (base, variants[0], base, variants[1]):  # base used again: variants[0] is now the oldest
+        charts.vegalite_to_svg(spec)
+    assert len(calls) == 3 and len(charts._SVGS) == 2
+    charts.vegalite_to_svg(base)
+    assert len(calls) == 3  # kept
+    assert charts.vegalite_to_svg(variants[0]) == direct[json.dumps(variants[0], sort_keys=True)]
+    assert len(calls) == 4  # evicted, converted again
 
 
 def _without_label_limits(spec: dict) -> dict:
