@@ -132,6 +132,38 @@ def test_builtin_pdf_holds_the_dutch_text_tables_and_chart_labels(rendered: dict
         assert hidden not in text
 
 
+def test_builtin_pdf_title_metadata_is_the_reports_title(rendered: dict[str, Path]):
+    info = subprocess.run(["pdfinfo", str(rendered["pdf"])], capture_output=True, text=True, check=True).stdout
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    assert fields["Title"].strip() == "Spiegelrapport jeugdhulp · Voorbeeld B.V. · 1e halfjaar 2025"
+    assert "CreationDate" not in fields  # date: none, so the PDF is the same from run to run
+
+
+def test_builtin_pdf_title_does_not_stop_typst_reusing_layouts(tmp_path: Path):
+    """The title's set rule comes after all content, so the styles of the report's content do not depend on the
+    title: two reports that differ only in their title have the same source up to that rule (typst can reuse
+    its layouts) and the same pages."""
+    from spiegel.render.pdf import notebook_to_typst
+
+    def nb(title: str) -> nbformat.NotebookNode:
+        cell = new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output(
+            "display_data", data={"text/x-typst": "#table(columns: 2, [a], [1])\n", "text/plain": "t"},
+            metadata={"spiegel": {"title": title}})]
+        return new_notebook(cells=[cell])
+
+    settings = load_settings(QUARTO_YML)
+    one, two = notebook_to_typst(nb("Rapport Een"), settings), notebook_to_typst(nb("Rapport Twee"), settings)
+    assert one.rstrip().endswith('#set document(title: "Rapport Een")')
+    head_one, head_two = (src[: src.index("#set document(title:")] for src in (one, two))
+    assert head_one == head_two
+    pages = []
+    for name, source in (("een", one), ("twee", two)):
+        (tmp_path / f"{name}.pdf").write_bytes(compile_typst(source))
+        pages.append(_pdftotext(tmp_path / f"{name}.pdf"))
+    assert pages[0] == pages[1] and "a" in pages[0]
+
+
 def test_builtin_pdf_uses_only_the_vendored_report_font(rendered: dict[str, Path]):
     fonts = subprocess.run(["pdffonts", str(rendered["pdf"])], capture_output=True, text=True, check=True).stdout
     names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]}
