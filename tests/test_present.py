@@ -331,6 +331,39 @@ def test_charts_compiled_once_per_layout_give_the_same_svg_as_a_direct_conversio
     assert 0 < len(charts._COMPILED) < len(specs)  # layouts were compiled once and reused
 
 
+def test_top_chart_order_travels_with_the_data_so_one_compiled_vega_serves_every_provider(monkeypatch):
+    """The top chart sorts its bars by a ``volgorde`` field in the records instead of a list of names in the spec:
+    charts of other gemeenten share one compiled Vega, and each draws exactly what the list of names draws."""
+    import copy
+
+    import vl_convert as vlc
+
+    from spiegel.present import charts
+
+    monkeypatch.setattr(charts, "_COMPILED", {})
+    monkeypatch.setattr(charts, "_SVGS", type(charts._SVGS)())
+    frames = [
+        pd.DataFrame({"gemeente": ["Zwolle", "Ede"], "n": [3, 9]}),
+        pd.DataFrame({"gemeente": ["Utrecht", "'s-Hertogenbosch"], "n": [5, 5]}),  # a tie: by name
+        pd.DataFrame({"gemeente": ["Súdwest-Fryslân", "Aa en Hunze"], "n": [1, 2]}),
+    ]
+    for frame in frames:
+        spec = top_chart(frame, category="gemeente", value="n").spec
+        records = spec["data"]["values"]
+        names = [r["categorie"] for r in sorted(records, key=lambda r: r["volgorde"])]
+        expected = sorted(zip(frame["gemeente"], frame["n"], strict=True), key=lambda item: (-item[1], item[0]))
+        assert names == [name for name, _ in expected]
+        with_list = copy.deepcopy(spec)
+        for layer in with_list["layer"]:
+            assert layer["encoding"]["y"]["sort"] == {"field": "volgorde", "op": "min"}
+            layer["encoding"]["y"]["sort"] = names
+        with_list["data"]["values"] = [{k: v for k, v in r.items() if k != "volgorde"} for r in records]
+        drawn_by_list = vlc.vegalite_to_svg(with_list, config=charts.THEME, format_locale=charts.LOCALE,
+                                            time_format_locale=charts.LOCALE, allowed_base_urls=[])
+        assert charts.vegalite_to_svg(spec) == drawn_by_list
+    assert len(charts._COMPILED) == 1  # one layout, compiled once
+
+
 def test_chart_svg_remembered_by_the_whole_spec(monkeypatch):
     """A spec converted before gives its remembered SVG without a conversion; a spec that differs anywhere (a
     number, a label, a title; key order aside) is converted itself; the memory is bounded, oldest out."""
