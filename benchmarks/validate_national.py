@@ -160,8 +160,21 @@ def main() -> None:
     if args.output:
         from spiegel.io import write_text_atomic
 
-        write_text_atomic(args.output, text)
+        write_text_atomic(args.output, text + _kept_notes(args.output))
     print(text)
+
+
+NOTES = "<!-- notes: kept when the benchmark rewrites this file -->"
+
+
+def _kept_notes(path: Path) -> str:
+    """The hand-written notes of an earlier result (from the :data:`NOTES` marker on), so that a new run
+    replaces the measured figures and keeps what was written about them."""
+    try:
+        old = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    return "\n" + old[old.index(NOTES):] if NOTES in old else ""
 
 
 if __name__ == "__main__":
