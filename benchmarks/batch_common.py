@@ -34,6 +34,69 @@ def interpreter() -> str:
     return f"Python {platform.python_version()} ({Path(sys.executable).resolve()})"
 
 
+def machine_probe(repeat: int = 7) -> dict[str, float]:
+    """How fast this machine is right now, on fixed work that does not depend on the project's code: a
+    pure-Python loop (dicts, ``json.dumps``, sorting), a typst compile of a fixed document of number tables
+    (other numbers each time, so typst cannot reuse the layout of the call before) and a vl-convert conversion of
+    a fixed bar chart. Medians of ``repeat`` runs, in ms. The machines' speed drifts by a third within an
+    hour (docs/batch.md); measured before and after a batch, this tells a slow machine from slow code."""
+    import random
+    import statistics
+
+    import typst
+    import vl_convert as vlc
+
+    def python_work() -> None:
+        rows = [{"kvk": f"{i:08d}", "n": i % 97, "naam": f"aanbieder {i}", "codes": [i % 7, i % 11]}
+                for i in range(20_000)]
+        json.dumps(rows, indent=1)
+        sorted((r["naam"] for r in rows), key=lambda x: x[::-1])
+
+    def document(seed: int) -> bytes:
+        rng = random.Random(seed)
+        tables = "\n".join(
+            "#table(columns: (1fr,) + (50pt,) * 6, align: (left,) + (right,) * 6,\n"
+            + "\n".join(f'  "regel {r}", ' + ", ".join(f'"{rng.randint(0, 5000)}"' for _ in range(6)) + ","
+                        for r in range(30))
+            + "\n)"
+            for _ in range(6)
+        )
+        return ('#set page(paper: "a4")\n#set text(font: "Liberation Sans", size: 9pt)\n' + tables).encode()
+
+    from spiegel.present.charts import font_dir
+
+    compiler = typst.Compiler(font_paths=[str(font_dir())], ignore_system_fonts=True)
+    compiler.compile(input=document(0), format="pdf")
+    documents = iter(document(seed) for seed in range(1, repeat + 1))  # a new document each time: no reuse
+
+    def typst_work() -> None:
+        compiler.compile(input=next(documents), format="pdf")
+
+    chart = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": 400, "height": 200,
+        "data": {"values": [{"soort": f"soort {i}", "stroom": s, "aantal": (i * 37 + len(s) * 11) % 90}
+                            for i in range(6) for s in ("begin", "in", "uit", "eind")]},
+        "mark": "bar",
+        "encoding": {"y": {"field": "soort", "type": "nominal"}, "yOffset": {"field": "stroom"},
+                     "x": {"field": "aantal", "type": "quantitative"}, "color": {"field": "stroom"}},
+    }
+    for _ in range(5):  # the runtime's first calls (~0.5 s, then JIT compilation) are not part of the probe
+        vlc.vegalite_to_svg(chart)
+
+    def chart_work() -> None:
+        vlc.vegalite_to_svg(chart)
+
+    out = {}
+    for name, work in (("python", python_work), ("typst", typst_work), ("vl-convert", chart_work)):
+        times = []
+        for _ in range(repeat):
+            clock = time.perf_counter()
+            work()
+            times.append((time.perf_counter() - clock) * 1000)
+        out[name] = round(statistics.median(times), 1)
+    return out
+
+
 def synth(out: Path, providers: int, scale: float, periods: str, seed: int = 2025) -> float:
     """Write a synthetic country with ``spiegel synth``; return the seconds it took."""
     clock = time.perf_counter()

@@ -5,7 +5,8 @@
 
 Writes ``spiegel synth`` output into a temporary folder (or uses ``--deliveries``), runs
 ``spiegel batch --period 2025H1 --formats html,pdf`` (an executed notebook, HTML and PDF for each provider),
-samples the memory of every worker process every half second, and writes the results to
+samples the memory of every worker process every half second, measures the machine's speed on fixed work before
+and after (``machine_probe``: the machine's speed drifts by a third within an hour), and writes the results to
 ``docs/benchmarks/batch.md`` (section "national") and prints them. Target on the 2-core machine: 10 minutes or
 less, peak RSS per worker under 500 MB, no growth over the batch.
 """
@@ -21,7 +22,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_common import ROOT, SPIEGEL, machine, manifest_stats, run_sampled, store_or_synth, worker_memory
+from batch_common import (
+    ROOT,
+    SPIEGEL,
+    machine,
+    machine_probe,
+    manifest_stats,
+    run_sampled,
+    store_or_synth,
+    worker_memory,
+)
 
 RESULTS = ROOT / "docs" / "benchmarks" / "batch.md"
 
@@ -50,7 +60,9 @@ def main() -> int:
                "--formats", args.formats, "--no-progress"]
         if args.workers:
             cmd += ["--workers", str(args.workers)]
+        probe_before = machine_probe()
         sampled = run_sampled(cmd, log=tmp / "batch.log", time_limit=args.time_limit)
+        probe_after = machine_probe()
         log = (tmp / "batch.log").read_text(errors="replace")
         manifest = out / args.period / "manifest.json"
         if not manifest.exists():
@@ -73,6 +85,7 @@ def main() -> int:
             "summary_line": log.strip().splitlines()[-1] if log.strip() else "",
             **stats,
             "memory": memory,
+            "probe": {"before": probe_before, "after": probe_after},
         }
         print(json.dumps(result, indent=1))
         if not args.no_write:
@@ -92,6 +105,9 @@ def render(r: dict) -> str:
         f"- **wall time {r['wall_s']} s** ({r['wall_s'] / 60:.1f} min), {r['reports_per_s']} reports/s, "
         f"exit {r['exit']}",
         f"- summary line: `{r['summary_line']}`",
+        *([f"- machine probe (fixed work that does not depend on the project's code, `batch_common.machine_probe`; "
+           f"median ms): before {_probe(r['probe']['before'])}; after {_probe(r['probe']['after'])}"]
+          if r.get("probe") else []),
         *([f"- **stopped after {r['stopped_after_s']} s** (time limit): {r['counts'].get('gemaakt', 0)} reports made;"
            f" at this rate all providers take about {r['extrapolated_s']} s ({r['extrapolated_s'] / 60:.1f} min)"]
           if r.get("stopped_after_s") else []),
@@ -117,6 +133,10 @@ def render(r: dict) -> str:
             s = r[stage]
             lines.append(f"| {stage} | {s['median']} | {s['p95']} | {s['max']} | {s['sum']} |")
     return "\n".join(lines) + "\n"
+
+
+def _probe(p: dict) -> str:
+    return ", ".join(f"{name} {ms}" for name, ms in p.items())
 
 
 def write_section(name: str, body: str) -> None:
