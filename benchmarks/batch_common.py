@@ -86,6 +86,7 @@ def machine_probe(repeat: int = 7) -> dict[str, float]:
     def chart_work() -> None:
         vlc.vegalite_to_svg(chart)
 
+    python_work()  # the process's heap grows on the first call; later calls measure the interpreter
     out = {}
     for name, work in (("python", python_work), ("typst", typst_work), ("vl-convert", chart_work)):
         times = []
