@@ -35,11 +35,12 @@ def interpreter() -> str:
 
 
 def machine_probe(repeat: int = 7) -> dict[str, float]:
-    """How fast this machine is right now, on fixed work that does not depend on the project's code: a
-    pure-Python loop (dicts, ``json.dumps``, sorting), a typst compile of a fixed document of number tables
-    (other numbers each time, so typst cannot reuse the layout of the call before) and a vl-convert conversion of
-    a fixed bar chart. Medians of ``repeat`` runs, in ms. The machines' speed drifts by a third within an
-    hour (docs/batch.md); measured before and after a batch, this tells a slow machine from slow code."""
+    """How fast this machine is right now, on fixed work that does not depend on the project's code (only its
+    font file is borrowed): a pure-Python loop (dicts, ``json.dumps``, sorting), a typst compile of a fixed
+    document of number tables (other numbers each time, so typst cannot reuse the layout of the call before) and
+    a vl-convert conversion of a fixed bar chart. Medians of ``repeat`` runs, in ms. The machine's speed drifts
+    by a third within an hour (docs/batch.md); measured before and after a batch, this tells a slow machine from
+    slow code."""
     import random
     import statistics
 
