@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,23 @@ def interpreter() -> str:
     return f"Python {platform.python_version()} ({Path(sys.executable).resolve()})"
 
 
+def python_work(rows: int = 20_000) -> None:
+    """Fixed pure-Python work (dicts, ``json.dumps``, sorting): the interpreter's speed on this machine."""
+    records = [{"kvk": f"{i:08d}", "n": i % 97, "naam": f"aanbieder {i}", "codes": [i % 7, i % 11]}
+               for i in range(rows)]
+    json.dumps(records, indent=1)
+    sorted((r["naam"] for r in records), key=lambda x: x[::-1])
+
+
+def cpu_probe_ms(rows: int = 2_000) -> float:
+    """CPU time (this thread's, in ms) of a small fixed piece of :func:`python_work`, ~12 ms on our machine.
+    Taken every few seconds while a batch runs, it shows the machine's speed during the batch: CPU time does not
+    count waiting for a core, so it rises only when the core itself does the same work more slowly."""
+    clock = time.thread_time()
+    python_work(rows)
+    return (time.thread_time() - clock) * 1000
+
+
 def machine_probe(repeat: int = 7) -> dict[str, float]:
     """How fast this machine is right now, on fixed work that does not depend on the project's code (only its
     font file is borrowed): a pure-Python loop (dicts, ``json.dumps``, sorting), a typst compile of a fixed
@@ -46,12 +64,6 @@ def machine_probe(repeat: int = 7) -> dict[str, float]:
 
     import typst
     import vl_convert as vlc
-
-    def python_work() -> None:
-        rows = [{"kvk": f"{i:08d}", "n": i % 97, "naam": f"aanbieder {i}", "codes": [i % 7, i % 11]}
-                for i in range(20_000)]
-        json.dumps(rows, indent=1)
-        sorted((r["naam"] for r in rows), key=lambda x: x[::-1])
 
     def document(seed: int) -> bytes:
         rng = random.Random(seed)
@@ -162,22 +174,33 @@ class Sampled:
     # pid -> list of (seconds since start, RSS MB); only processes that look like batch workers
     series: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
     commands: dict[int, str] = field(default_factory=dict)
+    started: float = 0.0  # epoch seconds when the command started
+    # (seconds since start, CPU ms of cpu_probe_ms) every probe_every seconds
+    probes: list[tuple[float, float]] = field(default_factory=list)
 
 
 def run_sampled(
     cmd: list[str], every: float = 0.5, env: dict | None = None, log: Path | None = None,
-    time_limit: float | None = None,
+    time_limit: float | None = None, probe_every: float | None = None,
 ) -> Sampled:
-    """Run ``cmd``; every ``every`` s record the RSS of each descendant process. After ``time_limit`` seconds
-    the command gets SIGTERM (the batch stops as on Ctrl-C and writes its manifest; SIGINT would be ignored
-    when this script runs in the background)."""
+    """Run ``cmd``; every ``every`` s record the RSS of each descendant process, and every ``probe_every`` s
+    the machine's speed (:func:`cpu_probe_ms`, ~12 ms of CPU each time). After ``time_limit`` seconds the
+    command gets SIGTERM (the batch stops as on Ctrl-C and writes its manifest; SIGINT would be ignored when this
+    script runs in the background)."""
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     clock = time.perf_counter()
+    sampled = Sampled(0.0, 0, started=time.time())
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-    sampled = Sampled(0.0, 0)
     interrupted = False
+    next_probe = probe_every or 0.0
+    if probe_every:
+        for _ in range(5):  # the first calls grow the heap
+            cpu_probe_ms()
     while proc.poll() is None:
         now = time.perf_counter() - clock
+        if probe_every and now >= next_probe:
+            sampled.probes.append((round(now, 1), round(cpu_probe_ms(), 2)))
+            next_probe += probe_every
         if time_limit and now > time_limit and not interrupted:
             proc.send_signal(signal.SIGTERM)
             interrupted = True
@@ -240,3 +263,26 @@ def manifest_stats(manifest_path: Path) -> dict:
     stats["memory_by_tenth"] = tenths
     stats["workers_started"] = len({r["worker"]["pid"] for r in made})
     return stats
+
+
+def by_minute(manifest_path: Path, sampled: Sampled) -> list[dict]:
+    """The batch minute by minute: reports finished (from the manifest's ``finished`` stamps, whole seconds)
+    and the median of the in-run probes (:func:`cpu_probe_ms`) in that minute. A minute with fewer reports and a
+    slower probe is the machine, not the code."""
+    from datetime import datetime
+
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    minutes: dict[int, dict] = {}
+    for r in data["providers"]:
+        if r.get("status") == "gemaakt" and r.get("finished"):
+            t = datetime.strptime(r["finished"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+            minute = max(0, int((t - sampled.started) // 60))
+            minutes.setdefault(minute, {"reports": 0, "probes": []})["reports"] += 1
+    for t, ms in sampled.probes:
+        minutes.setdefault(int(t // 60), {"reports": 0, "probes": []})["probes"].append(ms)
+    out = []
+    for minute in sorted(minutes):
+        probes = sorted(minutes[minute]["probes"])
+        out.append({"minute": minute + 1, "reports": minutes[minute]["reports"],
+                    "probe_ms": probes[len(probes) // 2] if probes else None})
+    return out

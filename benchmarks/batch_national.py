@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch_common import (
     ROOT,
     SPIEGEL,
+    by_minute,
     machine,
     machine_probe,
     manifest_stats,
@@ -34,6 +35,7 @@ from batch_common import (
 )
 
 RESULTS = ROOT / "docs" / "benchmarks" / "batch.md"
+PROBE_EVERY = 15.0  # seconds between in-run probes (~12 ms of CPU each: < 0.1 % of one core)
 
 
 def main() -> int:
@@ -61,7 +63,7 @@ def main() -> int:
         if args.workers:
             cmd += ["--workers", str(args.workers)]
         probe_before = machine_probe()
-        sampled = run_sampled(cmd, log=tmp / "batch.log", time_limit=args.time_limit)
+        sampled = run_sampled(cmd, log=tmp / "batch.log", time_limit=args.time_limit, probe_every=PROBE_EVERY)
         probe_after = machine_probe()
         log = (tmp / "batch.log").read_text(errors="replace")
         manifest = out / args.period / "manifest.json"
@@ -86,6 +88,7 @@ def main() -> int:
             **stats,
             "memory": memory,
             "probe": {"before": probe_before, "after": probe_after},
+            "by_minute": by_minute(manifest, sampled),
         }
         print(json.dumps(result, indent=1))
         if not args.no_write:
@@ -125,6 +128,15 @@ def render(r: dict) -> str:
            "| resting, max | " + " | ".join(str(t["max"]) for t in r["memory_by_tenth"]) + " |",
            "| peak | " + " | ".join(str(t["peak"]) for t in r["memory_by_tenth"]) + " |", ""]
           if r.get("memory_by_tenth") else []),
+        *(["The batch minute by minute: reports finished, and the machine's speed during that minute (CPU ms of "
+           "a fixed piece of Python work, `batch_common.cpu_probe_ms`, median of the probes taken every "
+           f"{PROBE_EVERY:.0f} s; higher is slower; the last minute is partial).", "",
+           "| minute | " + " | ".join(str(m["minute"]) for m in r["by_minute"]) + " |",
+           "|---|" + "---|" * len(r["by_minute"]),
+           "| reports | " + " | ".join(str(m["reports"]) for m in r["by_minute"]) + " |",
+           "| probe ms | " + " | ".join("" if m["probe_ms"] is None else str(m["probe_ms"]) for m in r["by_minute"])
+           + " |", ""]
+          if r.get("by_minute") else []),
         "| stage | median s | p95 s | max s | sum s |",
         "|---|---|---|---|---|",
     ]
