@@ -6,7 +6,8 @@
 Writes ``spiegel synth`` output into a temporary folder (or uses ``--deliveries``), runs
 ``spiegel batch --period 2025H1 --formats html,pdf`` (an executed notebook, HTML and PDF for each provider),
 samples the memory of every worker process every half second, measures the machine's speed on fixed work before
-and after (``machine_probe``: the machine's speed drifts by a third within an hour), and writes the results to
+and after (``machine_probe``) and every 15 s during the batch (``cpu_probe_ms``; the machine's speed can halve and
+recover within minutes), and writes the results to
 ``docs/benchmarks/batch.md`` (section "national") and prints them. Target on the 2-core machine: 10 minutes or
 less, peak RSS per worker under 500 MB, no growth over the batch.
 """
