@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -187,15 +187,15 @@ def run_sampled(
     the machine's speed (:func:`cpu_probe_ms`, ~12 ms of CPU each time). After ``time_limit`` seconds the
     command gets SIGTERM (the batch stops as on Ctrl-C and writes its manifest; SIGINT would be ignored when this
     script runs in the background)."""
+    if probe_every:
+        for _ in range(5):  # the first calls grow the heap; done before the command starts
+            cpu_probe_ms()
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
     clock = time.perf_counter()
     sampled = Sampled(0.0, 0, started=time.time())
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     interrupted = False
     next_probe = probe_every or 0.0
-    if probe_every:
-        for _ in range(5):  # the first calls grow the heap
-            cpu_probe_ms()
     while proc.poll() is None:
         now = time.perf_counter() - clock
         if probe_every and now >= next_probe:
@@ -269,8 +269,6 @@ def by_minute(manifest_path: Path, sampled: Sampled) -> list[dict]:
     """The batch minute by minute: reports finished (from the manifest's ``finished`` stamps, whole seconds)
     and the median of the in-run probes (:func:`cpu_probe_ms`) in that minute. A minute with fewer reports and a
     slower probe is the machine, not the code."""
-    from datetime import datetime
-
     data = json.loads(manifest_path.read_text(encoding="utf-8"))
     minutes: dict[int, dict] = {}
     for r in data["providers"]:
