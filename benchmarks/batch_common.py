@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,9 +56,9 @@ def machine_probe(repeat: int = 7) -> dict[str, float]:
     """How fast this machine is right now, on fixed work that does not depend on the project's code (only its
     font file is borrowed): a pure-Python loop (dicts, ``json.dumps``, sorting), a typst compile of a fixed
     document of number tables (other numbers each time, so typst cannot reuse the layout of the call before) and
-    a vl-convert conversion of a fixed bar chart. Medians of ``repeat`` runs, in ms. The machine's speed drifts
-    by a third within an hour (docs/batch.md); measured before and after a batch, this tells a slow machine from
-    slow code."""
+    a vl-convert conversion of a fixed bar chart. Medians of ``repeat`` runs, in ms. The machine's speed can halve
+    and recover within minutes (docs/batch.md); measured before and after a batch (and :func:`cpu_probe_ms`
+    during it), this tells a slow machine from slow code."""
     import random
     import statistics
 
@@ -273,7 +273,7 @@ def by_minute(manifest_path: Path, sampled: Sampled) -> list[dict]:
     minutes: dict[int, dict] = {}
     for r in data["providers"]:
         if r.get("status") == "gemaakt" and r.get("finished"):
-            t = datetime.strptime(r["finished"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+            t = datetime.fromisoformat(r["finished"]).timestamp()  # "...Z": UTC
             minute = max(0, int((t - sampled.started) // 60))
             minutes.setdefault(minute, {"reports": 0, "probes": []})["reports"] += 1
     for t, ms in sampled.probes:
