@@ -26,6 +26,8 @@ from spiegel.batch.worker import STAMP, is_finished
 from spiegel.deliveries import DeliveryMeta, write_meta
 
 NOTEBOOK = Path(__file__).parent / "data" / "batch_report.ipynb"
+# The executed notebook keeps the notebook's own name in the report folder (ReportJob.notebook_file).
+NOTEBOOK_FILE = NOTEBOOK.name
 
 
 def make_store(root: Path, delivered: list[str], missing: list[str] = ()) -> Path:
@@ -78,7 +80,7 @@ def test_failing_provider_is_recorded_and_the_others_are_made(tmp_path):
     made = records["10000001"]
     assert set(made["timings"]) >= {"zoeken", "uitvoeren", "totaal"}
     assert made["summary"]["validatie"] == {"fouten": 1, "waarschuwingen": 1, "regels": []}
-    assert made["outputs"]["notebook"] == "jeugdhulp.ipynb" and made["input_key"] and made["code_version"]
+    assert made["outputs"]["notebook"] == NOTEBOOK_FILE and made["input_key"] and made["code_version"]
     csv_text = (tmp_path / "o" / "2025H1" / "manifest.csv").read_text()
     assert csv_text.splitlines()[0].startswith("kvk,naam,status,stage,error_type,message,fouten,waarschuwingen")
     assert len(csv_text.splitlines()) == 6
@@ -87,7 +89,7 @@ def test_failing_provider_is_recorded_and_the_others_are_made(tmp_path):
 def test_unchanged_reports_are_not_made_again_and_a_changed_delivery_is(tmp_path):
     store = make_store(tmp_path / "d", ["10000001", "10000002", "90000003"])
     first = run_batch(options(store, tmp_path / "o"))
-    notebook = tmp_path / "o" / "2025H1" / "10000001" / "jeugdhulp.ipynb"
+    notebook = tmp_path / "o" / "2025H1" / "10000001" / NOTEBOOK_FILE
     mtime = notebook.stat().st_mtime_ns
     changed = store / "2025H1" / "10000002" / "10000002_2025H1.csv"
     changed.write_text("levering 10000002, gecorrigeerd\n")
@@ -148,7 +150,7 @@ def test_batch_killed_mid_way_resumes_and_no_half_made_report_looks_finished(tmp
         if folder.name in kvks and (folder / STAMP).exists():
             stamp = json.loads((folder / STAMP).read_text())
             assert is_finished(folder, stamp["input_key"]) is not None
-            nbformat.read(folder / "jeugdhulp.ipynb", 4)  # complete and valid
+            nbformat.read(folder / NOTEBOOK_FILE, 4)  # complete and valid
     killed = json.loads(next(period_dir.glob("batches/*/manifest.json")).read_text())
     assert killed["status"] == "bezig"  # a valid manifest, even after kill -9
     journaled = set()

@@ -87,7 +87,7 @@ def _without_times(nb: nbformat.NotebookNode) -> dict:
 
 @pytest.mark.parametrize("fail", [False, True])
 def test_notebook_read_without_its_stored_outputs_gives_the_same_record(tmp_path, fail):
-    from spiegel.batch.engine import read_without_outputs
+    from spiegel.notebook_io import read_without_outputs
 
     src = nbformat.read(PROBE, as_version=4)
     for cell in src.cells:
@@ -188,7 +188,7 @@ def test_the_engine_module_imports_on_its_own_and_registers_with_papermill():
 def test_notebook_json_is_the_text_nbformat_writes():
     import random
 
-    from spiegel.batch.engine import _encode, notebook_json
+    from spiegel.notebook_io import _encode, notebook_json
 
     report = Path(__file__).parents[1] / "notebooks" / "jeugdhulp.ipynb"  # with the outputs nbval compares
     notebooks = [nbformat.read(path, 4) for path in (PROBE, report)]

@@ -2,15 +2,17 @@ from datetime import date
 
 import pytest
 
-from spiegel import codes
+from spiegel import codes, domains
 from spiegel.errors import ParameterError
+
+JH = domains.get("jeugdhulp")
 
 
 def test_code_lists_hold_the_protocol_codes():
-    assert codes.code_list("verwijzer").values == ("01", "02", "03", "04", "05", "06", "08")
-    assert codes.code_list("hulpvorm").kort("14") == "Overig verblijf"
-    assert codes.code_list("hulpvorm").groups()["01"] == "wijkteam"
-    assert codes.code_list("reden_beeindiging").by_code()["01"].groep == "volgens_plan"
+    assert JH.codes.code_list("verwijzer").values == ("01", "02", "03", "04", "05", "06", "08")
+    assert JH.codes.code_list("hulpvorm").kort("14") == "Overig verblijf"
+    assert JH.codes.code_list("hulpvorm").groups()["01"] == "wijkteam"
+    assert JH.codes.code_list("reden_beeindiging").by_code()["01"].groep == "volgens_plan"
 
 
 def test_gemeente_counts_per_year_match_cbs():

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spiegel import codes
-from spiegel.count import (
+from spiegel import domains, fastpath
+from spiegel.domains.jeugdhulp.count import (
     DIMENSIONS,
     FLOW_COLUMNS,
     IDENTIFYING_COLUMNS,
@@ -23,7 +23,9 @@ from spiegel.count import (
     prepare,
 )
 from spiegel.periods import Period
+from spiegel.read import bsn_status
 
+JH = domains.get("jeugdhulp")
 P = Period.parse("2025H1")
 TEXT = (
     "bsn", "geslacht", "postcode", "gemeentecode", "verwijzer", "hulpvorm", "gestart_met_crisis",
@@ -57,6 +59,9 @@ def delivery(*records: dict[str, object]) -> pd.DataFrame:
         else:
             out[column] = frame[column].astype("str")
             out.loc[frame[column].isna(), column] = np.nan
+        if column == "bsn":  # the reader's status column, right after bsn
+            raw_bsn = frame["bsn"].fillna("").astype(str)
+            out["bsn_status"] = bsn_status(raw_bsn, JH.codes.status_of("bsn_bijzonder"))
     return out
 
 
@@ -353,7 +358,7 @@ def test_every_breakdown_lists_every_code_of_its_list_with_zeros() -> None:
         rows = result.breakdown(name, "totaal")
         listed = rows["categorie"].tolist()
         assert listed[0] == "totaal"
-        assert set(codes.code_list(list_name).values) <= set(listed)
+        assert set(JH.codes.code_list(list_name).values) <= set(listed)
         assert (rows["trajecten"] >= 0).all()
     verwijzer = breakdown(result, "verwijzer")
     assert verwijzer == {
@@ -584,19 +589,18 @@ def test_flow_identity_check_detects_a_broken_row() -> None:
     assert not flow_identity_holds(flows)
 
 
-def test_small_and_large_delivery_code_paths_give_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Below ``_SMALL`` rows lookups are per value in Python, above it they factorize first; both must agree."""
-    import spiegel.count as count_module
-
+def test_small_and_large_delivery_code_paths_give_the_same_result() -> None:
+    """Below ``fastpath.small`` rows lookups are per value in Python, above it they factorize first; both must
+    agree."""
     rng = np.random.default_rng(99)
     frame = random_delivery(rng, 300)
     history = [random_delivery(rng, 200)]
-    monkeypatch.setattr(count_module, "_SMALL", 10**9)
-    small = prepare(frame, P, history=history)
-    small_counts = count(small, P)
-    monkeypatch.setattr(count_module, "_SMALL", 0)
-    large = prepare(frame, P, history=history)
-    large_counts = count(large, P)
+    with fastpath.threshold(10**9):
+        small = prepare(frame, P, history=history)
+        small_counts = count(small, P)
+    with fastpath.threshold(0):
+        large = prepare(frame, P, history=history)
+        large_counts = count(large, P)
     same_youth = pd.crosstab(small["jongere"], large["jongere"]).gt(0)
     assert (same_youth.sum(axis=0) == 1).all() and (same_youth.sum(axis=1) == 1).all()
     columns = [c for c in small.columns if c != "jongere"]

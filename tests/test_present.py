@@ -279,7 +279,7 @@ def test_missing_values_show_as_dash_in_number_columns_and_empty_in_text_columns
 def test_dates_and_missing_dates_are_formatted_the_dutch_way():
     from datetime import date
 
-    from spiegel.present.numbers import fmt_date
+    from spiegel.formats import fmt_date
 
     assert fmt_date(date(2025, 12, 31)) == "31-12-2025"
     assert fmt_date(pd.NaT) == "-"
@@ -305,12 +305,12 @@ def test_chart_specs_are_valid_vega_lite():
         assert spec["width"] == 400 and "step" in spec["height"]
 
 
-def test_charts_compiled_once_per_layout_give_the_same_svg_as_a_direct_conversion():
+def test_charts_compiled_once_per_layout_give_the_same_svg_as_a_direct_conversion(monkeypatch):
     """vegalite_to_svg reuses the compiled Vega of a chart layout with other numbers; the SVG must be exactly
     what vl-convert makes of the Vega-Lite spec itself."""
     import vl_convert as vlc
 
-    from spiegel.present import charts
+    from spiegel.present import chart_cache, charts
 
     frames = [_flow_frame(), _flow_frame().assign(instroom=[3, 1_000_000], eindstand=[0, "."]),
               _flow_frame().iloc[:1], _flow_frame().assign(beginstand=[".", "."])]
@@ -322,13 +322,17 @@ def test_charts_compiled_once_per_layout_give_the_same_svg_as_a_direct_conversio
     for n in (6, 7):
         top = pd.DataFrame({"gemeente": list("abcdefg")[:n], "n": [50, 4, 3, 2, 1, ".", 9][:n]})
         specs.append(top_chart(top, category="gemeente", value="n", top=3).spec)
-    charts._COMPILED.clear()
-    charts._SVGS.clear()
-    for spec in specs:
-        direct = vlc.vegalite_to_svg(spec, config=charts.THEME, format_locale=charts.LOCALE,
-                                     time_format_locale=charts.LOCALE, allowed_base_urls=[])
+    directs = [vlc.vegalite_to_svg(spec, config=charts.THEME, format_locale=charts.LOCALE,
+                                   time_format_locale=charts.LOCALE, allowed_base_urls=[]) for spec in specs]
+    compiled = []
+    real = vlc.vegalite_to_vega
+    monkeypatch.setattr(vlc, "vegalite_to_vega", lambda *a, **kw: compiled.append(1) or real(*a, **kw))
+    chart_cache.clear()
+    for spec, direct in zip(specs, directs, strict=True):
         assert charts.vegalite_to_svg(spec) == direct
-    assert 0 < len(charts._COMPILED) < len(specs)  # layouts were compiled once and reused
+    assert 0 < len(compiled) < len(specs)  # layouts were compiled once and reused
+    with chart_cache.bypassed():
+        assert [charts.vegalite_to_svg(spec) for spec in specs] == directs
 
 
 def test_top_chart_order_travels_with_the_data_so_one_compiled_vega_serves_every_provider(monkeypatch):
@@ -338,10 +342,12 @@ def test_top_chart_order_travels_with_the_data_so_one_compiled_vega_serves_every
 
     import vl_convert as vlc
 
-    from spiegel.present import charts
+    from spiegel.present import chart_cache, charts
 
-    monkeypatch.setattr(charts, "_COMPILED", {})
-    monkeypatch.setattr(charts, "_SVGS", type(charts._SVGS)())
+    compiled = []
+    real = vlc.vegalite_to_vega
+    monkeypatch.setattr(vlc, "vegalite_to_vega", lambda *a, **kw: compiled.append(1) or real(*a, **kw))
+    chart_cache.clear()
     frames = [
         pd.DataFrame({"gemeente": ["Zwolle", "Ede"], "n": [3, 9]}),
         pd.DataFrame({"gemeente": ["Utrecht", "'s-Hertogenbosch"], "n": [5, 5]}),  # a tie: by name
@@ -361,15 +367,15 @@ def test_top_chart_order_travels_with_the_data_so_one_compiled_vega_serves_every
         drawn_by_list = vlc.vegalite_to_svg(with_list, config=charts.THEME, format_locale=charts.LOCALE,
                                             time_format_locale=charts.LOCALE, allowed_base_urls=[])
         assert charts.vegalite_to_svg(spec) == drawn_by_list
-    assert len(charts._COMPILED) == 1  # one layout, compiled once
+    assert len(compiled) == 1  # one layout, compiled once
 
 
 def test_chart_svg_remembered_by_the_whole_spec(monkeypatch):
     """A spec converted before gives its remembered SVG without a conversion; a spec that differs anywhere (a
     number, a label, a title; key order aside) is converted itself; the memory is bounded, oldest out."""
-    from spiegel.present import charts
+    from spiegel.present import chart_cache, charts
 
-    monkeypatch.setattr(charts, "_SVGS", type(charts._SVGS)())
+    chart_cache.clear()
     frame = pd.DataFrame({"gemeente": ["Zwolle", "Utrecht"], "n": [3, 2]})
     base = top_chart(frame, category="gemeente", value="n").spec
     variants = [
@@ -396,12 +402,12 @@ def test_chart_svg_remembered_by_the_whole_spec(monkeypatch):
         assert charts.vegalite_to_svg(spec) == direct[json.dumps(spec, sort_keys=True)]
     assert len(calls) == 1 + len(variants)
 
-    charts._SVGS.clear()
-    monkeypatch.setattr(charts, "_SVGS_MAX", 2)
+    chart_cache.clear()
+    monkeypatch.setattr(chart_cache, "_SVGS_MAX", 2)
     calls.clear()
     for spec in (base, variants[0], base, variants[1]):  # base used again: variants[0] is now the oldest
         charts.vegalite_to_svg(spec)
-    assert len(calls) == 3 and len(charts._SVGS) == 2
+    assert len(calls) == 3 and len(chart_cache._SVGS) == 2
     charts.vegalite_to_svg(base)
     assert len(calls) == 3  # kept
     assert charts.vegalite_to_svg(variants[0]) == direct[json.dumps(variants[0], sort_keys=True)]
@@ -450,10 +456,10 @@ def test_charts_without_label_limits_are_drawn_the_same_when_every_label_fits():
     assert long_label not in drawn and any(t.endswith("…") and long_label.startswith(t[:-1]) for t in drawn)
 
 
-def test_chart_specs_made_once_per_layout_equal_the_specs_altair_makes_for_each_chart(monkeypatch):
-    """The builders reuse the spec of a chart layout with other category orders (``charts._spec``); every spec
-    must be exactly, key order included, the one altair makes with the orders themselves."""
-    from spiegel.present import charts
+def test_chart_specs_made_once_per_layout_equal_the_specs_altair_makes_for_each_chart():
+    """The builders reuse the spec of a chart layout with other category orders (``chart_cache.spec``); every
+    spec must be exactly, key order included, the one altair makes with the orders themselves."""
+    from spiegel.present import chart_cache, charts
 
     long_name = "Jeugdhulp met verblijf bij een gezinsgericht tehuis of een andere voorziening"
     names = ["Súdwest-Fryslân", "'s-Hertogenbosch", "Zwolle", long_name, 'a "quoted" <name> & more', "Onbekend"]
@@ -482,12 +488,12 @@ def test_chart_specs_made_once_per_layout_equal_the_specs_altair_makes_for_each_
                                        value_title="Aantal jongeren").spec)
         return [json.dumps(spec, ensure_ascii=False) for spec in specs]
 
-    charts._SPECS.clear()
+    chart_cache.clear()
     reused = make()
-    assert 0 < len(charts._SPECS) < len(reused) / 2  # layouts were made once and reused
-    assert all(charts._HOLE not in spec for spec in reused)
-    monkeypatch.setattr(charts, "_spec", lambda key, build, **orders: build(**orders).to_dict(validate=False))
-    assert make() == reused
+    assert 0 < len(chart_cache._SPECS) < len(reused) / 2  # layouts were made once and reused
+    assert all(chart_cache._HOLE not in spec for spec in reused)
+    with chart_cache.bypassed():  # altair builds every spec with the orders themselves
+        assert make() == reused
 
 
 def test_tables_and_charts_from_column_lists_equal_those_from_a_frame():

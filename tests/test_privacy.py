@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from spiegel import deliveries as store
+from spiegel import domains
 from spiegel.read import read_delivery
 from spiegel.sample import DELIVERIES
 
@@ -20,7 +21,7 @@ def report_dates() -> set[str]:
     """Dates a report shows by design (receipt times, period bounds), as 31-12-2025. A synthetic birth date that
     happens to fall on one of them is not searched for in its Dutch notation (it would be found for the wrong
     reason); it is still searched for as delivered (JJJJMMDD)."""
-    from spiegel.present.numbers import fmt_date
+    from spiegel.formats import fmt_date
 
     dates = set()
     for ref in store.find_deliveries(DELIVERIES):
@@ -35,7 +36,7 @@ def personal_values() -> set[str]:
     shown_dates = report_dates()
     for ref in store.find_deliveries(DELIVERIES):
         try:
-            raw = read_delivery(ref.path, ref.meta.indeling).raw
+            raw = read_delivery(ref.path, domains.get(ref.meta.domein).layout(ref.meta.indeling)).raw
         except Exception:
             continue
         values |= {b for b in raw["bsn"] if len(b) == 9 and b.isdigit() and b not in SPECIAL_BSN}

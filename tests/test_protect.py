@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spiegel import protect
-from spiegel.count import FLOW_COLUMNS, Counts, count, prepare
+from spiegel import domains, protect
+from spiegel.domains.jeugdhulp.count import FLOW_COLUMNS, Counts, count, prepare
 from spiegel.errors import ParameterError
+from spiegel.formats import SECRET
 from spiegel.periods import Period
-from spiegel.present.numbers import SECRET
 from spiegel.protect import (
     POLICIES,
     describe_policy,
@@ -25,6 +25,7 @@ from spiegel.protect import (
     protect_values,
     share,
 )
+from spiegel.read import bsn_status
 
 
 @pytest.mark.parametrize(
@@ -153,7 +154,10 @@ def _counts() -> Counts:
              "reden_beeindiging": "01" if i < 2 else None}
         )
     period = Period.parse("2025H1")
-    frame = prepare(pd.DataFrame(rows), period)
+    typed = pd.DataFrame(rows)
+    special = domains.get("jeugdhulp").codes.status_of("bsn_bijzonder")
+    typed.insert(typed.columns.get_loc("bsn") + 1, "bsn_status", bsn_status(typed["bsn"], special))
+    frame = prepare(typed, period)
     return count(frame, period, previous=frame)
 
 

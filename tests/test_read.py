@@ -10,13 +10,17 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from spiegel import layouts
+from spiegel import domains, fastpath
 from spiegel.cli import main
 from spiegel.errors import InputError
-from spiegel.read import FILE_RULES, read_delivery
+from spiegel.read import read_delivery
 from spiegel.write import write_delivery
 
-NAMES = layouts.load("jeugdhulp").names
+JH = domains.get("jeugdhulp")
+LAYOUT = JH.layout()
+NAMES = LAYOUT.names
+# The message of each file rule, by its code (the domain maps reader problems to its rules).
+FILE_RULES = {rule.code: rule.melding for rule in JH.file_rules.values()}
 # Values that must never show up in an error message or in inspect's output.
 BSN, BIRTH, POSTCODE = "123456782", "20100517", "1234AB"
 SECRETS = (BSN, BIRTH, POSTCODE, "1234 AB")
@@ -43,21 +47,21 @@ def write(tmp_path: Path, name: str, data: bytes | str) -> Path:
 
 
 def records(path: Path) -> list[list[str]]:
-    return read_delivery(path).raw.drop(columns="rij").to_numpy().tolist()
+    return read_delivery(path, LAYOUT).raw.drop(columns="rij").to_numpy().tolist()
 
 
 # --- good files ------------------------------------------------------------------------------------------
 
 
 def test_semicolon_csv_in_utf8_is_read_with_row_numbers_from_2(tmp_path):
-    delivery = read_delivery(write(tmp_path, "a.csv", csv_text(";")))
+    delivery = read_delivery(write(tmp_path, "a.csv", csv_text(";")), LAYOUT)
     assert delivery.raw.drop(columns="rij").to_numpy().tolist() == ROWS
     assert delivery.raw["rij"].tolist() == [2, 3, 4]
     assert (delivery.source.format, delivery.source.encoding, delivery.source.delimiter) == ("csv", "UTF-8", ";")
 
 
 def test_comma_csv_with_utf8_bom_is_read(tmp_path):
-    delivery = read_delivery(write(tmp_path, "a.csv", b"\xef\xbb\xbf" + csv_text(",").encode()))
+    delivery = read_delivery(write(tmp_path, "a.csv", b"\xef\xbb\xbf" + csv_text(",").encode()), LAYOUT)
     assert delivery.raw.drop(columns="rij").to_numpy().tolist() == ROWS
     assert (delivery.source.encoding, delivery.source.delimiter) == ("UTF-8 met BOM", ",")
 
@@ -65,7 +69,8 @@ def test_comma_csv_with_utf8_bom_is_read(tmp_path):
 def test_windows_1252_csv_is_decoded_as_windows_1252(tmp_path):
     rows = [r.copy() for r in ROWS]
     rows[0][3] = "1234ÉA"  # an accented letter only Windows-1252 can hold in one byte
-    delivery = read_delivery(write(tmp_path, "a.csv", csv_text(",", rows).replace("\n", "\r\n").encode("cp1252")))
+    data = csv_text(",", rows).replace("\n", "\r\n").encode("cp1252")
+    delivery = read_delivery(write(tmp_path, "a.csv", data), LAYOUT)
     assert delivery.source.encoding == "Windows-1252"
     assert delivery.raw["postcode"].iloc[0] == "1234ÉA"
     assert delivery.raw["rij"].tolist() == [2, 3, 4]
@@ -81,14 +86,14 @@ def test_header_names_are_matched_in_any_order_and_case(tmp_path):
 def test_quoted_fields_may_hold_the_delimiter(tmp_path):
     rows = [r.copy() for r in ROWS]
     rows[0][3] = '"1234;AB"'
-    delivery = read_delivery(write(tmp_path, "a.csv", csv_text(";", rows)))
+    delivery = read_delivery(write(tmp_path, "a.csv", csv_text(";", rows)), LAYOUT)
     assert delivery.raw["postcode"].iloc[0] == "1234;AB"
 
 
 def test_interior_blank_lines_are_skipped_but_keep_their_row_numbers(tmp_path):
     lines = csv_text(";").splitlines()
     text = "\n".join([lines[0], lines[1], "", lines[2], "   ", lines[3], "", ""]) + "\n"
-    delivery = read_delivery(write(tmp_path, "a.csv", text))
+    delivery = read_delivery(write(tmp_path, "a.csv", text), LAYOUT)
     assert delivery.raw["rij"].tolist() == [2, 4, 6]
     assert delivery.blank_rows == [3, 5]
 
@@ -96,7 +101,7 @@ def test_interior_blank_lines_are_skipped_but_keep_their_row_numbers(tmp_path):
 def test_a_form_feed_inside_a_line_does_not_shift_row_numbers(tmp_path):
     lines = csv_text(";").splitlines()
     text = "\n".join([lines[0], lines[1] + "\x0c", lines[2], lines[3]]) + "\n"
-    assert read_delivery(write(tmp_path, "a.csv", text)).raw["rij"].tolist() == [2, 3, 4]
+    assert read_delivery(write(tmp_path, "a.csv", text), LAYOUT).raw["rij"].tolist() == [2, 3, 4]
 
 
 def test_old_mac_line_ends_are_read(tmp_path):
@@ -105,18 +110,18 @@ def test_old_mac_line_ends_are_read(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["csv", "csv-cp1252", "xlsx", "fixed"])
 def test_writing_and_reading_back_gives_the_same_raw_frame(tmp_path, fmt):
-    path = write_delivery(raw_frame(), tmp_path / f"a.{fmt}", fmt)
+    path = write_delivery(raw_frame(), tmp_path / f"a.{fmt}", fmt, LAYOUT)
     assert records(path) == ROWS
 
 
 def test_fixed_width_file_has_no_header_and_numbers_records_from_1(tmp_path):
-    delivery = read_delivery(write_delivery(raw_frame(), tmp_path / "a.txt", "fixed"))
+    delivery = read_delivery(write_delivery(raw_frame(), tmp_path / "a.txt", "fixed", LAYOUT), LAYOUT)
     assert delivery.source.format == "vast"
     assert delivery.raw["rij"].tolist() == [1, 2, 3]
 
 
 def test_typed_frame_parses_dates_and_imputes_unknown_birth_days(tmp_path):
-    frame = read_delivery(write(tmp_path, "a.csv", csv_text(";"))).frame
+    frame = read_delivery(write(tmp_path, "a.csv", csv_text(";")), LAYOUT).frame
     assert frame["datum_aanvang"].tolist() == [pd.Timestamp(2024, 1, 15), pd.Timestamp(2024, 3, 1),
                                                pd.Timestamp(2023, 12, 1)]
     assert frame["geboortedatum"].tolist() == [pd.Timestamp(2010, 5, 17), pd.Timestamp(2012, 5, 15),
@@ -148,9 +153,8 @@ def _quoted_text() -> str:
 
 
 @pytest.mark.parametrize("source", ["sample", "odd", "quoted"])
-def test_small_and_large_reading_paths_give_identical_frames(tmp_path, monkeypatch, source):
-    """Below SMALL_READ rows reading works on Python lists; it must give exactly what the pandas path gives."""
-    import spiegel.read as read_module
+def test_small_and_large_reading_paths_give_identical_frames(tmp_path, source):
+    """Below fastpath.small rows reading works on Python lists; it must give exactly what the pandas path gives."""
     from spiegel import deliveries as store
     from spiegel.sample import DELIVERIES
 
@@ -162,10 +166,10 @@ def test_small_and_large_reading_paths_give_identical_frames(tmp_path, monkeypat
     else:
         paths = [write(tmp_path, "quoted.csv", _quoted_text())]
     for path in paths:
-        monkeypatch.setattr(read_module, "SMALL_READ", 10**9)
-        small = read_delivery(path)
-        monkeypatch.setattr(read_module, "SMALL_READ", 0)
-        large = read_delivery(path)
+        with fastpath.threshold(10**9):
+            small = read_delivery(path, LAYOUT)
+        with fastpath.threshold(0):
+            large = read_delivery(path, LAYOUT)
         pd.testing.assert_frame_equal(small.raw, large.raw, check_exact=True)
         pd.testing.assert_frame_equal(small.frame, large.frame, check_exact=True)
         assert small.blank_rows == large.blank_rows and small.source == large.source
@@ -191,7 +195,7 @@ def _xlsx_with_numbers(path: Path) -> Path:
 
 
 def test_excel_numbers_get_their_leading_zeros_back(tmp_path):
-    delivery = read_delivery(_xlsx_with_numbers(tmp_path / "a.xlsx"))
+    delivery = read_delivery(_xlsx_with_numbers(tmp_path / "a.xlsx"), LAYOUT)
     row = delivery.raw.iloc[0]
     assert delivery.source.format == "xlsx"
     assert row["bsn"] == "012345674"
@@ -215,7 +219,7 @@ def test_xls_written_by_xlwt_is_read_and_padded(tmp_path):
     sheet.write(1, NAMES.index("gemeentecode"), 14)  # a number: 0014 loses its zeros
     path = tmp_path / "a.xls"
     book.save(str(path))
-    delivery = read_delivery(path)
+    delivery = read_delivery(path, LAYOUT)
     assert delivery.source.format == "xls"
     assert delivery.raw["gemeentecode"].iloc[0] == "0014"
     assert delivery.raw.drop(columns=["rij", "gemeentecode"]).to_numpy().tolist() == [
@@ -230,7 +234,7 @@ _HEADER, _FIRST = _GOOD.splitlines()[0], _GOOD.splitlines()[1]
 
 
 def _truncated_xlsx(tmp_path: Path) -> bytes:
-    full = write_delivery(raw_frame(), tmp_path / "full.xlsx", "xlsx").read_bytes()
+    full = write_delivery(raw_frame(), tmp_path / "full.xlsx", "xlsx", LAYOUT).read_bytes()
     return full[: len(full) // 2]
 
 
@@ -263,7 +267,7 @@ def test_bad_file_gives_an_input_error_with_file_row_column_and_rule_but_no_valu
     content, rule, row, column = BAD[name]
     path = write(tmp_path, f"{name}.csv", content)
     with pytest.raises(InputError) as caught:
-        read_delivery(path)
+        read_delivery(path, LAYOUT)
     error = caught.value
     assert error.rule == rule
     assert error.file == str(path)
@@ -277,7 +281,7 @@ def test_bad_file_gives_an_input_error_with_file_row_column_and_rule_but_no_valu
 def test_truncated_xlsx_is_unreadable(tmp_path):
     path = write(tmp_path, "kapot.xlsx", _truncated_xlsx(tmp_path))
     with pytest.raises(InputError) as caught:
-        read_delivery(path)
+        read_delivery(path, LAYOUT)
     assert caught.value.rule == "JH-B01"
     assert "xlsx" in caught.value.problem
 
@@ -291,7 +295,7 @@ def test_excel_row_with_cells_beyond_the_header_is_refused_with_its_row(tmp_path
     sheet.write_row(2, 0, [*ROWS[1], "over"])
     book.close()
     with pytest.raises(InputError) as caught:
-        read_delivery(path)
+        read_delivery(path, LAYOUT)
     assert (caught.value.rule, caught.value.row) == ("JH-B08", 3)
 
 
@@ -300,7 +304,7 @@ def test_a_data_row_in_place_of_a_header_is_never_quoted_in_the_message(tmp_path
     row[NAMES.index("datum_einde")] = row[NAMES.index("datum_aanvang")]  # two equal values in one row
     path = write(tmp_path, "a.csv", ";".join(row) + "\n" + ";".join(ROWS[1]) + "\n")
     with pytest.raises(InputError) as caught:
-        read_delivery(path)
+        read_delivery(path, LAYOUT)
     assert caught.value.rule == "JH-B03"
     assert "20240115" not in str(caught.value)
     assert not any(secret in str(caught.value) for secret in SECRETS)
@@ -308,9 +312,9 @@ def test_a_data_row_in_place_of_a_header_is_never_quoted_in_the_message(tmp_path
 
 def test_missing_file_and_directory_are_input_errors(tmp_path):
     with pytest.raises(InputError, match="niet gevonden"):
-        read_delivery(tmp_path / "bestaat-niet.csv")
+        read_delivery(tmp_path / "bestaat-niet.csv", LAYOUT)
     with pytest.raises(InputError, match="map"):
-        read_delivery(tmp_path)
+        read_delivery(tmp_path, LAYOUT)
 
 
 # --- spiegel inspect -------------------------------------------------------------------------------------
@@ -318,7 +322,7 @@ def test_missing_file_and_directory_are_input_errors(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["csv", "csv-cp1252", "xlsx", "fixed"])
 def test_inspect_describes_a_good_file_without_any_value_from_it(tmp_path, capsys, fmt):
-    path = write_delivery(raw_frame(), tmp_path / f"a.{fmt}", fmt)
+    path = write_delivery(raw_frame(), tmp_path / f"a.{fmt}", fmt, LAYOUT)
     assert main(["inspect", str(path)]) == 0
     out, err = capsys.readouterr()
     assert "Records:         3" in out

@@ -5,14 +5,18 @@ from __future__ import annotations
 import pytest
 
 from spiegel import report
+from spiegel.domains.jeugdhulp import report as jeugdhulp_report
+from spiegel.present import report as present_report
 from spiegel.present.display import Callout, Heading, Stack, Table
 from spiegel.sample import DELIVERIES, REFERENCE_PROVIDER
 
 
 @pytest.fixture
 def shown(monkeypatch):
+    """What the report's sections show (the generic sections and the jeugdhulp ones)."""
     items: list = []
-    monkeypatch.setattr(report, "_show", lambda *objs: items.extend(objs))
+    monkeypatch.setattr(present_report, "show", lambda *objs: items.extend(objs))
+    monkeypatch.setattr(jeugdhulp_report, "_show", lambda *objs: items.extend(objs))
     return items
 
 
@@ -29,7 +33,7 @@ def test_detail_per_gemeente_is_shown_for_a_provider_with_few_gemeenten(shown):
 
 
 def test_detail_per_gemeente_goes_to_the_tables_above_the_limit(shown, monkeypatch):
-    monkeypatch.setattr(report, "DETAIL_MAX_GEMEENTEN", 3)
+    monkeypatch.setattr(jeugdhulp_report, "DETAIL_MAX_GEMEENTEN", 3)
     r = report.build(REFERENCE_PROVIDER, "2025H1", DELIVERIES)
     r.gemeenten()
     r.uitsplitsingen()
@@ -57,7 +61,7 @@ def test_a_provider_without_delivery_is_an_input_error_naming_the_folder():
 
 
 def test_show_publishes_exactly_what_ipython_display_of_each_item_publishes():
-    """``_show`` hands each item's MIME bundle to IPython as it is (``raw=True``) instead of letting the display
+    """``show`` hands each item's MIME bundle to IPython as it is (``raw=True``) instead of letting the display
     formatter ask every formatter about it; the outputs in the notebook must be the same."""
     import pandas as pd
     from IPython.display import display
@@ -71,7 +75,7 @@ def test_show_publishes_exactly_what_ipython_display_of_each_item_publishes():
              top_chart(frame, category="gemeente", value="n"), Callout("Controleer de aanlevering.", kind="warning")]
     shell = WarmShell.fresh()
     try:
-        report._show(*items)
+        present_report.show(*items)
         shown = list(shell.capture.outputs)
         shell.capture.outputs.clear()
         for item in items:

@@ -13,14 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spiegel import codes, layouts
+from spiegel import codes, domains
 from spiegel import deliveries as store
 from spiegel.periods import Period
 from spiegel.sample import DELIVERIES
 
 PERIOD = Period.parse("2025H1")
-COLUMNS = layouts.load("jeugdhulp").names
-WIDTHS = [c.breedte for c in layouts.load("jeugdhulp").kolommen]
+LAYOUT = domains.get("jeugdhulp").layout()
+COLUMNS = LAYOUT.names
+WIDTHS = [c.breedte for c in LAYOUT.kolommen]
 
 
 def read_plain(path: Path) -> pd.DataFrame:

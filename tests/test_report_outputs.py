@@ -71,23 +71,23 @@ def test_gemeente_extract_is_protected_with_the_cbs_rule(tmp_path):
 
 
 @pytest.mark.parametrize("kvk", PROVIDERS)
-def test_report_is_the_same_with_text_columns_in_python_objects_or_in_arrow(kvk, tmp_path, monkeypatch):
+def test_report_is_the_same_with_text_columns_in_python_objects_or_in_arrow(kvk, tmp_path):
     """make_report keeps small deliveries' text columns in Python objects (faster for small frames); the
     outputs must not depend on that choice."""
     import json
 
     import nbformat
 
-    from spiegel import pipeline
+    from spiegel import fastpath
     from spiegel.pipeline import ReportJob, make_report
     from spiegel.sample import DELIVERIES
 
     made = {}
     for name, below in (("python", 10**12), ("arrow", 0)):
-        monkeypatch.setattr(pipeline, "PYTHON_STRINGS_BELOW", below)
         job = ReportJob(kvk=kvk, period="2025H1", deliveries=DELIVERIES, out_root=tmp_path / name,
                         renderer="builtin", engine="spiegel_warm")
-        result = make_report(job)
+        with fastpath.threshold(below):  # rows; the text storage follows it (fastpath.string_storage)
+            result = make_report(job)
         assert result.status == "gemaakt", result.message
         folder = Path(result.outputs["notebook"]).parent
         files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))

@@ -13,24 +13,35 @@ import pandas as pd
 import pytest
 import yaml
 
-from spiegel import codes, layouts, sample, synth
+from spiegel import codes, domains, sample
 from spiegel.deliveries import current_deliveries, find_deliveries
+from spiegel.domains.jeugdhulp import synth
+from spiegel.domains.jeugdhulp.synth import HULPVORM_SHARES, PUBLISHED_H1_FLOWS, flow_totals
 from spiegel.errors import ParameterError
 from spiegel.periods import Period
 from spiegel.read import read_delivery
-from spiegel.register import load_register
+from spiegel.register import load_register, write_register
 from spiegel.sample.make import write_sample
-from spiegel.synth import HULPVORM_SHARES, PUBLISHED_H1_FLOWS, flow_totals
 from spiegel.write import FORMATS, write_delivery
 
+JH = domains.get("jeugdhulp")
+LAYOUT = JH.layout()
 SCALE = 0.05
 PERIODS = [Period.parse(p) for p in ("2024H1", "2024H2", "2025H1")]
 # SPEC §9: half-year flows H1 2021 and shares of started trajectories by hulpvorm (2021).
 
 
+def synth_country(out: Path, **options: object) -> synth.SynthResult:
+    """A synthetic country with its ``register.csv``, as ``spiegel synth`` writes it (the domain's synth returns
+    the register rows; the caller writes them)."""
+    result = synth.synth_country(out, **options)
+    write_register(result.out / "register.csv", result.register)
+    return result
+
+
 @pytest.fixture(scope="module")
 def country(tmp_path_factory: pytest.TempPathFactory) -> synth.SynthResult:
-    return synth.synth_country(tmp_path_factory.mktemp("land"), scale=SCALE, periods=PERIODS, seed=2025)
+    return synth_country(tmp_path_factory.mktemp("land"), scale=SCALE, periods=PERIODS, seed=2025)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +101,7 @@ def test_wijkteam_trajectories_always_have_verwijzer_06(records):
 def test_gemeentelijke_toegang_is_the_largest_verwijzer_and_all_verwijzers_are_valid(records):
     counts = records["2025H1"]["verwijzer"].value_counts()
     assert counts.index[0] == "01"
-    assert set(counts.index) <= set(codes.code_list("verwijzer").values)
+    assert set(counts.index) <= set(JH.codes.code_list("verwijzer").values)
 
 
 def test_a_few_percent_of_starts_are_crisis_and_most_endings_are_volgens_plan(records):
@@ -207,7 +218,7 @@ def test_a_correction_is_a_later_delivery_of_the_same_period_that_changes_record
     refs = find_deliveries(country.out, period, kvk)
     assert [r.meta.correctie for r in refs] == [False, True]
     assert refs[1].meta.ontvangen > refs[0].meta.ontvangen
-    first, corrected = (read_delivery(r.path).raw.drop(columns="rij") for r in refs)
+    first, corrected = (read_delivery(r.path, LAYOUT).raw.drop(columns="rij") for r in refs)
     assert len(corrected) > len(first)
     assert current_deliveries(country.out, period)[(period, kvk)].path == refs[1].path
 
@@ -226,9 +237,9 @@ def test_sidecars_record_the_sha256_of_their_file(refs):
 
 def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path):
     periods = PERIODS[1:]
-    a = synth.synth_country(tmp_path / "a", providers=12, scale=0.004, periods=periods, seed=7)
-    b = synth.synth_country(tmp_path / "b", providers=12, scale=0.004, periods=periods, seed=7)
-    c = synth.synth_country(tmp_path / "c", providers=12, scale=0.004, periods=periods, seed=8)
+    a = synth_country(tmp_path / "a", providers=12, scale=0.004, periods=periods, seed=7)
+    b = synth_country(tmp_path / "b", providers=12, scale=0.004, periods=periods, seed=7)
+    c = synth_country(tmp_path / "c", providers=12, scale=0.004, periods=periods, seed=8)
     names = sorted(p.relative_to(a.out) for p in a.out.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(b.out) for p in b.out.rglob("*") if p.is_file())
     assert all((a.out / n).read_bytes() == (b.out / n).read_bytes() for n in names)
@@ -255,9 +266,9 @@ def test_scale_shrinks_the_volume_proportionally():
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_writing_a_synthetic_delivery_and_reading_it_back_gives_the_same_frame(country, tmp_path, fmt):
     ref = sorted(current_deliveries(country.out, PERIODS[-1]).values(), key=lambda r: r.path)[0]
-    raw = read_delivery(ref.path).raw.drop(columns="rij")
-    path = write_delivery(raw, tmp_path / f"levering.{fmt}", fmt)
-    back = read_delivery(path)
+    raw = read_delivery(ref.path, LAYOUT).raw.drop(columns="rij")
+    path = write_delivery(raw, tmp_path / f"levering.{fmt}", fmt, LAYOUT)
+    back = read_delivery(path, LAYOUT)
     pd.testing.assert_frame_equal(back.raw.drop(columns="rij"), raw)
     first_row = 1 if fmt == "fixed" else 2
     assert back.raw["rij"].tolist() == list(range(first_row, first_row + len(raw)))
@@ -266,9 +277,9 @@ def test_writing_a_synthetic_delivery_and_reading_it_back_gives_the_same_frame(c
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_writing_the_same_frame_twice_gives_the_same_bytes(tmp_path, fmt):
     raw = pd.DataFrame([["123456782", "20100500", "M", "1234AB", "", "02", "02", "02", "20240101", "", "", "", "",
-                         ""]], columns=layouts.load("jeugdhulp").names)
-    one = write_delivery(raw, tmp_path / f"a.{fmt}", fmt).read_bytes()
-    two = write_delivery(raw, tmp_path / f"b.{fmt}", fmt).read_bytes()
+                         ""]], columns=LAYOUT.names)
+    one = write_delivery(raw, tmp_path / f"a.{fmt}", fmt, LAYOUT).read_bytes()
+    two = write_delivery(raw, tmp_path / f"b.{fmt}", fmt, LAYOUT).read_bytes()
     assert one == two
 
 
@@ -315,7 +326,7 @@ def test_sample_is_small_and_covers_two_periods_and_four_formats():
     assert size < 2_000_000
     refs = find_deliveries(sample.DELIVERIES)
     assert {r.meta.periode for r in refs} == set(sample.PERIODS)
-    sources = {(d.source.format, d.source.delimiter) for d in (read_delivery(r.path) for r in refs)}
+    sources = {(d.source.format, d.source.delimiter) for d in (read_delivery(r.path, LAYOUT) for r in refs)}
     assert sources == {("csv", ";"), ("csv", ","), ("xlsx", None), ("vast", None)}
 
 
@@ -325,8 +336,8 @@ def test_sample_providers_play_their_roles():
     assert {sample.REFERENCE_PROVIDER, sample.FAULTY_PROVIDER, sample.CORRECTED_PROVIDER,
             sample.MISSING_PROVIDER} <= set(register["kvk"])
     assert find_deliveries(sample.DELIVERIES, kvk=sample.MISSING_PROVIDER) == []
-    reference = read_delivery(current_deliveries(sample.DELIVERIES, "2025H1")[("2025H1", sample.REFERENCE_PROVIDER)]
-                              .path)
+    reference_ref = current_deliveries(sample.DELIVERIES, "2025H1")[("2025H1", sample.REFERENCE_PROVIDER)]
+    reference = read_delivery(reference_ref.path, LAYOUT)
     assert 200 <= len(reference) <= 800
     corrected = find_deliveries(sample.DELIVERIES, "2025H1", sample.CORRECTED_PROVIDER)
     assert [r.meta.correctie for r in corrected] == [False, True]
@@ -339,7 +350,7 @@ def test_faulty_sample_delivery_has_deliberate_errors_of_every_rule_group_on_lis
     faults = yaml.safe_load(sample.FAULTS.read_text(encoding="utf-8"))
     groups = {code[3] for code in faults["fouten"]}
     assert groups == {"B", "V", "D", "R", "C"}
-    delivery = read_delivery(sample.DELIVERIES / faults["bestand"])
+    delivery = read_delivery(sample.DELIVERIES / faults["bestand"], LAYOUT)
     assert delivery.blank_rows == faults["fouten"]["JH-B09"]["rijen"]
     rows = set(delivery.raw["rij"])
     for code, fault in faults["fouten"].items():

@@ -12,7 +12,7 @@ import pytest
 from spiegel.cli import main
 from spiegel.deliveries import DeliveryMeta, write_meta
 from spiegel.validate import render_catalogue
-from test_validate_rules import BASE, LAYOUT, bsn
+from test_validate_rules import BASE, JH, LAYOUT, bsn
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = ";".join(LAYOUT.names)
@@ -116,20 +116,20 @@ def test_explicit_previous_file(tmp_path, capsys):
 
 def test_catalogue_option_prints_the_generated_catalogue(capsys):
     assert main(["validate", "--catalogue"]) == 0
-    assert capsys.readouterr().out == render_catalogue()
+    assert capsys.readouterr().out == render_catalogue(JH)
 
 
 def test_docs_catalogue_is_up_to_date():
     """Regenerate with: spiegel validate --catalogue > docs/validatieregels.md"""
     doc = ROOT / "docs" / "validatieregels.md"
-    assert doc.read_text(encoding="utf-8") == render_catalogue(), (
+    assert doc.read_text(encoding="utf-8") == render_catalogue(JH), (
         "docs/validatieregels.md is stale: run `spiegel validate --catalogue > docs/validatieregels.md`"
     )
 
 
 def test_catalogue_lists_every_rule_once():
-    text = render_catalogue()
+    text = render_catalogue(JH)
     from spiegel.validate import all_rules
 
-    for rule in all_rules():
+    for rule in all_rules(JH):
         assert text.count(f"| {rule.code} |") == 1

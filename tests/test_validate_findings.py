@@ -7,7 +7,8 @@ import json
 import jsonschema
 import pandas as pd
 
-from spiegel.validate import Settings, validate
+from spiegel.domains.jeugdhulp.facts import Settings
+from spiegel.validate import validate
 from spiegel.validate.catalogue import schema
 from test_validate_rules import ENDED, PERIOD, delivery, meta
 

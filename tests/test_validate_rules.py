@@ -12,13 +12,16 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from spiegel import layouts
+from spiegel import domains, fastpath
+from spiegel.dates import age_at
 from spiegel.deliveries import DeliveryMeta
+from spiegel.domains.jeugdhulp.facts import Settings
+from spiegel.domains.jeugdhulp.logic import elfproef_ok
 from spiegel.read import Delivery, read_bytes
-from spiegel.validate import Settings, all_rules, validate
-from spiegel.validate.jeugdhulp import age_at, elfproef
+from spiegel.validate import all_rules, validate
 
-LAYOUT = layouts.load("jeugdhulp")
+JH = domains.get("jeugdhulp")
+LAYOUT = JH.layout()
 PERIOD = "2025H1"
 BASE = {
     "bsn": "123456782",
@@ -150,7 +153,7 @@ def run_case(case: Case, rows: list[dict | None]):
 
 
 def test_every_rule_has_a_failing_and_a_passing_case():
-    assert set(CASES) | READER_RULES == {r.code for r in all_rules()}
+    assert set(CASES) | READER_RULES == {r.code for r in all_rules(JH)}
 
 
 def test_the_base_row_passes_every_rule():
@@ -265,7 +268,7 @@ def test_overlap_is_found_when_the_overlapping_records_are_not_adjacent():
 def test_elfproef_accepts_valid_and_rejects_changed_digits():
     import pandas as pd
 
-    assert elfproef(pd.Series(["123456782", "123456783", "12345678", "000000000"])).tolist() == [
+    assert elfproef_ok(pd.Series(["123456782", "123456783", "12345678", "000000000"])).tolist() == [
         True, False, False, True,
     ]
 
@@ -278,7 +281,8 @@ def test_age_counts_whole_years_up_to_the_day_before_the_birthday():
 
 def test_a_row_index_that_is_not_positional_gives_the_same_findings():
     d = delivery([{"geslacht": "X"}, {}, {"hulpvorm": "05"}])
-    shifted = Delivery(d.frame.set_axis(d.frame.index + 10), d.raw.set_axis(d.raw.index + 10), d.source, d.layout)
+    shifted = Delivery.single(d.frame.set_axis(d.frame.index + 10), d.raw.set_axis(d.raw.index + 10), d.source,
+                              d.layout)
     assert validate(shifted, PERIOD).table.equals(validate(d, PERIOD).table)
 
 
@@ -289,26 +293,24 @@ def test_the_three_ways_of_running_the_data_rules_agree():
     raw = delivery(rows).raw
     results = {
         method: sorted((code, cols, tuple(pos)) for code, cols, pos in run_data_rules(
-            raw, "jeugdhulp", "7", "jeugdhulp-7", method=method))
+            raw, JH, "7", LAYOUT, "jeugdhulp", method=method))
         for method in ("rows", "checks", "pandera")
     }
-    data_codes = {code for code in compiled_schema("jeugdhulp", "7", "jeugdhulp-7").check_columns}
+    data_codes = {code for code in compiled_schema(JH, "7", LAYOUT, "jeugdhulp").check_columns}
     assert {code for code, _, _ in results["rows"]} == data_codes  # every data rule fails somewhere
     assert results["rows"] == results["checks"] == results["pandera"]
 
 
-def test_large_delivery_code_paths_give_the_same_findings(monkeypatch):
+def test_large_delivery_code_paths_give_the_same_findings():
     """Below 2,000 rows text tests run as Python loops; force the pandas/pyarrow paths and compare."""
-    from spiegel.validate import context, engine
 
     def all_findings():
         return {code: [run_case(case, case.fail).table.to_dict("records"),
                        run_case(case, case.ok).table.to_dict("records")] for code, case in CASES.items()}
 
     small = all_findings()
-    monkeypatch.setattr(context, "SMALL", 0)
-    monkeypatch.setattr(engine, "SMALL_DELIVERY", 0)
-    assert all_findings() == small
+    with fastpath.threshold(0):
+        assert all_findings() == small
 
 
 ODD_ROWS = [
@@ -327,20 +329,21 @@ ODD_ROWS = [
 ]
 
 
-def test_the_derived_columns_are_the_same_on_the_python_and_the_pandas_paths(monkeypatch):
+def test_the_derived_columns_are_the_same_on_the_python_and_the_pandas_paths():
     """Facts of a small delivery work on Python lists; every derived column must equal the pandas path's."""
+    from spiegel.domains.jeugdhulp.facts import Facts
+    from spiegel.domains.jeugdhulp.logic import duplicated, running_max
     from spiegel.periods import Period
     from spiegel.validate import context
-    from spiegel.validate.jeugdhulp import duplicated, running_max
 
-    names = ["aanvang", "einde", "einde_leeg", "geboorte_vroegst", "geboorte_laatst", "bsn_onbekend",
-             "bsn_ongeboren", "bsn_number", "person_id", "aanvang_part", "hulpvorm_part", "record_key",
+    names = ["aanvang", "einde", "einde_leeg", "geboorte_vroegst", "geboorte_laatst", "bsn_status", "bsn_onbekend",
+             "bsn_ongeboren", "bsn_nine_digits", "person_id", "aanvang_part", "hulpvorm_part", "record_key",
              "youth_hulpvorm", "running_at_end"]
     day = Period.parse(PERIOD).last_day
     ascii_only = [row for row in ODD_ROWS if all(v.isascii() for v in row.values())]
 
     def derived(rows):
-        facts = context.Facts(delivery(rows), Period.parse(PERIOD))
+        facts = Facts(delivery(rows), Period.parse(PERIOD))
         keys = facts.record_key
         return {
             **{name: getattr(facts, name).tolist() for name in names},
@@ -359,5 +362,5 @@ def test_the_derived_columns_are_the_same_on_the_python_and_the_pandas_paths(mon
     assert [i for i, d in enumerate(odd["duplicated"]) if d] == [0, 11, 13]  # three times the base row
     assert [i for i, d in enumerate(odd["later"]) if d] == [11, 13]
     assert any(odd["pc4_known"]) and not all(odd["pc4_known"])
-    monkeypatch.setattr(context, "SMALL", 0)
-    assert [derived(ascii_only), derived(ODD_ROWS)] == python
+    with fastpath.threshold(0):
+        assert [derived(ascii_only), derived(ODD_ROWS)] == python

@@ -12,13 +12,20 @@ import jsonschema
 import pandas as pd
 
 from spiegel import deliveries as store
+from spiegel import domains
 from spiegel.periods import Period
 from spiegel.read import read_delivery
 from spiegel.sample import DELIVERIES, FAULTY_PROVIDER
 from spiegel.validate import Findings, validate, validate_file
 from spiegel.validate.catalogue import schema
-from spiegel.validate.context import special_bsn
-from spiegel.validate.engine import GROEPEN
+from spiegel.validate.engine import groups
+
+JH = domains.get("jeugdhulp")
+
+
+def read(ref: store.DeliveryRef):
+    """A stored delivery, read with the layout its sidecar names (None: the domain's current one)."""
+    return read_delivery(ref.path, JH.layout(ref.meta.indeling))
 
 
 @cache
@@ -34,8 +41,8 @@ def findings_per_provider() -> dict[tuple[str, str], Findings]:
     for (periode, kvk), ref in sorted(current.items()):
         period = Period.parse(periode)
         prev_ref = current.get((str(period.previous()), kvk))
-        previous = read_delivery(prev_ref.path, prev_ref.meta.indeling) if prev_ref else None
-        delivery = read_delivery(ref.path, ref.meta.indeling)
+        previous = read(prev_ref) if prev_ref else None
+        delivery = read(ref)
         out[(periode, kvk)] = validate(delivery, period, previous=previous, meta=ref.meta)
     return out
 
@@ -43,7 +50,7 @@ def findings_per_provider() -> dict[tuple[str, str], Findings]:
 def test_faulty_provider_triggers_every_rule_group():
     latest = str(periods()[-1])
     findings = findings_per_provider()[(latest, FAULTY_PROVIDER)]
-    assert findings.groups() == set(GROEPEN)
+    assert findings.groups() == set(groups(JH))
     assert findings.exit_status == 2
 
 
@@ -59,7 +66,7 @@ def test_clean_providers_have_no_fout():
 def test_validate_file_finds_the_previous_delivery_in_the_sample_store():
     latest = periods()[-1]
     ref = store.current_delivery(DELIVERIES, latest, FAULTY_PROVIDER)
-    findings = validate_file(ref.path)
+    findings = validate_file(ref.path, domain=JH)
     assert findings.periode == str(latest)
     assert findings.vorige is not None and findings.vorige.periode == str(latest.previous())
     assert "volledigheid" in findings.groups()
@@ -69,8 +76,8 @@ def _personal_values() -> set[str]:
     """Every BSN (except the special codes), birth date and postcode in the sample, as delivered."""
     values: set[str] = set()
     for ref in store.find_deliveries(DELIVERIES):
-        raw = read_delivery(ref.path, ref.meta.indeling).raw
-        values |= set(raw["bsn"]) - set(special_bsn())
+        raw = read(ref).raw
+        values |= set(raw["bsn"]) - set(JH.codes.code_list("bsn_bijzonder").values)
         values |= set(raw["geboortedatum"])
         values |= set(raw["postcode"]) | set(raw["postcode"].str.replace(" ", "").str.upper())
     values.discard("")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from spiegel.errors import InputError
+from spiegel.errors import InputError, ParameterError
 from spiegel.io import file_stamp, parse_yaml
 from spiegel.periods import Period
 from spiegel.read import sha256_bytes
@@ -30,7 +30,6 @@ META_SUFFIX = ".meta.yml"
 # libyaml's safe dumper when available (5× faster; a batch handles thousands of sidecars); reading goes through
 # spiegel.io.parse_yaml, which uses libyaml's safe loader the same way.
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-DOMAINS = ("jeugdhulp", "jeugdbescherming", "jeugdreclassering", "veilig_thuis")
 _KVK = re.compile(r"^\d{8}$")
 
 
@@ -42,7 +41,7 @@ class DeliveryMeta:
     periode: str
     correctie: bool
     ontvangen: datetime
-    indeling: str = "jeugdhulp-7"
+    indeling: str | None = None  # a layout of the domain by name; None: the domain's current layout
     vestigingsnummer: str | None = None
     sha256: str | None = None
 
@@ -121,8 +120,12 @@ def _read_meta(side: Path) -> DeliveryMeta:
     kvk = str(raw["kvk"]).zfill(8) if isinstance(raw["kvk"], int) else str(raw["kvk"])
     if not _KVK.match(kvk):
         raise InputError(side, "KvK-nummer moet 8 cijfers zijn", column="kvk")
-    if raw["domein"] not in DOMAINS:
-        raise InputError(side, f"onbekend domein; kies uit {', '.join(DOMAINS)}", column="domein")
+    from spiegel import domains
+
+    try:
+        domein = domains.canonical(str(raw["domein"]))
+    except ParameterError:
+        raise InputError(side, f"onbekend domein; kies uit {', '.join(domains.names())}", column="domein") from None
     try:
         Period.parse(str(raw["periode"]))
     except Exception:
@@ -136,11 +139,11 @@ def _read_meta(side: Path) -> DeliveryMeta:
     return DeliveryMeta(
         kvk=kvk,
         naam=str(raw["naam"]),
-        domein=str(raw["domein"]),
+        domein=domein,
         periode=str(Period.parse(str(raw["periode"]))),
         correctie=bool(raw.get("correctie", False)),
         ontvangen=received,
-        indeling=str(raw.get("indeling", "jeugdhulp-7")),
+        indeling=str(raw["indeling"]) if raw.get("indeling") else None,
         vestigingsnummer=str(raw["vestigingsnummer"]) if raw.get("vestigingsnummer") else None,
         sha256=str(raw["sha256"]) if raw.get("sha256") else None,
     )

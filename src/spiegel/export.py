@@ -8,11 +8,12 @@ atomic (a crash never leaves a half-written file under the final name).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from spiegel import offload
 from spiegel.io import write_bytes_atomic
 
 _MAX_SHEET = 31
@@ -24,23 +25,14 @@ def sheet_name(name: str) -> str:
     return clean[:_MAX_SHEET]
 
 
-# While ``spiegel report`` runs with its sidecar, XLSX files are written after the notebook, while the sidecar
-# renders HTML and PDF (spiegel.sidecar.Sidecar.render): the two took turns before, now they overlap.
-_deferred: list[Callable[[], object]] | None = None
-
-
-def defer_xlsx(queue: list[Callable[[], object]] | None) -> None:
-    """From now on, put XLSX writes in ``queue`` instead of doing them (``None``: write at once again)."""
-    global _deferred
-    _deferred = queue
-
-
 def write_xlsx(tables: Mapping[str, pd.DataFrame], path: str | Path, *, descriptions: Mapping[str, str] = ()) -> Path:
     """One sheet per table, with a first sheet 'inhoud' listing the tables and what they hold. Integer columns
-    carry the number format ``#,##0``, decimal columns ``#,##0.0``; the header row is bold and frozen."""
-    if _deferred is not None:
-        tables, descriptions = dict(tables), dict(descriptions)
-        _deferred.append(lambda: _write_xlsx(tables, path, descriptions))
+    carry the number format ``#,##0``, decimal columns ``#,##0.0``; the header row is bold and frozen.
+
+    While ``spiegel report`` runs with its sidecar the write waits until the sidecar renders HTML and PDF
+    (:func:`spiegel.offload.deferred_writes`)."""
+    tables, descriptions = dict(tables), dict(descriptions)
+    if offload.defer(lambda: _write_xlsx(tables, path, descriptions)):
         return Path(path)
     return _write_xlsx(tables, path, descriptions)
 

@@ -56,7 +56,7 @@ def describe(delivery: Delivery) -> Description:
 
 
 def format_description(d: Description) -> str:
-    from spiegel.present.numbers import fmt_int
+    from spiegel.formats import fmt_int
 
     fmt_names = {"csv": "CSV", "xlsx": "Excel (XLSX)", "xls": "Excel (XLS)", "vast": "vaste breedte"}
     lines = [
@@ -78,7 +78,7 @@ def format_description(d: Description) -> str:
 
 
 def _periods_text(counts: dict[str, int]) -> str:
-    from spiegel.present.numbers import fmt_int
+    from spiegel.formats import fmt_int
 
     if not counts:
         return "geen"

@@ -2,13 +2,14 @@
 
 ``spiegel report`` and ``spiegel batch`` both call :func:`make_report`, so a report made alone and a report
 made in a batch are made the same way. The executed notebook is papermill's run record; it is written under a
-temporary name and renamed when it is complete (a failed run is kept as ``jeugdhulp.fout.ipynb``, with
-papermill's error cell, and never under the finished name).
+temporary name and renamed when it is complete (a failed run is kept as ``<notebook>.fout.ipynb``, e.g.
+``jeugdhulp.fout.ipynb``, with papermill's error cell, and never under the finished name). The job names its
+domain (default jeugdhulp), which gives the notebook; this module looks the domain up by name.
 
 Layout of one report's folder (``outputs/<period>/<kvk>/``, an extract for one gemeente in
 ``outputs/<period>/<kvk>/gemeente-<code>/``)::
 
-    jeugdhulp.ipynb          executed notebook
+    <domain notebook>.ipynb  executed notebook (jeugdhulp.ipynb)
     spiegelrapport.html      self-contained HTML
     spiegelrapport.pdf       PDF
     tabellen.xlsx            every table, one sheet per table
@@ -25,39 +26,37 @@ import os
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from spiegel import __version__
+from spiegel import __version__, fastpath
 from spiegel.errors import InputError, ParameterError, SpiegelError
 from spiegel.periods import Period
+from spiegel.present.report import SUMMARY_FILE
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 NOTEBOOKS = PACKAGE_ROOT.parents[1] / "notebooks"
-NOTEBOOK = NOTEBOOKS / "jeugdhulp.ipynb"
 KERNEL = "spiegel"
 FORMATS = ("html", "pdf", "xlsx", "csv")
 DEFAULT_FORMATS = ("html", "pdf", "xlsx", "csv")
-SUMMARY_FILE = "samenvatting.json"
-NOTEBOOK_FILE = "jeugdhulp.ipynb"
-FAILED_NOTEBOOK_FILE = "jeugdhulp.fout.ipynb"
-# Below this many bytes of delivery files a report keeps pandas' text columns in Python objects
-# (``mode.string_storage = "python"``) instead of Arrow: the same dtype (``str``) and the same values, but
-# pandas' fixed cost per operation is lower, which is what a small provider's report consists of. Measured on
-# the national synthetic store (same report, alternating): 30 KB of input 0.30 → 0.26 s a report, ~100 KB about
-# even, 440 KB 0.73 → 0.83 s and the largest provider 1.4 → 2.0 s — so large deliveries keep Arrow.
-PYTHON_STRINGS_BELOW = 128 * 1024
+DEFAULT_DOMAIN = "jeugdhulp"
+
+
+def failed_notebook_name(notebook: Path) -> str:
+    """``jeugdhulp.ipynb`` → ``jeugdhulp.fout.ipynb``: where a failed run's notebook is kept."""
+    return f"{Path(notebook).stem}.fout.ipynb"
 
 
 @dataclass(frozen=True)
 class ReportJob:
-    """Everything that determines one report."""
+    """Everything that determines one report. ``period`` may be given as text; it is kept as a :class:`Period`.
+    ``notebook`` defaults to the domain's notebook."""
 
     kvk: str
-    period: str
+    period: Period
     deliveries: Path
     out_root: Path = Path("outputs")
     formats: tuple[str, ...] = DEFAULT_FORMATS
@@ -65,24 +64,39 @@ class ReportJob:
     gemeente: str | None = None
     renderer: str = "auto"
     engine: str | None = None  # papermill engine name; None = papermill's default (a kernel per notebook)
-    notebook: Path = NOTEBOOK
+    notebook: Path | None = None
+    domain: str = DEFAULT_DOMAIN
+    domain_module: str | None = field(default=None, compare=False)  # what a worker imports to know the domain
 
     def __post_init__(self) -> None:
-        Period.parse(self.period)
+        from spiegel import domains
+
+        period = Period.parse(str(self.period))
+        object.__setattr__(self, "period", period)
+        domain = domains.get(self.domain)
+        domain.check_period(period)
+        object.__setattr__(self, "domain_module", domains.module_of(domain.name))
+        if self.notebook is None:
+            object.__setattr__(self, "notebook", NOTEBOOKS / domain.notebook)
         unknown = sorted(set(self.formats) - set(FORMATS))
         if unknown:
             raise ParameterError(f"onbekend formaat: {', '.join(unknown)}; kies uit {', '.join(FORMATS)}")
 
     @property
     def out_dir(self) -> Path:
-        base = Path(self.out_root) / str(Period.parse(self.period)) / self.kvk
+        base = Path(self.out_root) / str(self.period) / self.kvk
         return base / f"gemeente-{self.gemeente}" if self.gemeente else base
+
+    @property
+    def notebook_file(self) -> str:
+        """The executed notebook's name in the report folder (the notebook's own name)."""
+        return Path(self.notebook).name  # type: ignore[arg-type]
 
     def parameters(self) -> dict[str, Any]:
         """The notebook's parameters (papermill injects them after the cell tagged ``parameters``)."""
         return {
             "provider": self.kvk,
-            "period": str(Period.parse(self.period)),
+            "period": str(self.period),
             "deliveries": str(Path(self.deliveries).resolve()),
             "protection": self.protection,
             "gemeente": self.gemeente,
@@ -93,6 +107,8 @@ class ReportJob:
 
 @dataclass
 class ReportResult:
+    """What became of one report (the batch's manifest record)."""
+
     kvk: str
     period: str
     gemeente: str | None
@@ -135,13 +151,14 @@ def input_files(job: ReportJob) -> list[Any]:
     deliveries (previous-period comparison, herhaald beroep), as :class:`spiegel.deliveries.DeliveryRef`."""
     from spiegel import deliveries as store
 
-    period = Period.parse(job.period)
+    period = job.period
     current = store.current_delivery(job.deliveries, period, job.kvk)
     if current is None:
         raise InputError(
             Path(job.deliveries) / str(period) / job.kvk, f"geen aanlevering gevonden voor {period} van {job.kvk}"
         )
-    return [current, *store.history(job.deliveries, job.kvk, period)]
+    history = [r for r in store.history(job.deliveries, job.kvk, period) if r.meta.domein == job.domain]
+    return [current, *history]
 
 
 def input_bytes(files: list[Any]) -> int:
@@ -160,6 +177,7 @@ def input_key(job: ReportJob, files: list[Any] | None = None) -> str:
         "parameters": params,
         "formats": sorted(job.formats),
         "renderer": job.renderer,
+        "domain": job.domain,
         "code": code_version(),
         "notebook": hashlib.sha256(Path(job.notebook).read_bytes()).hexdigest(),
     }
@@ -171,7 +189,7 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
 
     ``render_fn`` renders the executed notebook (signature of :func:`spiegel.render.render`); default: that
     function, in this process (``spiegel report`` passes :meth:`spiegel.sidecar.Sidecar.render`)."""
-    result = ReportResult(job.kvk, str(Period.parse(job.period)), job.gemeente, "mislukt", code_version=code_version())
+    result = ReportResult(job.kvk, str(job.period), job.gemeente, "mislukt", code_version=code_version())
     stage = "zoeken"
     clock = time.perf_counter()
     try:
@@ -180,7 +198,7 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
         result.timings["zoeken"] = round(time.perf_counter() - clock, 4)
 
         stage, clock = "uitvoeren", time.perf_counter()
-        with string_storage(input_bytes(files)):
+        with fastpath.string_storage(input_bytes(files)):
             notebook_path, executed = _execute(job)
         result.outputs["notebook"] = str(notebook_path)
         result.timings["uitvoeren"] = round(time.perf_counter() - clock, 4)
@@ -205,36 +223,25 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
         result.stage, result.error_type, result.message = stage, type(exc).__name__, str(exc)
     except Exception as exc:  # a failure of one provider must not stop a batch
         result.stage, result.error_type = stage, type(exc).__name__
-        result.message = _safe_message(exc)
-        failed = job.out_dir / FAILED_NOTEBOOK_FILE
+        result.message = _safe_message(exc, failed_notebook_name(job.notebook))  # type: ignore[arg-type]
+        failed = job.out_dir / failed_notebook_name(job.notebook)  # type: ignore[arg-type]
         if failed.exists():
             result.outputs["notebook_fout"] = str(failed)
     return result
-
-
-@contextlib.contextmanager
-def string_storage(size: int) -> Iterator[None]:
-    """While a report of ``size`` bytes of delivery files runs in this process: pandas' storage for text
-    columns (see :data:`PYTHON_STRINGS_BELOW`). A notebook run by a Jupyter kernel keeps the kernel's own."""
-    import pandas as pd
-
-    storage = "python" if size < PYTHON_STRINGS_BELOW else pd.get_option("mode.string_storage")
-    with pd.option_context("mode.string_storage", storage):
-        yield
 
 
 def _execute(job: ReportJob) -> tuple[Path, Any]:
     """Run the notebook; returns the executed notebook's path and the notebook itself."""
     import papermill as pm
 
-    from spiegel.batch.engine import read_without_outputs
+    from spiegel.notebook_io import read_without_outputs
 
     notebook = str(job.notebook)
     read_without_outputs(notebook)
     job.out_dir.mkdir(parents=True, exist_ok=True)
-    final = job.out_dir / NOTEBOOK_FILE
+    final = job.out_dir / job.notebook_file
     tmp = job.out_dir / f".{uuid.uuid4().hex}.tmp.ipynb"
-    failed = job.out_dir / FAILED_NOTEBOOK_FILE
+    failed = job.out_dir / failed_notebook_name(job.notebook)  # type: ignore[arg-type]
     try:
         executed = pm.execute_notebook(
             notebook,
@@ -263,14 +270,14 @@ def _read_summary(out_dir: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _safe_message(exc: BaseException) -> str:
+def _safe_message(exc: BaseException, notebook: str = "het notebook") -> str:
     """A message for the manifest. papermill's error carries the notebook's exception; we keep its type and the
     place, not its text, because an unexpected exception's text may quote data."""
     ename = getattr(exc, "ename", None)
     if ename:
         if ename in {"InputError", "ParameterError", "SpiegelError"}:
             return f"{ename}: {getattr(exc, 'evalue', '')}"
-        return f"{ename} in cel {getattr(exc, 'exec_count', '?')} van het notebook (zie {FAILED_NOTEBOOK_FILE})"
+        return f"{ename} in cel {getattr(exc, 'exec_count', '?')} van het notebook (zie {notebook})"
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}{where}"

@@ -1,7 +1,7 @@
 """Protection of small numbers (SPEC §8): the LAST step before a count is displayed or exported.
 
 A policy is one function that turns exact non-negative integer counts into what may be shown: an ``int``
-or the string ``"."`` (geheim, ``spiegel.present.numbers.SECRET``). Policies live in the registry
+or the string ``"."`` (geheim, ``spiegel.formats.SECRET``). Policies live in the registry
 :data:`POLICIES`; adding one is adding one decorated function::
 
     @policy("mijnbeleid", "Zin in het Nederlands voor de voorpagina van het rapport.")
@@ -24,16 +24,16 @@ The smallest number ever shown is therefore 10, never 5; a shown 10 stands for 8
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from spiegel.present.numbers import SECRET
+from spiegel.formats import SECRET
 
 if TYPE_CHECKING:
-    from spiegel.count import Counts
+    from spiegel.count import Counts, CountTable
 
 PolicyFunction = Callable[[np.ndarray], np.ndarray]
 
@@ -46,9 +46,6 @@ class Policy:
 
 
 POLICIES: dict[str, Policy] = {}
-
-# Summary figures that count no youths or trajectories and stay exact under every policy.
-UNPROTECTED_FIGURES = frozenset({"gemeenten"})
 
 CBS_ROUNDING_BASE = 5
 CBS_SECRET_UP_TO = 7  # counts 0..7 inclusive are shown as "."
@@ -229,41 +226,35 @@ def _aligned(a: object, b: object) -> tuple[list[object], list[object], pd.Index
 
 
 def protect_counts(counts: Counts, policy_name: str) -> Counts:
-    """Every table of a :class:`spiegel.count.Counts` protected under the policy (same shapes and columns).
-
-    Count cells become ``int`` or ``"."``; in ``duur`` the mean and median are hidden where the number of
-    trajectories is secret; in ``summary`` ``waarde`` and ``vorige`` are protected and ``verschil`` is
-    recomputed from them with :func:`difference`.
-    """
-    from spiegel.count import FLOW_COLUMNS
-
-    flows = protect_table(counts.flows, policy_name, FLOW_COLUMNS)
-    breakdowns = protect_table(counts.breakdowns, policy_name, ["trajecten", "jongeren"])
-    duur = protect_table(
-        counts.duur, policy_name, ["trajecten"], dependent={"gemiddelde": "trajecten", "mediaan": "trajecten"}
-    )
-    summary = _protect_summary(counts.summary, policy_name)
-    return replace(
-        counts, flows=flows, breakdowns=breakdowns, duur=duur, summary=summary, protection=get_policy(policy_name).name
-    )
+    """Every table of a :class:`spiegel.count.Counts` protected under the policy (same shapes and columns), by
+    what each :class:`~spiegel.count.CountTable` declares: count cells become ``int`` or ``"."``; dependent values
+    are hidden where their count is secret; exempt rows stay exact; differences are recomputed from the protected
+    counts with :func:`difference`."""
+    tables = {name: protect_count_table(table, policy_name) for name, table in counts.tables.items()}
+    return counts.with_tables(tables, get_policy(policy_name).name)
 
 
-def _protect_summary(summary: pd.DataFrame, policy_name: str) -> pd.DataFrame:
-    exempt = summary["kengetal"].isin(UNPROTECTED_FIGURES).to_numpy()
+def protect_count_table(table: CountTable, policy_name: str) -> CountTable:
+    if table.exempt is None and not table.differences:
+        return table.with_frame(protect_table(table.frame, policy_name, table.counts, dependent=table.dependent))
+    frame = table.frame
+    exempt = (frame[table.exempt[0]].isin(table.exempt[1]).to_numpy() if table.exempt is not None
+              else np.zeros(len(frame), dtype=bool))
     shown: dict[str, np.ndarray] = {}
-    for column in ("waarde", "vorige"):
-        exact = summary[column].to_numpy(dtype=object, na_value=None)
+    for column in table.counts:
+        exact = frame[column].to_numpy(dtype=object, na_value=None)
         protected = _protect_array(exact, policy_name)
         protected[exempt] = exact[exempt]
         shown[column] = protected
-    shown["verschil"] = np.array(
-        [difference(new, old) for new, old in zip(shown["waarde"], shown["vorige"], strict=True)], dtype=object
+    for column, count_column in table.dependent.items():
+        values = frame[column].to_numpy(dtype=object).copy()
+        values[_secret_mask(shown[count_column])] = SECRET
+        shown[column] = values
+    for column, (new, old) in table.differences.items():
+        shown[column] = np.array([difference(a, b) for a, b in zip(shown[new], shown[old], strict=True)], dtype=object)
+    protected_frame = pd.DataFrame(
+        {c: pd.Series(shown[c], dtype=object, copy=False) if c in shown else frame[c].to_numpy()
+         for c in frame.columns},
+        index=frame.index,
     )
-    return pd.DataFrame(
-        {
-            "kengetal": summary["kengetal"].to_numpy(),
-            "label": summary["label"].to_numpy(),
-            **{column: pd.Series(values, dtype=object, copy=False) for column, values in shown.items()},
-        },
-        index=summary.index,
-    )
+    return table.with_frame(protected_frame)

@@ -8,9 +8,13 @@ Row numbers (column ``rij``) are the numbers a person sees when opening the file
 is row 1 and the first record row 2; in a fixed-width file (no header) the first record is row 1. Blank lines
 are skipped but keep their number, so later rows keep theirs.
 
-Problems that make a file unusable raise :class:`~spiegel.errors.InputError` with a file rule code from
-:data:`FILE_RULES` (the validation catalogue lists the same codes). Messages never contain a value from the
-file: a header that is not ours may be a data row holding a BSN.
+Problems that make a file unusable raise :class:`~spiegel.errors.InputError` with the code and message of the
+domain's file rule for that problem (:data:`PROBLEMS`; the validation catalogue lists the same codes). Messages
+never contain a value from the file: a header that is not ours may be a data row holding a BSN.
+
+A layout of several record sets (``spiegel.layouts``) is read from a workbook with a sheet per set, or from a
+folder or a ZIP with a file ``<set>.csv`` (or ``.txt``, ``.xlsx``) per set; row numbers are those of the sheet or
+file (:attr:`RecordSet.bron`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -27,21 +32,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spiegel import codes, layouts
+from spiegel import dates, elfproef, fastpath
 from spiegel.errors import InputError
-from spiegel.layouts import Layout
+from spiegel.layouts import Layout, RecordLayout
 
-# The file group of the rule catalogue (SPEC §7 "File"). Reader errors carry these codes.
-FILE_RULES: dict[str, str] = {
-    "JH-B01": "Het bestand is niet leesbaar als CSV-, Excel- of vastebreedtebestand",
-    "JH-B02": "Het bestand is leeg: het bevat geen records",
-    "JH-B03": "Kolommen ontbreken of zijn onbekend",
-    "JH-B04": "Een kolomnaam komt meer dan eens voor",
-    "JH-B05": "De tekencodering is niet UTF-8 of Windows-1252",
-    "JH-B06": "Het scheidingsteken is niet te herkennen (verwacht: komma of puntkomma)",
-    "JH-B07": "De periode in de metadata wijkt af van de gevraagde periode",
-    "JH-B08": "Een rij heeft een verkeerd aantal velden of een verkeerde lengte",
-}
+#: What can make a file unusable: the reader's problem kinds. A domain's rule file gives each the code and message
+#: of one of its file rules (``lezer:`` in ``rules.yaml``; jeugdhulp: ``JH-B01`` …), which the error carries.
+PROBLEMS = (
+    "onleesbaar",  # not CSV, Excel or fixed width; binary; damaged
+    "leeg",  # no records
+    "kolommen",  # columns missing or unknown
+    "dubbele_kolom",  # a column name twice
+    "codering",  # not UTF-8 or Windows-1252
+    "scheidingsteken",  # no comma or semicolon
+    "rijlengte",  # a row with the wrong number of fields or the wrong length
+    "gegevensset",  # a record set (sheet, file) of the layout missing
+)
 
 ROW = "rij"
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -70,30 +76,106 @@ class SourceInfo:
 
 
 @dataclass
-class Delivery:
-    """A delivery as read: ``frame`` is typed, ``raw`` holds the trimmed text as delivered (same index).
+class RecordSet:
+    """One record set as read: ``frame`` is typed, ``raw`` holds the trimmed text as delivered (same index).
 
-    Both carry the column ``rij`` with the row number in the file.
-    """
+    Both carry the column ``rij`` with the row number in the file (or sheet) ``bron``."""
 
+    naam: str
     frame: pd.DataFrame
     raw: pd.DataFrame
-    source: SourceInfo
-    layout: Layout
+    layout: RecordLayout
+    bron: str  # the file, or "file, blad <sheet>", the row numbers refer to
     blank_rows: list[int] = field(default_factory=list)  # row numbers of blank lines that were skipped
+    ignored_columns: list[int] = field(default_factory=list)  # header positions of columns not in the layout
 
     def __len__(self) -> int:
         return len(self.frame)
+
+
+@dataclass
+class Delivery:
+    """A delivery as read: one :class:`RecordSet` per record set of its layout (jeugdhulp has one).
+
+    ``frame``, ``raw`` and ``blank_rows`` are those of the only record set of a one-set layout."""
+
+    sets: dict[str, RecordSet]
+    source: SourceInfo
+    layout: Layout
+
+    @classmethod
+    def single(
+        cls, frame: pd.DataFrame, raw: pd.DataFrame, source: SourceInfo, layout: Layout,
+        blank_rows: list[int] | None = None,
+    ) -> Delivery:
+        """A delivery of a one-set layout from its frames."""
+        one = layout.single
+        record_set = RecordSet(one.naam, frame, raw, one, source.path, list(blank_rows or []))
+        return cls({one.naam: record_set}, source, layout)
+
+    @property
+    def domain(self) -> Any:
+        """The spiegel.domains.Domain whose layout the delivery was read with."""
+        return self.layout.domain
+
+    @property
+    def only(self) -> RecordSet:
+        if len(self.sets) != 1:
+            raise ValueError("this delivery has several record sets; name the one you mean")
+        return next(iter(self.sets.values()))
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.only.frame
+
+    @property
+    def raw(self) -> pd.DataFrame:
+        return self.only.raw
+
+    @property
+    def blank_rows(self) -> list[int]:
+        return self.only.blank_rows
+
+    def with_frames(self, frames: dict[str, tuple[pd.DataFrame, pd.DataFrame]]) -> Delivery:
+        """The same delivery with other (frame, raw) per record set (e.g. re-indexed)."""
+        from dataclasses import replace
+
+        sets = {name: replace(s, frame=frames[name][0], raw=frames[name][1]) if name in frames else s
+                for name, s in self.sets.items()}
+        return replace(self, sets=sets)
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self.sets.values())
 
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_delivery(path: str | Path, layout: str | Layout = "jeugdhulp") -> Delivery:
-    """Read one delivery file. Raises :class:`InputError` when the file cannot be used."""
+@dataclass(frozen=True)
+class _Where:
+    """What a reader function needs besides the data: the name errors carry and the layout's rules."""
+
+    name: str  # the file (or "file, blad sheet") for messages
+    layout: Layout
+
+    def error(self, problem: str, detail: str | None = None, **where: Any) -> InputError:
+        """The InputError of a reader problem (:data:`PROBLEMS`), with the domain's rule code and message."""
+        rule = self.layout.file_rules.get(problem)
+        if rule is None:
+            raise KeyError(f"layout {self.layout.naam}: its domain gives no file rule for the problem {problem!r}")
+        return InputError(self.name, rule.melding + (detail or ""), rule=rule.code, **where)
+
+    def melding(self, problem: str) -> str:
+        return self.layout.file_rules[problem].melding
+
+
+def read_delivery(path: str | Path, layout: Layout) -> Delivery:
+    """Read one delivery (a file; for a layout of several record sets also a folder or a ZIP of one file per set).
+    Raises :class:`InputError` when it cannot be used."""
     path = Path(path)
-    lay = layouts.load(layout) if isinstance(layout, str) else layout
+    if path.is_dir() and len(layout.sets) > 1:
+        return _read_folder(path, layout)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -101,57 +183,183 @@ def read_delivery(path: str | Path, layout: str | Layout = "jeugdhulp") -> Deliv
     except IsADirectoryError:
         raise InputError(path, "dit is een map, geen bestand") from None
     except OSError as exc:
-        raise InputError(path, f"bestand niet te openen ({exc.strerror})", rule="JH-B01") from None
-    return read_bytes(data, lay, name=str(path))
+        raise _Where(str(path), layout).error("onleesbaar", f" (bestand niet te openen: {exc.strerror})") from None
+    return read_bytes(data, layout, name=str(path))
 
 
 def read_bytes(data: bytes, layout: Layout, *, name: str) -> Delivery:
-    digest = sha256_bytes(data)
+    where = _Where(name, layout)
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
-        raise InputError(name, FILE_RULES["JH-B02"], rule="JH-B02")
+        raise where.error("leeg")
+    if len(layout.sets) > 1:
+        return _read_several(data, layout, where)
+    record_layout = layout.single
+    found = _read_one(data, record_layout, where)
+    record_set = _record_set(found, record_layout, name, where)
+    source = _source(name, layout, data, found, len(record_set))
+    return Delivery({record_layout.naam: record_set}, source, layout)
+
+
+@dataclass
+class _Found:
+    raw: pd.DataFrame
+    format: str
+    encoding: str | None
+    delimiter: str | None
+
+
+def _read_one(data: bytes, layout: RecordLayout, where: _Where, *, sheet: str | None = None) -> _Found:
+    """One record set's raw frame from the bytes of its file (or of the workbook, with the sheet's name)."""
     if data.startswith(_XLSX_MAGIC):
-        raw, fmt, encoding, delimiter = _read_excel(data, layout, name, "xlsx"), "xlsx", None, None
-    elif data.startswith(_XLS_MAGIC):
-        raw, fmt, encoding, delimiter = _read_excel(data, layout, name, "xls"), "xls", None, None
-    else:
-        text, encoding = _decode(data, name)
-        raw, fmt, delimiter = _read_text(text, layout, name)
-    if raw.empty:
-        raise InputError(name, FILE_RULES["JH-B02"], rule="JH-B02")
+        return _Found(_read_excel(data, layout, where, "xlsx", sheet), "xlsx", None, None)
+    if data.startswith(_XLS_MAGIC):
+        return _Found(_read_excel(data, layout, where, "xls", sheet), "xls", None, None)
+    text, encoding = _decode(data, where)
+    raw, fmt, delimiter = _read_text(text, layout, where)
+    return _Found(raw, fmt, encoding, delimiter)
+
+
+def _record_set(found: _Found, layout: RecordLayout, bron: str, where: _Where) -> RecordSet:
+    raw = found.raw
+    if raw.empty and not layout.leeg_toegestaan:
+        raise where.error("leeg")
     raw = raw.reset_index(drop=True)
     blank_rows = sorted(set(raw.attrs.pop("blank_rows", [])))
-    frame = _typed(raw, layout)
-    source = SourceInfo(
+    ignored = sorted(set(raw.attrs.pop("ignored_columns", [])))
+    frame = _typed(raw, layout, where)
+    return RecordSet(layout.naam, frame, raw, layout, bron, blank_rows, ignored)
+
+
+def _source(name: str, layout: Layout, data: bytes, found: _Found, rows: int) -> SourceInfo:
+    return SourceInfo(
         path=name,
-        format=fmt,
-        encoding=encoding,
-        delimiter=delimiter,
+        format=found.format,
+        encoding=found.encoding,
+        delimiter=found.delimiter,
         layout=layout.naam,
         protocolversie=layout.protocolversie,
-        sha256=digest,
+        sha256=sha256_bytes(data),
         size=len(data),
-        rows=len(raw),
+        rows=rows,
     )
-    return Delivery(frame=frame, raw=raw, source=source, layout=layout, blank_rows=blank_rows)
+
+
+# --- several record sets: sheets of a workbook, files of a folder or a ZIP ---------------------------------
+
+
+_SET_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
+
+
+def _read_several(data: bytes, layout: Layout, where: _Where) -> Delivery:
+    if data.startswith(_XLSX_MAGIC) and not _is_xlsx(data):
+        return _read_zip(data, layout, where)
+    if not (data.startswith(_XLSX_MAGIC) or data.startswith(_XLS_MAGIC)):
+        raise where.error(
+            "gegevensset", " (lever een Excel-bestand met een tabblad per gegevensset, of een map of ZIP met een "
+            f"bestand per gegevensset: {', '.join(s.naam for s in layout.sets)})"
+        )
+    sheets = _sheet_names(data, where)
+    sets: dict[str, RecordSet] = {}
+    first: _Found | None = None
+    for record_layout in layout.sets:
+        sheet = sheets.get(record_layout.naam.lower())
+        if sheet is None:
+            raise where.error("gegevensset", f" (tabblad {record_layout.naam} ontbreekt)")
+        part = _Where(f"{where.name}, blad {sheet}", layout)
+        found = _read_one(data, record_layout, part, sheet=sheet)
+        first = first or found
+        sets[record_layout.naam] = _record_set(found, record_layout, part.name, part)
+    assert first is not None
+    return Delivery(sets, _source(where.name, layout, data, first, sum(len(s) for s in sets.values())), layout)
+
+
+def _is_xlsx(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "[Content_Types].xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return True  # a damaged workbook: the Excel reader says so
+
+
+def _sheet_names(data: bytes, where: _Where) -> dict[str, str]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        names = CalamineWorkbook.from_filelike(io.BytesIO(data)).sheet_names
+    except Exception:
+        raise where.error("onleesbaar", " (Excel-bestand is beschadigd of afgebroken)") from None
+    return {str(n).strip().lower(): str(n) for n in names}
+
+
+def _members(files: dict[str, tuple[str, bytes]], layout: Layout, where: _Where, container: str) -> Delivery:
+    """``files``: lower-case set name → (its name in the container, its bytes)."""
+    sets: dict[str, RecordSet] = {}
+    first: _Found | None = None
+    digest = hashlib.sha256()
+    size = 0
+    for record_layout in layout.sets:
+        member = files.get(record_layout.naam.lower())
+        if member is None:
+            raise where.error("gegevensset", f" ({container} bevat geen bestand {record_layout.naam}.csv)")
+        member_name, member_data = member
+        part = _Where(f"{where.name}/{member_name}", layout)
+        if not member_data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+            if not record_layout.leeg_toegestaan:
+                raise part.error("leeg")
+            found = _Found(pd.DataFrame(columns=["rij", *record_layout.names]), "csv", None, None)
+        else:
+            found = _read_one(member_data, record_layout, part)
+        first = first or found
+        sets[record_layout.naam] = _record_set(found, record_layout, part.name, part)
+        digest.update(member_name.encode() + b"\0" + member_data)
+        size += len(member_data)
+    assert first is not None
+    source = SourceInfo(where.name, first.format, first.encoding, first.delimiter, layout.naam, layout.protocolversie,
+                        digest.hexdigest(), size, sum(len(s) for s in sets.values()))
+    return Delivery(sets, source, layout)
+
+
+def _by_set_name(names: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in sorted(names):
+        stem, suffix = Path(name).stem.lower(), Path(name).suffix.lower()
+        if suffix in _SET_SUFFIXES and not Path(name).name.startswith("."):
+            out.setdefault(stem, name)
+    return out
+
+
+def _read_zip(data: bytes, layout: Layout, where: _Where) -> Delivery:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [i.filename for i in archive.infolist() if not i.is_dir() and "/" not in i.filename.strip("/")]
+            files = {stem: (name, archive.read(name)) for stem, name in _by_set_name(names).items()}
+    except (zipfile.BadZipFile, OSError, RuntimeError):
+        raise where.error("onleesbaar", " (ZIP-bestand is beschadigd of versleuteld)") from None
+    return _members(files, layout, where, "het ZIP-bestand")
+
+
+def _read_folder(path: Path, layout: Layout) -> Delivery:
+    where = _Where(str(path), layout)
+    names = [p.name for p in path.iterdir() if p.is_file()]
+    files = {stem: (name, (path / name).read_bytes()) for stem, name in _by_set_name(names).items()}
+    return _members(files, layout, where, "de map")
 
 
 # --- text ------------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, name: str) -> tuple[str, str]:
+def _decode(data: bytes, where: _Where) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(name, FILE_RULES["JH-B05"] + " (UTF-16 gevonden)", rule="JH-B05")
+        raise where.error("codering", " (UTF-16 gevonden)")
     if b"\x00" in data[:65536]:
         if _looks_utf16(data[:65536]):
-            raise InputError(name, FILE_RULES["JH-B05"] + " (UTF-16 gevonden)", rule="JH-B05")
-        raise InputError(name, FILE_RULES["JH-B01"] + " (binaire inhoud)", rule="JH-B01")
+            raise where.error("codering", " (UTF-16 gevonden)")
+        raise where.error("onleesbaar", " (binaire inhoud)")
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "UTF-8 met BOM"
         except UnicodeDecodeError as exc:
-            raise InputError(
-                name, FILE_RULES["JH-B05"], row=_line_of(data, exc.start), rule="JH-B05"
-            ) from None
+            raise where.error("codering", row=_line_of(data, exc.start)) from None
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
@@ -159,10 +367,10 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise InputError(name, FILE_RULES["JH-B05"], row=_line_of(data, exc.start), rule="JH-B05") from None
+        raise where.error("codering", row=_line_of(data, exc.start)) from None
     control = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
     if control > 0:
-        raise InputError(name, FILE_RULES["JH-B01"] + " (binaire inhoud)", rule="JH-B01")
+        raise where.error("onleesbaar", " (binaire inhoud)")
     return text, "Windows-1252"
 
 
@@ -192,11 +400,11 @@ def _split_lines(text: str) -> list[str]:
     return lines
 
 
-def _read_text(text: str, layout: Layout, name: str) -> tuple[pd.DataFrame, str, str | None]:
+def _read_text(text: str, layout: RecordLayout, where: _Where) -> tuple[pd.DataFrame, str, str | None]:
     lines = _split_lines(text)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        raise InputError(name, FILE_RULES["JH-B02"], rule="JH-B02")
+        raise where.error("leeg")
     header = lines[first]
     expected = set(layout.names)
     best: tuple[int, str] | None = None
@@ -207,82 +415,86 @@ def _read_text(text: str, layout: Layout, name: str) -> tuple[pd.DataFrame, str,
             best = (score, delim)
     if best is not None and best[0] > 0:
         delimiter = best[1]
-        return _read_csv(text, lines, first, delimiter, layout, name), "csv", delimiter
+        return _read_csv(text, lines, first, delimiter, layout, where), "csv", delimiter
     if _looks_fixed_width(lines, layout):
-        return _read_fixed(lines, layout, name), "vast", None
+        return _read_fixed(lines, layout, where), "vast", None
     if best is None:
         # Neither comma nor semicolon in the first line, and not our fixed-width records either.
-        raise InputError(name, FILE_RULES["JH-B06"], row=first + 1, rule="JH-B06")
-    raise InputError(
-        name,
-        f"{FILE_RULES['JH-B03']}: geen enkele verwachte kolomnaam in de kopregel "
-        f"(verwacht o.a. {', '.join(layout.names[:3])})",
+        raise where.error("scheidingsteken", row=first + 1)
+    raise where.error(
+        "kolommen",
+        f": geen enkele verwachte kolomnaam in de kopregel (verwacht o.a. {', '.join(layout.names[:3])})",
         row=first + 1,
-        rule="JH-B03",
     )
 
 
-def _check_header(names: list[str], layout: Layout, name: str, row: int) -> list[str]:
+def _check_header(names: list[str], layout: RecordLayout, where: _Where, row: int) -> tuple[list[str], list[int]]:
+    """(the header's column names, normalised; positions of columns not in the layout, when the layout ignores
+    them). Unknown columns are a file rule unless the layout says ``extra_kolommen: negeren``."""
     normal = [_normalise_name(n) for n in names]
     seen: dict[str, int] = {}
     for position, col in enumerate(normal, start=1):
         if col in seen and col in layout.names:  # an unknown name may be a value: a data row instead of a header
-            raise InputError(
-                name, FILE_RULES["JH-B04"], row=row, column=f"{col} (posities {seen[col]} en {position})",
-                rule="JH-B04",
-            )
+            raise where.error("dubbele_kolom", row=row, column=f"{col} (posities {seen[col]} en {position})")
         seen[col] = position
     missing = [c for c in layout.names if c not in seen]
     unknown = [pos for col, pos in seen.items() if col not in layout.names]
     unknown += [pos for pos, col in enumerate(normal, start=1) if not col]
-    if missing or unknown:
+    ignore = where.layout.extra_kolommen == "negeren"
+    if missing or (unknown and not ignore):
         parts = []
         if missing:
             parts.append("ontbrekend: " + ", ".join(missing))
-        if unknown:
+        if unknown and not ignore:
             parts.append("onbekende kolom op positie " + ", ".join(str(p) for p in sorted(set(unknown))))
-        raise InputError(name, f"{FILE_RULES['JH-B03']} ({'; '.join(parts)})", row=row, rule="JH-B03")
-    return normal
+        raise where.error("kolommen", f" ({'; '.join(parts)})", row=row)
+    return normal, (sorted(set(unknown)) if ignore else [])
 
 
-def _read_csv(text: str, lines: list[str], first: int, delim: str, layout: Layout, name: str) -> pd.DataFrame:
+def _read_csv(
+    text: str, lines: list[str], first: int, delim: str, layout: RecordLayout, where: _Where
+) -> pd.DataFrame:
     header_row = first + 1
     names = _header_fields(lines[first], delim)
-    columns = _check_header(names, layout, name, header_row)
+    columns, ignored = _check_header(names, layout, where, header_row)
     width = len(columns)
     body = lines[first + 1 :]
     if not any(line.strip() for line in body):
-        raise InputError(name, FILE_RULES["JH-B02"] + " (alleen een kopregel)", rule="JH-B02")
-    counts = _field_counts(body, delim, quoted='"' in text, name=name, first_row=header_row + 1)
+        if layout.leeg_toegestaan:
+            return pd.DataFrame(columns=[ROW, *layout.names])
+        raise where.error("leeg", " (alleen een kopregel)")
+    counts = _field_counts(body, delim, quoted='"' in text, where=where, first_row=header_row + 1)
     for offset, (line, count) in enumerate(zip(body, counts, strict=True)):
         if line.strip() and count != width:
-            raise InputError(
-                name,
-                f"{FILE_RULES['JH-B08']}: {count} velden, verwacht {width}",
-                row=header_row + 1 + offset,
-                rule="JH-B08",
-            )
-    if len(body) < SMALL_READ:
-        return _read_csv_small(body, delim, columns, header_row, layout)
-    frame = pd.read_csv(
-        io.StringIO("\n".join(body)),
-        sep=delim,
-        header=None,
-        names=columns,
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,
-        skip_blank_lines=False,
-        engine="c",
-    )
-    frame[ROW] = range(header_row + 1, header_row + 1 + len(frame))
-    blank = pd.Series([not line.strip() for line in body[: len(frame)]], index=frame.index)
-    out = _finish_raw(frame[~blank.to_numpy()], layout)
-    out.attrs["blank_rows"] = _interior(frame.loc[blank.to_numpy(), ROW].tolist(), out[ROW])
+            raise where.error("rijlengte", f": {count} velden, verwacht {width}", row=header_row + 1 + offset)
+    if fastpath.small(len(body)):
+        out = _read_csv_small(body, delim, columns, header_row, layout)
+    else:
+        frame = pd.read_csv(
+            io.StringIO("\n".join(body)),
+            sep=delim,
+            header=None,
+            names=[f"{i}:{c}" for i, c in enumerate(columns)] if ignored else columns,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+        if ignored:
+            frame.columns = [c.split(":", 1)[1] for c in frame.columns]
+            frame = frame.loc[:, ~frame.columns.duplicated()]
+        frame[ROW] = range(header_row + 1, header_row + 1 + len(frame))
+        blank = pd.Series([not line.strip() for line in body[: len(frame)]], index=frame.index)
+        out = _finish_raw(frame[~blank.to_numpy()], layout)
+        out.attrs["blank_rows"] = _interior(frame.loc[blank.to_numpy(), ROW].tolist(), out[ROW])
+    out.attrs["ignored_columns"] = ignored
     return out
 
 
-def _read_csv_small(body: list[str], delim: str, columns: list[str], header_row: int, layout: Layout) -> pd.DataFrame:
+def _read_csv_small(
+    body: list[str], delim: str, columns: list[str], header_row: int, layout: RecordLayout
+) -> pd.DataFrame:
     """:func:`_read_csv` for a few rows, on Python lists: the csv module splits the fields (the same quoting
     rules as pandas' parser: ``"`` quotes, ``""`` inside quotes) and the raw frame is built once from the
     column lists, without pandas' parser and the per-column string calls of :func:`_finish_raw`."""
@@ -317,7 +529,7 @@ def _header_fields(line: str, delim: str) -> list[str]:
     return next(csv.reader([line], delimiter=delim))
 
 
-def _field_counts(body: list[str], delim: str, *, quoted: bool, name: str, first_row: int) -> list[int]:
+def _field_counts(body: list[str], delim: str, *, quoted: bool, where: _Where, first_row: int) -> list[int]:
     if not quoted:
         return [line.count(delim) + 1 for line in body]
     counts: list[int] = []
@@ -325,17 +537,15 @@ def _field_counts(body: list[str], delim: str, *, quoted: bool, name: str, first
     for fields in reader:
         if reader.line_num != len(counts) + 1:
             # A quoted field ran over a line end (or a quote was never closed): rows no longer match lines.
-            raise InputError(
-                name,
-                f"{FILE_RULES['JH-B08']}: een veld tussen aanhalingstekens loopt door over het regeleinde",
+            raise where.error(
+                "rijlengte", ": een veld tussen aanhalingstekens loopt door over het regeleinde",
                 row=first_row + len(counts),
-                rule="JH-B08",
             )
         counts.append(len(fields) if fields else 0)
     return counts
 
 
-def _looks_fixed_width(lines: list[str], layout: Layout) -> bool:
+def _looks_fixed_width(lines: list[str], layout: RecordLayout) -> bool:
     records = [line.rstrip("\r") for line in lines if line.strip()]
     width = layout.record_width
     sample = records[:200]
@@ -344,13 +554,11 @@ def _looks_fixed_width(lines: list[str], layout: Layout) -> bool:
     )
 
 
-def _read_fixed(lines: list[str], layout: Layout, name: str) -> pd.DataFrame:
+def _read_fixed(lines: list[str], layout: RecordLayout, where: _Where) -> pd.DataFrame:
     width = layout.record_width
     for number, line in enumerate(lines, start=1):
         if line.strip() and len(line) > width:
-            raise InputError(
-                name, f"{FILE_RULES['JH-B08']}: {len(line)} tekens, verwacht {width}", row=number, rule="JH-B08"
-            )
+            raise where.error("rijlengte", f": {len(line)} tekens, verwacht {width}", row=number)
     series = pd.Series(lines, dtype=str).str.ljust(width)
     frame = pd.DataFrame({ROW: range(1, len(lines) + 1)})
     start = 0
@@ -366,28 +574,29 @@ def _read_fixed(lines: list[str], layout: Layout, name: str) -> pd.DataFrame:
 # --- Excel -----------------------------------------------------------------------------------------------
 
 
-def _read_excel(data: bytes, layout: Layout, name: str, kind: str) -> pd.DataFrame:
+def _read_excel(data: bytes, layout: RecordLayout, where: _Where, kind: str, sheet: str | None) -> pd.DataFrame:
     from python_calamine import CalamineWorkbook
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not book.sheet_names:
-            raise InputError(name, FILE_RULES["JH-B02"], rule="JH-B02")
-        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            raise where.error("leeg")
+        chosen = book.get_sheet_by_name(sheet) if sheet is not None else book.get_sheet_by_index(0)
+        rows = chosen.to_python(skip_empty_area=False)
     except InputError:
         raise
     except Exception:  # calamine raises several error types for damaged or truncated files
-        raise InputError(
-            name, f"{FILE_RULES['JH-B01']} (Excel-bestand ({kind}) is beschadigd of afgebroken)", rule="JH-B01"
-        ) from None
+        raise where.error("onleesbaar", f" (Excel-bestand ({kind}) is beschadigd of afgebroken)") from None
     cells = [[_cell_text(v) for v in row] for row in rows]
     first = next((i for i, row in enumerate(cells) if any(row)), None)
     if first is None:
-        raise InputError(name, FILE_RULES["JH-B02"], rule="JH-B02")
+        if layout.leeg_toegestaan:
+            return pd.DataFrame(columns=[ROW, *layout.names])
+        raise where.error("leeg")
     header = cells[first]
     while header and not header[-1]:
         header = header[:-1]
-    columns = _check_header(header, layout, name, first + 1)
+    columns, ignored = _check_header(header, layout, where, first + 1)
     width = len(columns)
     records, numbers = [], []
     for index in range(first + 1, len(cells)):
@@ -395,15 +604,19 @@ def _read_excel(data: bytes, layout: Layout, name: str, kind: str) -> pd.DataFra
         if not any(row):
             continue
         if any(row[width:]):
-            raise InputError(
-                name, f"{FILE_RULES['JH-B08']}: meer velden dan kolommen", row=index + 1, rule="JH-B08"
-            )
+            raise where.error("rijlengte", ": meer velden dan kolommen", row=index + 1)
         records.append((row + [""] * width)[:width])
         numbers.append(index + 1)
+    if ignored:
+        keep = [i for i in range(width) if i + 1 not in set(ignored)]
+        records = [[r[i] for i in keep] for r in records]
+        columns = [columns[i] for i in keep]
     frame = pd.DataFrame(records, columns=columns, dtype=str)
     frame[ROW] = numbers
-    frame = _pad_excel_codes(frame, layout)
-    return _finish_raw(frame, layout)
+    frame = _pad_excel_codes(frame, layout, where.layout.codes)
+    out = _finish_raw(frame, layout)
+    out.attrs["ignored_columns"] = ignored
+    return out
 
 
 def _cell_text(value: object) -> str:
@@ -418,19 +631,22 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _pad_excel_codes(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
+_PADDED_TYPES = frozenset({"code", "datum", "datum_00", "bsn"})
+
+
+def _pad_excel_codes(frame: pd.DataFrame, layout: RecordLayout, code_lists: Any) -> pd.DataFrame:
     """Excel drops leading zeros of numbers: ``0363`` typed as a number arrives as ``363``.
 
     Digits-only values shorter than the item's width get their zeros back, except where the short value is
     itself a valid code (``tevredenheid`` ``1``–``10``).
     """
     for col in layout.kolommen:
-        if col.type not in {"code", "datum", "datum_00"}:
+        if col.type not in _PADDED_TYPES:
             continue
         values = frame[col.naam]
         short = values.str.fullmatch(r"\d+") & (values.str.len() < col.breedte)
         if col.codelijst:
-            short &= ~values.isin(codes.code_list(col.codelijst).values)
+            short &= ~values.isin(code_lists.code_list(col.codelijst).values)
         if short.any():
             frame.loc[short, col.naam] = values[short].str.zfill(col.breedte)
     return frame
@@ -439,17 +655,11 @@ def _pad_excel_codes(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
 # --- typed frame -----------------------------------------------------------------------------------------
 
 
-# Below this many rows reading works on Python lists: every pandas string call costs about a millisecond whatever
-# the size, and the median delivery has some 20 records (27 ms → 12 ms per file, measured over national
-# providers). tests/test_read.py holds both paths to identical frames.
-SMALL_READ = 2_000
-
-
-def _finish_raw(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
+def _finish_raw(frame: pd.DataFrame, layout: RecordLayout) -> pd.DataFrame:
     # Columns are collected first and the frame is built once: inserting them one by one costs more than the
     # rest of reading a small file.
     data: dict[str, Any] = {ROW: frame[ROW].astype("int64").to_numpy()}
-    small = len(frame) < SMALL_READ
+    small = fastpath.small(len(frame))
     for col in layout.names:
         if small:
             data[col] = [str(v).strip() for v in frame[col].tolist()]
@@ -458,65 +668,40 @@ def _finish_raw(frame: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-def _typed(raw: pd.DataFrame, layout: Layout) -> pd.DataFrame:
-    small = len(raw) < SMALL_READ
+#: ``<bsn>_status`` values: a real number (nine digits that pass the elfproef), a filled value that is not one,
+#: the special values of the domain's code list ``bsn_bijzonder`` (their ``status``), or empty.
+BSN_STATUS = ("bekend", "ongeldig", "onbekend", "ongeboren", "leeg")
+
+
+def _typed(raw: pd.DataFrame, layout: RecordLayout, where: _Where) -> pd.DataFrame:
+    small = fastpath.small(len(raw))
     data: dict[str, object] = {ROW: raw[ROW].to_numpy()}
     for col in layout.kolommen:
         values = raw[col.naam]
         if col.type == "datum":
-            data[col.naam] = _dates_small(values.tolist()) if small else parse_dates(values)
+            data[col.naam] = dates.parse(values)
         elif col.type == "datum_00":
-            if small:
-                data[col.naam] = _dates_small([_impute_small(v) for v in values.tolist()])
-            else:
-                data[col.naam] = parse_dates(impute_unknown_day(values))
-        elif col.naam == "postcode":
+            data[col.naam] = dates.parse_with_unknown_day(values)
+        elif col.type == "postcode":
             data[col.naam] = values.str.replace(" ", "", regex=False).str.upper().replace("", pd.NA)
         elif small:
             data[col.naam] = pd.array([v if v else None for v in values.tolist()], dtype=values.dtype)
         else:
             data[col.naam] = values.replace("", pd.NA)
+        if col.type == "bsn":
+            data[f"{col.naam}_status"] = bsn_status(values, where.layout.codes.status_of("bsn_bijzonder"))
     return pd.DataFrame(data, index=raw.index)
 
 
-def _eight_digits(value: object) -> bool:
-    """Eight decimal digits, as the regex ``\\d{8}`` of the pandas path matches them (any script's digits)."""
-    return isinstance(value, str) and len(value) == 8 and value.isdecimal()
-
-
-def _dates_small(values: list[object]) -> np.ndarray:
-    """:func:`parse_dates` for a few values, in Python: the same datetime64[us] values and NaT."""
-    nat = np.datetime64("NaT", "us")
-    out = []
-    for value in values:
-        day = nat
-        if _eight_digits(value):
-            try:  # numpy, like pandas, knows the year 0 (Python's datetime does not)
-                y, m, d = int(value[:4]), int(value[4:6]), int(value[6:])  # type: ignore[index]
-                day = np.datetime64(f"{y:04d}-{m:02d}-{d:02d}", "us")
-            except ValueError:
-                day = nat
-        out.append(day)
-    return np.array(out, dtype="datetime64[us]")
-
-
-def _impute_small(value: object) -> object:
-    """:func:`impute_unknown_day` for one value."""
-    if _eight_digits(value):
-        if value[4:] == "0000":  # type: ignore[index]
-            return value[:4] + "0701"  # type: ignore[index,operator]
-        if value[6:] == "00":  # type: ignore[index]
-            return value[:6] + "15"  # type: ignore[index,operator]
-    return value
-
-
-def parse_dates(values: pd.Series) -> pd.Series:
-    """``JJJJMMDD`` → datetime64; empty or invalid → NaT (validation reports which)."""
-    return pd.to_datetime(values.where(values.str.fullmatch(r"\d{8}")), format="%Y%m%d", errors="coerce")
-
-
-def impute_unknown_day(values: pd.Series) -> pd.Series:
-    """Decision: an unknown day (``JJJJMM00``) is read as the 15th, an unknown day and month (``JJJJ0000``)
-    as 1 July, so that ages computed from it are off by at most half a month or half a year."""
-    values = values.where(~values.str.fullmatch(r"\d{4}0000"), values.str.slice(0, 4) + "0701")
-    return values.where(~values.str.fullmatch(r"\d{6}00"), values.str.slice(0, 6) + "15")
+def bsn_status(values: pd.Series, special: dict[str, str]) -> np.ndarray:
+    """The :data:`BSN_STATUS` of every value (an object array); ``special``: code → status."""
+    if fastpath.small(len(values)):
+        return np.array(
+            [special.get(v) or ("leeg" if not v else "bekend" if elfproef.passes_text(v) else "ongeldig")
+             for v in values.tolist()] or [],
+            dtype=object,
+        )
+    codes_, uniques = pd.factorize(values)
+    status = [special.get(v) or ("leeg" if not v else "bekend" if elfproef.passes_text(v) else "ongeldig")
+              for v in uniques.tolist()]
+    return np.asarray(status, dtype=object)[codes_]

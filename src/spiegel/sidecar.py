@@ -8,10 +8,10 @@ is started (spawned: a fork would inherit vl-convert's runtime without its threa
 chart already, and hang) when ``spiegel report`` starts, warms those three up while the main process imports,
 reads and validates, and then does two jobs for it:
 
-* converts the notebook's chart specs to SVG (:func:`spiegel.present.charts.set_converter`) — the same
+* converts the notebook's chart specs to SVG (:func:`spiegel.offload.charts_via`) — the same
   vl-convert, fonts and settings, so the SVG is byte-identical to an in-process conversion;
 * renders the executed notebook to HTML and PDF (:func:`spiegel.render.render`), while the main process
-  writes ``tabellen.xlsx`` (deferred from the notebook's last cell, :func:`spiegel.export.defer_xlsx`).
+  writes ``tabellen.xlsx`` (deferred from the notebook's last cell, :func:`spiegel.offload.deferred_writes`).
 
 When the sidecar cannot be used (it died, or did not answer within :data:`TIMEOUT` seconds), the work is done in
 the main process as it would be without it. The batch does not use a sidecar: its workers are warm already.
@@ -32,10 +32,8 @@ from typing import Any
 
 def _warm_up() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    from spiegel.present import charts
     from spiegel.render import warm_up
 
-    charts.set_converter(None)
     warm_up()  # nbconvert exporter and template, typst compiler and fonts, vl-convert's runtime
 
 
@@ -124,21 +122,17 @@ class Sidecar:
             self._pool = None
 
     def __enter__(self) -> Sidecar:
-        from spiegel import export
-        from spiegel.present import charts
+        from spiegel import offload
 
-        charts.set_converter(self.spec_to_svg)
-        export.defer_xlsx(self._deferred)
+        self._hooks = contextlib.ExitStack()
+        self._hooks.enter_context(offload.charts_via(self.spec_to_svg))
+        self._hooks.enter_context(offload.deferred_writes(self._deferred))
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        from spiegel import export
-        from spiegel.present import charts
-
-        charts.set_converter(None)
-        export.defer_xlsx(None)
+        self._hooks.close()
         try:
             # Normally flushed already (by render, or by the command before it lists the outputs); left over
             # only when the report failed after its tables, where the in-process run would have written them too.

@@ -22,9 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spiegel import layouts
 from spiegel.io import atomic_path, write_bytes_atomic
-from spiegel.layouts import Layout
+from spiegel.layouts import Layout, RecordLayout
 
 FORMATS = ("csv", "csv-cp1252", "xlsx", "fixed")
 EXTENSIONS = {"csv": ".csv", "csv-cp1252": ".csv", "xlsx": ".xlsx", "fixed": ".txt"}
@@ -36,8 +35,8 @@ _XLSX_PROPERTIES = {"title": "Aanlevering Beleidsinformatie Jeugd", "author": "s
 def write_delivery(
     raw: pd.DataFrame,
     path: str | Path,
-    fmt: str = "csv",
-    layout: str | Layout = "jeugdhulp",
+    fmt: str,
+    layout: Layout | RecordLayout,
     *,
     delimiter: str | None = None,
 ) -> Path:
@@ -45,7 +44,7 @@ def write_delivery(
 
     Missing values are written as empty fields. Returns the path written.
     """
-    lay = layouts.load(layout) if isinstance(layout, str) else layout
+    lay = _record(layout)
     if fmt == "xlsx":
         _write_xlsx(_strings(raw, lay), Path(path))
         return Path(path)
@@ -53,14 +52,14 @@ def write_delivery(
 
 
 def format_lines(
-    raw: pd.DataFrame, fmt: str, layout: str | Layout = "jeugdhulp", *, delimiter: str | None = None
+    raw: pd.DataFrame, fmt: str, layout: Layout | RecordLayout, *, delimiter: str | None = None
 ) -> np.ndarray:
     """The record lines of a text format (``csv``, ``csv-cp1252``, ``fixed``), without header or line ends.
 
     Vectorised over rows: format a whole period once, then write slices of it per provider with
     :func:`write_lines`.
     """
-    lay = layouts.load(layout) if isinstance(layout, str) else layout
+    lay = _record(layout)
     frame = _strings(raw, lay)
     if fmt == "fixed":
         return _fixed_lines(frame, lay)
@@ -78,12 +77,12 @@ def write_lines(
     lines: np.ndarray | list[str],
     path: str | Path,
     fmt: str,
-    layout: str | Layout = "jeugdhulp",
+    layout: Layout | RecordLayout,
     *,
     delimiter: str | None = None,
 ) -> Path:
     """Write record lines made by :func:`format_lines` as a complete file (header, encoding, line ends)."""
-    lay = layouts.load(layout) if isinstance(layout, str) else layout
+    lay = _record(layout)
     path = Path(path)
     if fmt == "fixed":
         body = [*lines]
@@ -114,7 +113,12 @@ def _quoted(values: pd.Series, delim: str) -> pd.Series:
     return values.where(~special, quoted)
 
 
-def _strings(raw: pd.DataFrame, layout: Layout) -> pd.DataFrame:
+def _record(layout: Layout | RecordLayout) -> RecordLayout:
+    """The record set written: a one-set layout's only set (a file holds one record set)."""
+    return layout.single if isinstance(layout, Layout) else layout
+
+
+def _strings(raw: pd.DataFrame, layout: RecordLayout) -> pd.DataFrame:
     missing = [c for c in layout.names if c not in raw.columns]
     if missing:
         raise ValueError(f"columns missing from the frame: {', '.join(missing)}")
@@ -123,7 +127,7 @@ def _strings(raw: pd.DataFrame, layout: Layout) -> pd.DataFrame:
     )
 
 
-def _fixed_lines(frame: pd.DataFrame, layout: Layout) -> np.ndarray:
+def _fixed_lines(frame: pd.DataFrame, layout: RecordLayout) -> np.ndarray:
     if frame.empty:
         return np.array([], dtype=object)
     line = None

@@ -1,119 +1,52 @@
 """``outputs/<period>/index.html``: one self-contained page for reviewers.
 
-Every provider of the batch with its status, validation counts and links to its HTML, PDF and XLSX (relative
-links, so the folder can be copied or zipped); a national overview (totals over all providers per hulpvorm
-group and per gemeente, compared with the previous period when its reports are in the same output folder);
-and the registered providers without a delivery. Inline CSS and a few lines of inline JavaScript for sorting
-and searching: no external request, works from a USB stick. Rows are plain table rows so 5,000 providers stay
-a page of about a megabyte.
+Every provider of the batch with its status, validation counts and links to its HTML, PDF and XLSX (relative links,
+so the folder can be copied or zipped); the domain's national overview (jeugdhulp: totals over all providers per
+hulpvorm group and per gemeente, compared with the previous period when its reports are in the same output folder;
+``Domain.overview``); and the registered providers without a delivery. Inline CSS and a few lines of inline
+JavaScript for sorting and searching: no external request, works from a USB stick. Rows are plain table rows so
+5,000 providers stay a page of about a megabyte.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from spiegel.formats import fmt_int
 from spiegel.periods import Period
-from spiegel.present.numbers import fmt_int
+from spiegel.present.report import SUMMARY_FILE
 
 INDEX_FILE = "index.html"
-SUMMARY_FILE = "samenvatting.json"
-GROUPS = (
-    ("totaal", "Totaal jeugdhulp"),
-    ("zonder_verblijf", "Zonder verblijf"),
-    ("wijkteam", "Wijkteam"),
-    ("niet_wijkteam", "Niet door wijkteam"),
-    ("met_verblijf", "Met verblijf"),
-)
-FLOWS = (
-    ("trajecten_beginstand", "Beginstand"),
-    ("trajecten_instroom", "Instroom"),
-    ("trajecten_uitstroom", "Uitstroom"),
-    ("trajecten_eindstand", "Eindstand"),
-    ("trajecten_totaal", "Totaal"),
-)
-TOTAL_KEY = "totaal"  # spiegel.count.TOTAAL: the row over all gemeenten
 STATUS_CLASS = {"gemaakt": "ok", "ongewijzigd": "ok", "mislukt": "fout", "wachtend": "wacht"}
 
 
-def collect_flows(period_dir: Path, kvks: list[str] | None = None) -> dict[tuple[str, str], dict[str, int]]:
-    """Sum of every finished report's ``stromen`` (from its samenvatting.json) per (gemeente, hulpvorm group)."""
-    totals: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+def read_summaries(
+    period_dir: Path, kvks: list[str] | None = None, notebook: str | None = None
+) -> list[dict[str, Any]]:
+    """The ``samenvatting.json`` of every finished report in ``period_dir`` (of ``kvks``, or of every folder; with
+    ``notebook``, only the reports of the domain whose executed notebook has that name)."""
     if not period_dir.exists():
-        return {}
+        return []
     folders = [period_dir / k for k in kvks] if kvks is not None else sorted(p for p in period_dir.iterdir()
                                                                               if p.is_dir())
+    out = []
     for folder in folders:
         if not (folder / ".done.json").exists():
             continue  # unfinished or failed: not counted
+        if notebook is not None and not (folder / notebook).exists():
+            continue  # another domain's report
         try:
-            summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
+            out.append(json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8")))
         except (FileNotFoundError, ValueError):
             continue
-        for row in summary.get("stromen", []):
-            cell = totals[(str(row.get("gemeente")), str(row.get("hulpvorm")))]
-            for key, _ in FLOWS:
-                cell[key] += int(row.get(key) or 0)
-    return {k: dict(v) for k, v in totals.items()}
-
-
-def _change(now: int, before: int | None) -> str:
-    if before is None:
-        return ""
-    if before == 0:
-        return "" if now == 0 else "nieuw"
-    pct = (now - before) / before * 100
-    return f"{pct:+.1f}%".replace(".", ",")
+    return out
 
 
 def _num(value: int | None) -> str:
     return "" if value is None else fmt_int(value)
-
-
-def _overview(period: Period, flows: dict, previous: dict) -> str:
-    if not flows:
-        return "<p>Geen gemaakte rapporten om op te tellen.</p>"
-    has_prev = bool(previous)
-    prev_label = escape(period.previous().label)
-    rows = []
-    for key, label in GROUPS:
-        now = flows.get((TOTAL_KEY, key), {})
-        before = previous.get((TOTAL_KEY, key)) if has_prev else None
-        cells = "".join(f"<td>{_num(now.get(f, 0))}</td>" for f, _ in FLOWS)
-        prev = before.get("trajecten_totaal", 0) if before is not None else None
-        rows.append(f"<tr><td>{escape(label)}</td>{cells}<td>{_num(prev)}</td>"
-                    f"<td>{_change(now.get('trajecten_totaal', 0), prev)}</td></tr>")
-    head = "".join(f"<th>{escape(lab)}</th>" for _, lab in FLOWS)
-    part1 = (f"<h3>Trajecten per hulpvormgroep</h3><table class='num'><thead><tr><th>Hulpvorm</th>{head}"
-             f"<th>Totaal {prev_label}</th><th>Verschil</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
-
-    from spiegel import codes
-
-    names = codes.gemeente_names(period.last_day)
-    gemeenten = sorted({g for g, _ in flows if g != TOTAL_KEY} | ({g for g, _ in previous if g != TOTAL_KEY}))
-    shown = ("totaal", "zonder_verblijf", "met_verblijf")
-    grows = []
-    for g in gemeenten:
-        cells = []
-        for key in shown:
-            now = flows.get((g, key), {}).get("trajecten_totaal", 0)
-            before = previous.get((g, key), {}).get("trajecten_totaal", 0) if has_prev else None
-            cells.append(f"<td>{_num(now)}</td><td>{_num(before)}</td><td>{_change(now, before)}</td>")
-        name = names.get(g, g.capitalize())
-        grows.append(f"<tr><td>{escape(g)}</td><td class='t'>{escape(name)}</td>{''.join(cells)}</tr>")
-    sub = "".join(f"<th>{escape(period.label)}</th><th>{prev_label}</th><th>Verschil</th>" for _ in shown)
-    top = "".join(f"<th colspan='3'>{escape(dict(GROUPS)[k])}</th>" for k in shown)
-    part2 = (f"<h3>Trajecten (totaal in de periode) per gemeente</h3>"
-             f"<input type='search' class='zoek' data-table='gem' placeholder='Zoek gemeente…' "
-             f"aria-label='Zoek gemeente'>"
-             f"<table id='gem' class='num sort'><thead><tr><th rowspan='2'>Code</th><th rowspan='2'>Gemeente</th>{top}"
-             f"</tr><tr>{sub}</tr></thead><tbody>{''.join(grows)}</tbody></table>")
-    note = "" if has_prev else (f"<p class='klein'>Geen rapporten van {prev_label} in deze uitvoermap: "
-                                "vergelijking niet beschikbaar.</p>")
-    return part1 + note + part2
 
 
 def _provider_rows(records: list[dict[str, Any]]) -> str:
@@ -144,8 +77,15 @@ def _provider_rows(records: list[dict[str, Any]]) -> str:
     return "".join(rows)
 
 
-def render_index(manifest: dict[str, Any], flows: dict, previous: dict) -> str:
-    period = Period.parse(manifest["period"])
+def manifest_file(domain: str, suffix: str = ".json") -> str:
+    """The name of a domain's latest manifest beside the period's index: ``manifest.json`` for jeugdhulp (the name it
+    always had), ``manifest-<domain>.json`` for the others (their batches share the period's folder)."""
+    return f"manifest{suffix}" if domain == "jeugdhulp" else f"manifest-{domain}{suffix}"
+
+
+def _section(manifest: dict[str, Any], overview: str, titel: str, suffix: str, level: int) -> str:
+    """One domain's part of the page: its providers, national overview and registered providers without a delivery;
+    ``suffix`` keeps element ids apart when the page holds several domains, ``level`` is its headings' level."""
     records = manifest.get("providers", [])
     counts = manifest.get("counts", {})
     missing = manifest.get("missing", [])
@@ -156,43 +96,98 @@ def render_index(manifest: dict[str, Any], flows: dict, previous: dict) -> str:
         for key, label in (("gemaakt", "gemaakt"), ("ongewijzigd", "ongewijzigd"), ("mislukt", "mislukt"),
                            ("geen levering", "geen levering"))
     )
+    h = f"h{level}"
+    return f"""<p class="klein">batch {escape(manifest.get('batch_id', ''))} ·
+code {escape(str(manifest.get('code_version', '')))} · bijgewerkt {escape(manifest.get('updated', ''))}</p>
+<p>{key_figures}</p>
+<nav><a href="#aanbieders{suffix}">Aanbieders</a> · <a href="#landelijk{suffix}">Landelijk overzicht</a> ·
+<a href="#zonder{suffix}">Zonder levering</a></nav>
+<{h} id="aanbieders{suffix}">Aanbieders</{h}>
+<input type="search" class="zoek" data-table="aanb{suffix}" placeholder="Zoek op KvK, naam of status…"
+ aria-label="Zoek aanbieder">
+<table id="aanb{suffix}" class="sort"><thead><tr><th>KvK</th><th>Naam</th><th>Status</th><th>Fouten</th>
+<th>Waarschuwingen</th><th>Rapport</th><th>Melding</th></tr></thead>
+<tbody>{_provider_rows(records)}</tbody></table>
+<{h} id="landelijk{suffix}">Landelijk overzicht</{h}>
+<p class="klein">Som over alle gemaakte rapporten van deze periode; exacte aantallen, zonder afscherming.</p>
+{overview}
+<{h} id="zonder{suffix}">Geregistreerd zonder levering ({fmt_int(len(missing))})</{h}>
+<table id="zonder-tabel{suffix}" class="sort"><thead><tr><th>KvK</th><th>Naam</th><th>Grootteklasse</th></tr></thead>
+<tbody>{miss_rows}</tbody></table>
+"""
+
+
+def render_index(manifest: dict[str, Any], overview: str, titel: str = "jeugdhulp") -> str:
+    """The page of one domain's batch: ``overview`` is the domain's national overview (HTML), ``titel`` its Dutch
+    name."""
+    return render_period_index(Period.parse(manifest["period"]), [(manifest, overview, titel, "")])
+
+
+def render_period_index(period: Period, parts: list[tuple[dict[str, Any], str, str, str]]) -> str:
+    """The page of a period: per domain (manifest, overview HTML, Dutch title, id suffix) a section; with one
+    domain the page is that domain's."""
+    if len(parts) == 1:
+        manifest, overview, titel, suffix = parts[0]
+        heading = f"Spiegelrapporten {escape(titel)} — {escape(period.label)}"
+        body = _section(manifest, overview, titel, suffix, 2)
+    else:
+        heading = f"Spiegelrapporten — {escape(period.label)}"
+        links = " · ".join(f'<a href="#domein{suffix}">{escape(titel)}</a>' for _, _, titel, suffix in parts)
+        body = f"<nav>Domeinen: {links}</nav>\n" + "".join(
+            f'<h2 id="domein{suffix}">{escape(titel[:1].upper() + titel[1:])}</h2>\n'
+            + _section(manifest, overview, titel, suffix, 3)
+            for manifest, overview, titel, suffix in parts
+        )
     return f"""<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Spiegelrapporten {escape(period.label)} — overzicht</title>
 <style>{_CSS}</style></head><body>
-<h1>Spiegelrapporten jeugdhulp — {escape(period.label)}</h1>
-<p class="klein">Periode {escape(period.span_label)} · batch {escape(manifest.get('batch_id', ''))} ·
-code {escape(str(manifest.get('code_version', '')))} · bijgewerkt {escape(manifest.get('updated', ''))}</p>
-<p>{key_figures}</p>
-<nav><a href="#aanbieders">Aanbieders</a> · <a href="#landelijk">Landelijk overzicht</a> ·
-<a href="#zonder">Zonder levering</a></nav>
-<h2 id="aanbieders">Aanbieders</h2>
-<input type="search" class="zoek" data-table="aanb" placeholder="Zoek op KvK, naam of status…"
- aria-label="Zoek aanbieder">
-<table id="aanb" class="sort"><thead><tr><th>KvK</th><th>Naam</th><th>Status</th><th>Fouten</th>
-<th>Waarschuwingen</th><th>Rapport</th><th>Melding</th></tr></thead>
-<tbody>{_provider_rows(records)}</tbody></table>
-<h2 id="landelijk">Landelijk overzicht</h2>
-<p class="klein">Som over alle gemaakte rapporten van deze periode; exacte aantallen trajecten, zonder afscherming.</p>
-{_overview(period, flows, previous)}
-<h2 id="zonder">Geregistreerd zonder levering ({fmt_int(len(missing))})</h2>
-<table id="zonder-tabel" class="sort"><thead><tr><th>KvK</th><th>Naam</th><th>Grootteklasse</th></tr></thead>
-<tbody>{miss_rows}</tbody></table>
-<script>{_JS}</script>
+<h1>{heading}</h1>
+<p class="klein">Periode {escape(period.span_label)}</p>
+{body}<script>{_JS}</script>
 </body></html>
 """
 
 
-def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``index.html`` for the batch in ``manifest`` into ``period_dir``; return its path."""
-    from spiegel.io import write_text_atomic
-
+def _overview(domain: Any, period_dir: Path, manifest: dict[str, Any]) -> str:
     period = Period.parse(manifest["period"])
     made = [r["kvk"] for r in manifest.get("providers", []) if r.get("status") in ("gemaakt", "ongewijzigd")]
-    flows = collect_flows(period_dir, made)
-    previous = collect_flows(period_dir.parent / str(period.previous()))
+    if not domain.overview:
+        return "<p>Geen landelijk overzicht voor dit domein.</p>"
+    previous = _previous_summaries(domain, period_dir.parent / str(period.previous()))
+    return domain.part(domain.overview)(period, read_summaries(period_dir, made), previous)
+
+
+def _previous_summaries(domain: Any, folder: Path) -> list[dict[str, Any]]:
+    """Every finished report of the domain in the previous period's folder."""
+    return read_summaries(folder, notebook=Path(domain.notebook).name)
+
+
+def write_index(period_dir: Path, manifest: dict[str, Any] | None = None) -> Path:
+    """Write ``index.html`` of the period into ``period_dir``; return its path. It shows every domain whose latest
+    manifest lies in the folder (``manifest`` is the batch just finished, in place of its domain's file), each with
+    its national overview (``Domain.overview``) from the summaries of its finished reports."""
+    from spiegel import domains
+    from spiegel.io import write_text_atomic
+
+    manifests: dict[str, dict[str, Any]] = {}
+    for name in domains.names():
+        try:
+            manifests[name] = json.loads((period_dir / manifest_file(name)).read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            continue
+    if manifest is not None:
+        manifests[manifest.get("domain") or "jeugdhulp"] = manifest
+    if not manifests:
+        raise ValueError(f"no manifest in {period_dir}")
+    period = Period.parse(next(iter(manifests.values()))["period"])
+    parts = []
+    for name, found in manifests.items():
+        domain = domains.get(name)
+        suffix = "" if len(manifests) == 1 else f"-{name}"
+        parts.append((found, _overview(domain, period_dir, found), domain.titel, suffix))
     path = period_dir / INDEX_FILE
-    write_text_atomic(path, render_index(manifest, flows, previous))
+    write_text_atomic(path, render_period_index(period, parts))
     return path
 
 

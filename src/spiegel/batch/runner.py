@@ -202,13 +202,15 @@ def _batch_dirs(period_dir: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []
 
 
-def _resumable(period_dir: Path) -> tuple[str, dict[str, Any]] | None:
-    """The last batch of this period that did not finish, with its records (from its journal)."""
+def _resumable(period_dir: Path, domain: str = "jeugdhulp") -> tuple[str, dict[str, Any]] | None:
+    """The last batch of this period and domain that did not finish, with its records (from its journal)."""
     for folder in reversed(_batch_dirs(period_dir)):
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         except (FileNotFoundError, ValueError):
             manifest = {"status": "onderbroken"}
+        if manifest.get("domain", domain) != domain:
+            continue  # another domain's batch of the same period
         if manifest.get("status") == "klaar":
             return None
         records = {r["kvk"]: r for r in manifest.get("providers", [])}
@@ -226,11 +228,13 @@ def _resumable(period_dir: Path) -> tuple[str, dict[str, Any]] | None:
 
 def plan(options: BatchOptions) -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """(jobs, register rows with a delivery, register rows without one), for the options' period and domain."""
+    from spiegel import domains
     from spiegel.deliveries import current_deliveries, current_delivery
     from spiegel.pipeline import ReportJob
     from spiegel.register import load_register
 
     period = Period.parse(options.period)
+    domains.get(options.domain).check_period(period)
     register = load_register(Path(options.deliveries) / "register.csv")
     register = register[register["domein"] == options.domain]
     if options.only:
@@ -251,15 +255,18 @@ def plan(options: BatchOptions) -> tuple[list[Any], list[dict[str, Any]], list[d
     extra = {"notebook": Path(options.notebook).resolve()} if options.notebook else {}
     jobs = [
         ReportJob(
-            kvk=entry["kvk"], period=str(period), deliveries=Path(options.deliveries).resolve(),
-            out_root=Path(options.out_root).resolve(), formats=tuple(options.formats), engine=engine, **extra,
+            kvk=entry["kvk"], period=period, deliveries=Path(options.deliveries).resolve(),
+            out_root=Path(options.out_root).resolve(), formats=tuple(options.formats), engine=engine,
+            domain=options.domain, **extra,
         )
         for entry in delivered
     ]
     return jobs, delivered, missing
 
 
-def _warmup_delivery(root: Path, period: Period, only: tuple[str, ...] | None) -> dict[str, str] | None:
+def _warmup_delivery(
+    root: Path, period: Period, only: tuple[str, ...] | None, domain: str
+) -> dict[str, str] | None:
     """One provider with a delivery folder for the period (the smallest of a few), for the workers' warm-up."""
     folder = root / str(period)
     try:
@@ -270,7 +277,7 @@ def _warmup_delivery(root: Path, period: Period, only: tuple[str, ...] | None) -
         return None
     if not candidates:
         return None
-    return {"deliveries": str(root.resolve()), "period": str(period), "kvk": min(candidates)[1]}
+    return {"deliveries": str(root.resolve()), "period": str(period), "kvk": min(candidates)[1], "domain": domain}
 
 
 def run_batch(options: BatchOptions) -> BatchResult:
@@ -284,12 +291,12 @@ def run_batch(options: BatchOptions) -> BatchResult:
     if not (Path(options.deliveries) / "register.csv").exists():
         raise ParameterError(f"geen register.csv in {options.deliveries}")
     if not options.cluster:  # the forkserver imports and warms up while this process reads the register
-        pool.prestart(_warmup_delivery(Path(options.deliveries), period, options.only))
+        pool.prestart(_warmup_delivery(Path(options.deliveries), period, options.only, options.domain))
     jobs, delivered, missing = plan(options)
     period_dir = Path(options.out_root) / str(period)
     names = {e["kvk"]: e["naam"] for e in delivered}
 
-    previous = _resumable(period_dir) if options.resume else None
+    previous = _resumable(period_dir, options.domain) if options.resume else None
     batch_id = previous[0] if previous else datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     earlier = previous[1] if previous else {}
     header = {
@@ -394,10 +401,12 @@ def run_batch(options: BatchOptions) -> BatchResult:
         manifest.write("onderbroken" if interrupted else "klaar")
         manifest.close()
 
-    for name in ("manifest.json", "manifest.csv"):  # the latest batch, next to the index
-        from spiegel.io import write_bytes_atomic
+    from spiegel.batch.index import manifest_file
+    from spiegel.io import write_bytes_atomic
 
-        write_bytes_atomic(period_dir / name, (manifest.folder / name).read_bytes())
+    for suffix in (".json", ".csv"):  # the domain's latest batch, next to the index
+        write_bytes_atomic(period_dir / manifest_file(options.domain, suffix),
+                           (manifest.folder / f"manifest{suffix}").read_bytes())
     index_path = None
     if options.index and not interrupted:
         from spiegel.batch.index import write_index

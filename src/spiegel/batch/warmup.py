@@ -3,7 +3,7 @@
 A fresh worker's first report is much slower than the next ones: code lists, merger tables and compiled
 validation rules are built on first use (measured: 25 s against 2 s under load). Workers are forked from the
 forkserver, so what is built here once is inherited by every worker, also the ones that replace recycled
-workers. The batch names one delivered provider in ``SPIEGEL_BATCH_WARMUP`` (JSON: deliveries, period, kvk)
+workers. The batch names one delivered provider in ``SPIEGEL_BATCH_WARMUP`` (JSON: deliveries, period, kvk, domain)
 before it starts the forkserver; its delivery is read, validated and counted here, and the report's sections
 are built as the notebook builds them, but outside IPython, so ``display`` only prints plain text (sent to
 /dev/null): no chart is rendered (vl-convert's threads must not exist before a fork) and no file is written.
@@ -28,13 +28,10 @@ def warm_up() -> None:
 
         from spiegel import report
 
-        built = report.build(job["kvk"], job["period"], job["deliveries"])
+        built = report.build(job["kvk"], job["period"], job["deliveries"], domain=job.get("domain", "jeugdhulp"))
         with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-            for section in ("voorblad", "samenvatting", "gemeenten", "uitsplitsingen", "duur", "validatie",
-                            "definities"):
-                method = getattr(built, section, None)
-                if callable(method):
-                    method()
+            for section in built.SECTIONS:
+                getattr(built, section)()
     except Exception:  # an optimisation only; the first real report shows any real problem
         return
 

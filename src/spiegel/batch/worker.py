@@ -54,7 +54,7 @@ def init_worker(log_path: str | None = None) -> None:
         sys.stderr = open(2, "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115
     logging.getLogger("papermill").setLevel(logging.ERROR)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    from spiegel.batch.engine import install_notebook_writer
+    from spiegel.notebook_io import install_notebook_writer
 
     install_notebook_writer()
     import importlib
@@ -109,6 +109,7 @@ def run_one(job: Any, job_fn: Callable[[Any], Any], key: str | None = None) -> d
     computed again here, so planning and stamping cannot disagree when the code changes while a batch runs.
     Never raises for a problem of this provider: the returned record says what failed."""
     init_worker()
+    _know_domain(job)
     out_dir = Path(job.out_dir)
     stamp_path(out_dir).unlink(missing_ok=True)
     started = time.time()
@@ -143,6 +144,17 @@ def run_one(job: Any, job_fn: Callable[[Any], Any], key: str | None = None) -> d
     record["started"] = _iso(started)
     record["finished"] = _iso(time.time())
     return record
+
+
+def _know_domain(job: Any) -> None:
+    """Make the job's domain known in this process (a domain registered at run time, such as the tests' tiny
+    one, is not in a fresh worker's registry)."""
+    module = getattr(job, "domain_module", None)
+    if module:
+        from spiegel import domains
+
+        if job.domain not in domains.names():
+            domains.register(module)
 
 
 def write_stamp(out_dir: str | Path, record: dict[str, Any]) -> None:

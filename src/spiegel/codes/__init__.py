@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import pandas as pd
@@ -57,19 +58,49 @@ class CodeList:
         return {c.code: c.groep for c in self.codes}
 
 
-@cache
-def _raw_lists() -> dict[str, Any]:
-    with (_DATA / "codelijsten.yaml").open(encoding="utf-8") as fh:
-        return parse_yaml(fh)
+class CodeLists:
+    """A namespace of code lists: the YAML files of one domain, searched in order (a domain's own file first, then
+    the lists shared by the jeugd domains). Code lists may differ per domain (Veilig Thuis reverses the special BSN
+    values), so every stage asks the namespace it was given, never a global list."""
+
+    def __init__(self, *files: Traversable) -> None:
+        self.files = tuple(files)
+        self._lists: dict[str, CodeList] = {}
+
+    @cached_property
+    def _raw(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for path in reversed(self.files):  # the first file wins
+            with path.open(encoding="utf-8") as fh:
+                merged.update(parse_yaml(fh) or {})
+        return merged
+
+    def code_list(self, name: str) -> CodeList:
+        """One code list by name (``verwijzer``, ``hulpvorm``, ``reden_beeindiging`` …)."""
+        cached = self._lists.get(name)
+        if cached is None:
+            raw = self._raw
+            if name not in raw:
+                raise KeyError(f"unknown code list {name!r}")
+            cached = self._lists[name] = _code_list(name, raw[name])
+        return cached
+
+    def expired_codes(self, name: str) -> dict[str, date]:
+        """Codes that left a list (its ``vervallen`` part), with the date before which a record may still carry
+        them (verwijzer ``07`` for care that started before 1 January 2015)."""
+        entry = self._raw[name]
+        expired = entry.get("vervallen") or {}
+        return {str(code): date.fromisoformat(str(spec["tot"])) for code, spec in expired.items()}
+
+    def list_names(self) -> list[str]:
+        return list(self._raw)
+
+    def status_of(self, name: str) -> dict[str, str]:
+        """Code → its ``status`` attribute (the special BSN values: ``onbekend``, ``ongeboren``)."""
+        return {c.code: str(c.get("status")) for c in self.code_list(name).codes if c.get("status")}
 
 
-@cache
-def code_list(name: str) -> CodeList:
-    """One code list by name (``verwijzer``, ``hulpvorm``, ``reden_beeindiging`` …)."""
-    raw = _raw_lists()
-    if name not in raw:
-        raise KeyError(f"unknown code list {name!r}")
-    entry = raw[name]
+def _code_list(name: str, entry: dict[str, Any]) -> CodeList:
     codes = []
     for code, spec in entry["codes"].items():
         if isinstance(spec, dict):
@@ -81,15 +112,15 @@ def code_list(name: str) -> CodeList:
     return CodeList(name, entry.get("titel", name), tuple(codes))
 
 
-def expired_codes(name: str) -> dict[str, date]:
-    """Codes that left a list (its ``vervallen`` part), with the date before which a record may still carry them
-    (verwijzer ``07`` for care that started before 1 January 2015)."""
-    entry = _raw_lists()[name]
-    return {str(code): date.fromisoformat(str(spec["tot"])) for code, spec in (entry.get("vervallen") or {}).items()}
+#: The lists shared by the jeugd domains (geslacht, the special BSN values of the jeugd convention). A domain's
+#: namespace puts its own file in front of this one.
+SHARED_FILE = _DATA / "codelijsten.yaml"
+SHARED = CodeLists(SHARED_FILE)
 
 
-def list_names() -> list[str]:
-    return list(_raw_lists())
+def code_list(name: str) -> CodeList:
+    """A shared code list (``geslacht``, ``bsn_bijzonder``); a domain's lists come from its own namespace."""
+    return SHARED.code_list(name)
 
 
 # --- gemeenten ---------------------------------------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from spiegel.commands import add_domain_argument, domain_of
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -16,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "failed, 2 the batch could not run, 130 interrupted (continue with --resume).",
     )
     p.add_argument("--period", required=True, help="reporting period, e.g. 2025H1")
-    p.add_argument("--domain", default="jeugdhulp", help="domain in the register (default: jeugdhulp)")
+    add_domain_argument(p)
     p.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: one per core)")
     p.add_argument(
         "--formats", default="html,pdf,xlsx",
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         period=args.period,
         deliveries=Path(deliveries),
         out_root=Path(args.out),
-        domain=args.domain,
+        domain=domain_of(args).name,
         workers=args.workers,
         formats=parse_formats(args.formats),
         resume=args.resume,

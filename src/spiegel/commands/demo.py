@@ -10,8 +10,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "demo",
         help="run the batch over the bundled synthetic sample and print the path of its index.html",
         description="Make the spiegelrapport of every provider in the bundled synthetic sample "
-        "(src/spiegel/sample/deliveries) for each of its periods, with the batch (parallel, resumable), and "
-        "print the path of the reviewers' index.html of the latest period.",
+        "(src/spiegel/sample/deliveries) for each domain and each of its periods, with the batch (parallel, "
+        "resumable), and print the path of the reviewers' index.html of the latest jeugdhulp period.",
     )
     p.add_argument("--out", default="outputs", help="output root (default: outputs)")
     p.add_argument(
@@ -26,18 +26,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from spiegel import domains
     from spiegel.batch.runner import BatchOptions, run_batch
-    from spiegel.sample import DELIVERIES, PERIODS
+    from spiegel.sample import DELIVERIES
 
     status, index = 0, None
-    for period in [args.period] if args.period else list(PERIODS):
-        result = run_batch(
-            BatchOptions(period=period, deliveries=DELIVERIES, out_root=Path(args.out), workers=args.workers,
-                         formats=("html", "pdf", "xlsx", "csv"))
-        )
-        print(result.summary_line())
-        status = max(status, result.exit_code)
-        index = result.index or index
+    for name in domains.names():
+        domain = domains.get(name)
+        periods = [p for p in domain.sample_periods if args.period in (None, p)]
+        for period in periods:
+            result = run_batch(
+                BatchOptions(period=period, deliveries=DELIVERIES, out_root=Path(args.out), workers=args.workers,
+                             formats=("html", "pdf", "xlsx", "csv"), domain=name)
+            )
+            print(result.summary_line())
+            status = max(status, result.exit_code)
+            if name == "jeugdhulp":
+                index = result.index or index
     if index is not None:
         print(f"index: {Path(index).resolve()}")
     return status

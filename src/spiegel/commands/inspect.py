@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from spiegel.commands import add_domain_argument, domain_of, layout_of
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -14,7 +16,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "Never prints a value from a row.",
     )
     p.add_argument("file", help="delivery file (CSV, XLSX, XLS or fixed-width text)")
-    p.add_argument("--layout", default="jeugdhulp", help="layout name or domain (default: jeugdhulp)")
+    p.add_argument("--layout", default=None, help="layout name (default: the domain's current layout)")
+    add_domain_argument(p)
     p.set_defaults(run=run)
 
 
@@ -22,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from spiegel.inspection import describe, format_description
     from spiegel.read import read_delivery
 
-    delivery = read_delivery(args.file, args.layout)
+    domain = domain_of(args)
+    delivery = read_delivery(args.file, domain.layout(layout_of(args, domain)))
     print(format_description(describe(delivery)))
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from spiegel.commands import add_domain_argument, domain_of
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -21,11 +23,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--protection", choices=("exact", "cbs"), default=None,
-        help="protection of small numbers (SPEC §8): exact for the provider's own report (default), "
+        help="protection of small numbers: exact for the provider's own report (default), "
         "cbs for anything that leaves the provider (default with --gemeente)",
     )
     p.add_argument("--gemeente", metavar="CODE", help="make the extract for one gemeente (4-digit CBS code)")
     p.add_argument("--deliveries", default=None, help="deliveries folder (default: the bundled sample)")
+    add_domain_argument(p)
     p.add_argument("--out", default="outputs", help="output root (default: outputs)")
     p.add_argument(
         "--renderer", choices=("auto", "quarto", "builtin"), default="auto",
@@ -55,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError("--provider verwacht een KvK-nummer van 8 cijfers")
     deliveries = Path(args.deliveries) if args.deliveries else _sample()
     job = ReportJob(
+        domain=domain_of(args).name,
         kvk=args.provider,
         period=args.period,
         deliveries=deliveries,

@@ -1,9 +1,11 @@
-"""``spiegel synth``: write a synthetic country (or the bundled sample) of jeugdhulp deliveries."""
+"""``spiegel synth``: write a synthetic country of one domain's deliveries (or the bundled sample of all)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from spiegel.commands import add_domain_argument, domain_of
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -31,9 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--periods",
-        default="2024H1,2024H2,2025H1",
-        help="comma-separated half-years 2023H1 … 2026H2, or a range 2024H1..2025H1 "
-        "(default: 2024H1,2024H2,2025H1)",
+        default=None,
+        help="comma-separated periods (half-years 2023H1 … 2026H2, quarters for jeugdreclassering), or a range "
+        "2024H1..2025H1 (default: the domain's; jeugdhulp 2024H1,2024H2,2025H1)",
     )
     p.add_argument("--seed", type=int, default=2025, help="random seed (default: 2025)")
     p.add_argument(
@@ -43,6 +45,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="file format of every delivery: csv (';', UTF-8), xlsx or fixed (fixed width, no header) "
         "(default: csv)",
     )
+    add_domain_argument(p)
     p.add_argument(
         "--sample",
         action="store_true",
@@ -55,6 +58,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import time
 
+    from spiegel.errors import ParameterError
     from spiegel.periods import parse_periods
 
     out = Path(args.out)
@@ -64,18 +68,23 @@ def run(args: argparse.Namespace) -> int:
         from spiegel.sample.make import write_sample
 
         result = write_sample(args.out)
+        domain_name = None
     else:
-        from spiegel.synth import synth_country
-
-        result = synth_country(
+        domain = domain_of(args)
+        if not domain.synth:
+            raise ParameterError(f"er is geen synthetische aanlevering voor {domain.titel}")
+        result = domain.part(domain.synth)(
             args.out,
             providers=args.providers,
             scale=args.scale,
-            periods=parse_periods(args.periods),
+            periods=parse_periods(args.periods) if args.periods else None,
             seed=args.seed,
             fmt=args.format,
         )
-    stale = _remove_stale(out, {*result.files, *(f.with_name(f.name + ".meta.yml") for f in result.files)})
+        domain_name = domain.name
+        _merge_register(out / "register.csv", result.register, domain_name)
+    stale = _remove_stale(out, {*result.files, *(f.with_name(f.name + ".meta.yml") for f in result.files)},
+                          domain_name)
     seconds = time.perf_counter() - began
     print(f"{len(result.register)} registered providers, {len(result.files)} deliveries written to {result.out}")
     for period, rows in result.rows.items():
@@ -107,18 +116,41 @@ def _check_out(out: Path) -> None:
     raise ParameterError(f"--out {out} is niet leeg en bevat geen eerdere synthetische aanlevering; kies een lege map")
 
 
-def _remove_stale(out: Path, written: set[Path]) -> int:
-    """Delivery files of an earlier synthetic run that this run did not write again."""
+def _merge_register(path: Path, rows, domain: str) -> None:
+    """``register.csv`` with this domain's rows replaced by ``rows`` (the other domains' rows kept)."""
+    import pandas as pd
+
+    from spiegel.register import load_register, write_register
+
+    if path.exists():
+        kept = load_register(path).reset_index(drop=True)
+        kept = kept[(kept["domein"] != domain) & ~kept["kvk"].isin(rows["kvk"])]
+        rows = pd.concat([kept, rows], ignore_index=True)
+    write_register(path, rows)
+
+
+def _remove_stale(out: Path, written: set[Path], domain: str | None) -> int:
+    """Delivery files of an earlier synthetic run (of ``domain``; None: of any) that this run did not write."""
+    from spiegel.deliveries import META_SUFFIX, load_meta
     from spiegel.periods import Period
 
-    removed = 0
+    stale = []
     for period_dir in out.iterdir():
         try:
             Period.parse(period_dir.name)
         except Exception:
             continue
         for path in period_dir.glob("*/*"):
-            if path.is_file() and path not in written:
-                path.unlink()
-                removed += 1
-    return removed
+            if not path.is_file() or path in written:
+                continue
+            if domain is not None:
+                data = path.with_name(path.name.removesuffix(META_SUFFIX))
+                try:
+                    if load_meta(data).domein != domain:
+                        continue
+                except Exception:  # no readable sidecar: not a delivery of a synthetic run of this domain
+                    continue
+            stale.append(path)
+    for path in stale:
+        path.unlink()
+    return len(stale)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from spiegel.commands import add_domain_argument, domain_of, layout_of
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -26,11 +28,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-previous", action="store_true", help="do not look for the previous period's delivery")
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
-    p.add_argument("--layout", default="jeugdhulp", help="layout name or domain (default: jeugdhulp)")
+    p.add_argument("--layout", default=None,
+                   help="layout name (default: the one in the file's metadata, else the domain's current layout)")
+    add_domain_argument(p)
     p.add_argument(
         "--catalogue",
         action="store_true",
-        help="print the rule catalogue (Markdown, docs/validatieregels.md) instead of validating",
+        help="print the domain's rule catalogue (Markdown, docs/validatieregels*.md) instead of validating",
     )
     p.set_defaults(run=run)
 
@@ -38,10 +42,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from spiegel.errors import ParameterError
 
+    domain = domain_of(args)
     if args.catalogue:
         from spiegel.validate import render_catalogue
 
-        print(render_catalogue(), end="")
+        print(render_catalogue(domain), end="")
         return 0
     if not args.file:
         raise ParameterError("geef een bestand op (of --catalogue)")
@@ -52,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         args.period,
         previous=args.previous,
         find_previous=not args.no_previous,
-        layout=args.layout,
+        layout=layout_of(args, domain),
+        domain=domain,
     )
     if args.format == "json":
         print(findings.to_json())

@@ -14,14 +14,14 @@ import functools
 import hashlib
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from spiegel import flows
+from spiegel.formats import SECRET, fmt_int
 from spiegel.present.display import PLAIN_MIME, SVG_MIME, TYPST_TEXT_WIDTH_PT, Display
 from spiegel.present.markup import esc_html, typst_str
-from spiegel.present.numbers import SECRET, fmt_int
 
 LOCALE = "nl-NL"
 #: Liberation Sans (metric-compatible with Arial), vendored in ``spiegel/present/fonts`` under the SIL OFL: the
@@ -34,8 +34,8 @@ FONT_DIR = Path(__file__).parent / "fonts"
 #: Okabe–Ito based, distinguishable with the common colour-vision deficiencies and in greyscale order.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#999999"]
 #: Fixed colours of the four flow measures (stocks blue, flows green/orange), same in every report.
-FLOW_MEASURES = ("beginstand", "instroom", "uitstroom", "eindstand")
-FLOW_LABELS = {"beginstand": "Beginstand", "instroom": "Instroom", "uitstroom": "Uitstroom", "eindstand": "Eindstand"}
+FLOW_MEASURES = flows.FLOWS
+FLOW_LABELS = {m: flows.MEASURE_LABELS[m] for m in FLOW_MEASURES}
 FLOW_COLORS = {"beginstand": "#0B4F8A", "instroom": "#009E73", "uitstroom": "#D55E00", "eindstand": "#56B4E9"}
 PRIMARY = "#0072B2"
 SECONDARY = "#9BB7D4"
@@ -100,78 +100,21 @@ def _unique_ids(svg: str) -> str:
     return svg
 
 
-# Vega-Lite → Vega compiled once per chart layout: reports draw the same few charts with other numbers, and
-# compiling is ~15 % of a conversion (6.5 of 45 ms, measured). Only a spec with its data inline (``data.values``)
-# and no other data is cached; the compiled Vega then has exactly one data set with values, which is swapped.
-# tests/test_present.py holds the SVG of the cached path to the direct one.
-_COMPILED: dict[str, tuple[int, dict[str, Any]]] = {}
-_COMPILED_MAX = 64
-
-
-def _compiled_vega(spec: Mapping[str, Any]) -> dict[str, Any] | None:
-    import json
-
-    import vl_convert as vlc
-
-    data = spec.get("data")
-    if not isinstance(data, Mapping) or set(data) != {"values"} or "datasets" in spec:
-        return None
-    key = json.dumps({k: v for k, v in spec.items() if k != "data"}, sort_keys=True, default=str)
-    cached = _COMPILED.get(key)
-    if cached is None:
-        vega = vlc.vegalite_to_vega(dict(spec), config=THEME)
-        holders = [i for i, d in enumerate(vega.get("data", [])) if "values" in d]
-        if len(holders) != 1 or vega["data"][holders[0]]["values"] != data["values"]:
-            return None
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.clear()
-        cached = _COMPILED[key] = (holders[0], vega)
-    index, vega = cached
-    out = dict(vega)
-    out["data"] = list(vega["data"])
-    out["data"][index] = dict(vega["data"][index], values=data["values"])
-    return out
-
-
-# Finished SVGs by their whole spec (data, titles, alt text included), per process, compressed (~1.8 of ~13 KB).
-# In a batch many small providers draw exactly the same chart (one trajectory in one hulpvorm, one gemeente): 15 %
-# of the charts of 300 national reports, more over a worker's thousands. A conversion is ~20-30 ms, mostly
-# vl-convert measuring text; a hit ~0.2 ms. The SVG is a function of the spec alone (see the module docstring),
-# so a report's output does not depend on which reports the process made before.
-_SVGS: OrderedDict[bytes, bytes] = OrderedDict()
-_SVGS_MAX = 4096
-_svgs_lock = threading.Lock()
-
-
 def vegalite_to_svg(spec: Mapping[str, Any]) -> str:
-    """vl-convert's SVG of a Vega-Lite spec with our theme, the nl-NL locale and no external requests allowed."""
-    import json
-    import zlib
+    """vl-convert's SVG of a Vega-Lite spec with our theme, the nl-NL locale and no external requests allowed
+    (remembered and compiled once per layout by :mod:`spiegel.present.chart_cache`)."""
+    from spiegel.present import chart_cache
 
-    try:
-        key = hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False).encode("utf-8")).digest()
-    except (TypeError, ValueError):  # not plain JSON: convert, do not remember
-        return _convert(spec)
-    with _svgs_lock:
-        packed = _SVGS.get(key)
-        if packed is not None:
-            _SVGS.move_to_end(key)
-    if packed is not None:
-        return zlib.decompress(packed).decode("utf-8")
-    svg = _convert(spec)
-    packed = zlib.compress(svg.encode("utf-8"), 1)
-    with _svgs_lock:
-        _SVGS[key] = packed
-        if len(_SVGS) > _SVGS_MAX:
-            _SVGS.popitem(last=False)
-    return svg
+    return chart_cache.svg(spec, _convert)
 
 
 def _convert(spec: Mapping[str, Any]) -> str:
     import vl_convert as vlc
 
+    from spiegel.present import chart_cache
+
     _ensure_fonts()
-    vega = _compiled_vega(spec)
+    vega = chart_cache.compiled_vega(spec, THEME)
     if vega is not None:
         return vlc.vega_to_svg(vega, format_locale=LOCALE, time_format_locale=LOCALE, allowed_base_urls=[])
     return vlc.vegalite_to_svg(
@@ -179,19 +122,13 @@ def _convert(spec: Mapping[str, Any]) -> str:
     )
 
 
-# While ``spiegel report`` runs, a helper process (spiegel.sidecar) with a warm vl-convert runtime converts the
-# charts; the result is the same SVG (same library, same fonts), without the 0.8 s first call in this process.
-_converter: Callable[[Mapping[str, Any]], str] | None = None
-
-
-def set_converter(converter: Callable[[Mapping[str, Any]], str] | None) -> None:
-    global _converter
-    _converter = converter
-
-
 def spec_to_svg(spec: Mapping[str, Any]) -> str:
-    """A Vega-Lite spec → SVG text with our theme and the nl-NL locale; no external requests allowed."""
-    return _unique_ids((_converter or vegalite_to_svg)(spec))
+    """A Vega-Lite spec → SVG text with our theme and the nl-NL locale; no external requests allowed. While
+    ``spiegel report`` runs, its sidecar process (warm vl-convert, same fonts) converts it
+    (:func:`spiegel.offload.charts_via`): the same SVG, without the 0.8 s first call in this process."""
+    from spiegel import offload
+
+    return _unique_ids((offload.chart_converter() or vegalite_to_svg)(spec))
 
 
 _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"')
@@ -331,36 +268,11 @@ def _secret_note(hidden: int) -> str:
     return f"{fmt_int(hidden)} geheime waarde(n) ({SECRET}) niet getoond." if hidden else ""
 
 
-# Vega-Lite specs made by altair once per chart layout. A report's charts differ from the last report's mostly in
-# their numbers (given apart, ``Chart(values=)``) and in the order of their categories (``sort``); building the
-# altair objects and their ``to_dict`` cost ~5 ms a chart. So a builder's altair code runs once per layout key
-# (every argument but the orders) with a placeholder list per order, and later charts of that layout get a copy
-# of that spec with the placeholders replaced. tests/test_present.py holds the specs equal, key order included,
-# to the ones altair makes with the orders themselves.
-_SPECS: dict[tuple[Any, ...], dict[str, Any]] = {}
-_SPECS_MAX = 256
-_HOLE = "\ue000"  # a private-use character, which no label contains
-
-
 def _spec(key: tuple[Any, ...], build: Callable[..., Any], **orders: Sequence[str]) -> dict[str, Any]:
-    """``build(**orders).to_dict()``, made once per ``key`` with placeholders for the ``orders`` (lists of str)."""
-    template = _SPECS.get(key)
-    if template is None:
-        template = build(**{name: [_HOLE + name] for name in orders}).to_dict(validate=False)
-        if len(_SPECS) >= _SPECS_MAX:
-            _SPECS.clear()
-        _SPECS[key] = template
-    return _filled(template, {_HOLE + name: order for name, order in orders.items()})
+    """``build(**orders).to_dict()`` (made once per layout ``key`` by :func:`spiegel.present.chart_cache.spec`)."""
+    from spiegel.present import chart_cache
 
-
-def _filled(node: Any, holes: Mapping[str, Sequence[str]]) -> Any:
-    if isinstance(node, dict):
-        return {k: _filled(v, holes) for k, v in node.items()}
-    if isinstance(node, list):
-        if len(node) == 1 and isinstance(node[0], str) and node[0] in holes:
-            return list(holes[node[0]])
-        return [_filled(v, holes) for v in node]
-    return node
+    return chart_cache.spec(key, build, **orders)
 
 
 def _grouped_bars(
@@ -471,9 +383,9 @@ def top_chart(
     axis_limit = _label_limit([r["categorie"] for r in records], AXIS_LABEL_LIMIT)
 
     def layout() -> Any:
-        # the bars' order comes with the data (``volgorde``), not as a list of names in the spec: Vega-Lite
-        # compiles such a list into the Vega spec, which could then not be reused for the next provider's
-        # chart (_compiled_vega; ~13 ms a chart). The drawing is the same (tests/test_present.py).
+        # the bars' order is a field of the data (``volgorde``), so the spec has the same shape for every
+        # provider (Vega-Lite would compile a list of names into the spec); tests/test_present.py holds the
+        # drawing equal to a sort by name list.
         y = alt.Y("categorie:N", title=None, sort=alt.EncodingSortField(field="volgorde", op="min"),
                   axis=alt.Axis(labelLimit=axis_limit))
         x = alt.X("aantal:Q", title=value_title, axis=_count_axis())

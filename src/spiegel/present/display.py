@@ -9,7 +9,7 @@ Every object implements IPython's ``_repr_mimebundle_`` and returns
 :class:`Chart` is the exception: it returns ``image/svg+xml`` (computed once with vl-convert, used by both the HTML
 and the PDF, so the two look the same) and ``text/plain``.
 
-Numbers are formatted the Dutch way with :mod:`spiegel.present.numbers` (``1.234``, ``12,5%``); a cell that holds
+Numbers are formatted the Dutch way with :mod:`spiegel.formats` (``1.234``, ``12,5%``); a cell that holds
 a string (the protected ``.``) is shown as it is. Text may use ``**vet**`` and ``*cursief*``; nothing else is
 interpreted, so labels and messages cannot break the HTML or typst output.
 """
@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from spiegel.formats import MISSING, fmt_decimal, fmt_int, fmt_pct, is_missing
 from spiegel.present.markup import esc_html, inline_html, inline_plain, inline_typst, inline_typst_code, typst_str
 from spiegel.present.metrics import longest_word_width, text_width
-from spiegel.present.numbers import MISSING, fmt_decimal, fmt_int, fmt_pct, is_missing
 
 TYPST_MIME = "text/x-typst"
 SVG_MIME = "image/svg+xml"

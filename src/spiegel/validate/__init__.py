@@ -12,13 +12,15 @@ is generated from them by :func:`render_catalogue`.
 
 from spiegel.validate.api import findings_from_input_error, validate, validate_file
 from spiegel.validate.catalogue import render_catalogue
-from spiegel.validate.context import Settings
+from spiegel.validate.context import Context, Facts, Settings
 from spiegel.validate.engine import Hit, Rule, all_rules, logic, rule, rules_for
 from spiegel.validate.findings import SCHEMA_ID, DeliveryInfo, Finding, Findings
 
 __all__ = [
     "SCHEMA_ID",
+    "Context",
     "DeliveryInfo",
+    "Facts",
     "Finding",
     "Findings",
     "Hit",

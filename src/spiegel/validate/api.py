@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,10 +11,13 @@ import pandas as pd
 from spiegel.deliveries import DeliveryMeta, current_delivery, load_meta, meta_path_for
 from spiegel.errors import InputError, ParameterError
 from spiegel.periods import Period
-from spiegel.read import Delivery, read_delivery
-from spiegel.validate.context import Context, Facts, Settings
+from spiegel.read import Delivery, RecordSet, read_delivery
+from spiegel.validate.context import Context, Settings
 from spiegel.validate.engine import Hit, Rule, rule, rules_for, run_data_rules
 from spiegel.validate.findings import DeliveryInfo, Finding, Findings, sort_key
+
+if TYPE_CHECKING:
+    from spiegel.domains import Domain
 
 
 def validate(
@@ -25,54 +28,66 @@ def validate(
     meta: DeliveryMeta | None = None,
     settings: Settings | None = None,
     method: str = "auto",
+    domain: Domain | None = None,
 ) -> Findings:
     """All findings of one delivery for ``period``.
 
     ``previous`` is the provider's delivery of the previous period (enables the completeness rules that
-    compare with it); ``meta`` its metadata (JH-B07 when its period differs from ``period``). ``method``
-    chooses how the data rules run (see :func:`spiegel.validate.engine.run_data_rules`; same result).
+    compare with it); ``meta`` its metadata (the file rule for a period that differs from ``period``).
+    ``method`` chooses how the data rules run (see :func:`spiegel.validate.engine.run_data_rules`; same result).
+    ``domain`` defaults to the domain of the delivery's layout.
     """
     period = Period.parse(str(period))
-    settings = settings or Settings()
+    domain = domain or delivery.domain
+    settings = settings or domain.settings_class()
     layout = delivery.layout
-    rules = rules_for(layout.domein, layout.protocolversie)
+    rules = rules_for(domain, layout.protocolversie)
     order = {r.code: i for i, r in enumerate(rules)}
-    cur = Facts(_positional(delivery), period)
-    prev = Facts(_positional(previous), period.previous()) if previous is not None else None
-    ctx = Context(cur, prev, settings)
-    by_code = {r.code: r for r in rules}
+    several = len(layout.sets) > 1
+    cur_sets = _facts(domain, delivery, period)
+    prev_sets = _facts(domain, previous, period.previous()) if previous is not None else None
+    primary = layout.sets[0].naam
+    ctx = Context(cur_sets[primary], prev_sets[primary] if prev_sets else None, settings, sets=cur_sets,
+                  prev_sets=prev_sets)
     items: list[Finding] = []
     skipped: list[tuple[str, str]] = []
 
-    if meta is not None and "JH-B07" in by_code and meta.periode != str(period):
+    period_rule = domain.file_rules.get("periode")
+    if meta is not None and period_rule is not None and meta.periode != str(period):
         items.append(
             _finding(
-                by_code["JH-B07"],
+                rule(period_rule.code, domain),
                 np.zeros(0, dtype=np.int64),
                 settings,
                 toelichting=f"periode in de metadata: {meta.periode}; gevraagde periode: {period}",
             )
         )
 
-    for code, columns, positions in run_data_rules(
-        cur.raw, layout.domein, layout.protocolversie, layout.naam, method=method
-    ):
-        items.append(_finding(by_code[code], cur.rij[positions], settings, kolommen=columns))
+    by_code = {r.code: r for r in rules}
+    for set_layout in layout.sets:
+        facts = cur_sets[set_layout.naam]
+        for code, columns, positions in run_data_rules(
+            facts.raw, domain, layout.protocolversie, layout, set_layout.naam, method=method
+        ):
+            items.append(_finding(by_code[code], facts.rij[positions], settings, kolommen=columns,
+                                  gegevensset=set_layout.naam if several else None))
 
     for r in rules:
         if r.soort != "logica":
             continue
-        if r.needs_previous and prev is None:
+        if r.needs_previous and prev_sets is None:
             skipped.append((r.code, "geen levering van de vorige periode"))
             continue
         assert r.check is not None
         result = r.check(ctx)
+        set_name = r.set or primary
         if isinstance(result, np.ndarray):
             if result.any():
-                items.append(_finding(r, cur.rij[result], settings))
+                items.append(_finding(r, cur_sets[set_name].rij[result], settings,
+                                      gegevensset=set_name if several else None))
         else:
             for hit in result:
-                items.append(_hit_finding(r, hit, settings))
+                items.append(_hit_finding(r, hit, settings, set_name if several else None))
 
     items.sort(key=sort_key(order))
     return Findings(
@@ -83,77 +98,90 @@ def validate(
         vorige=_info(previous, period.previous()) if previous is not None else None,
         niet_uitgevoerd=skipped,
         settings=settings,
-        regels=tuple(r.code for r in rules if not (r.needs_previous and prev is None)),
+        regels=tuple(r.code for r in rules if not (r.needs_previous and prev_sets is None)),
     )
+
+
+def _facts(domain: Domain, delivery: Delivery, period: Period) -> dict[str, object]:
+    """The domain's facts of every record set, positions 0..n-1 (a one-set layout: of the whole delivery)."""
+    facts_class = domain.facts_class
+    positional = _positional(delivery)
+    if len(positional.sets) == 1:
+        return {positional.layout.sets[0].naam: facts_class(positional, period, positional.layout)}
+    return {name: facts_class(records, period, positional.layout) for name, records in positional.sets.items()}
 
 
 def validate_file(
     path: str | Path,
     period: Period | str | None = None,
     *,
+    domain: Domain,
     previous: str | Path | None = None,
     find_previous: bool = True,
-    layout: str = "jeugdhulp",
+    layout: str | None = None,
     settings: Settings | None = None,
 ) -> Findings:
     """Read and validate one file. A file the reader refuses becomes a single file-group finding.
 
     The period defaults to the one in the file's metadata (sidecar). Without ``previous``, when the file
     lies in a delivery store (``<root>/<period>/<kvk>/``) the provider's current delivery of the previous
-    period is used if there is one.
+    period is used if there is one. ``layout``: a layout of the domain by name (default: the sidecar's, else the
+    domain's current one).
     """
     path = Path(path)
-    settings = settings or Settings()
+    settings = settings or domain.settings_class()
     meta = load_meta(path) if meta_path_for(path).exists() else None
     if period is None:
         if meta is None:
             raise ParameterError("geef de periode op met --period (er is geen metadata naast het bestand)")
         period = meta.periode
     period = Period.parse(str(period))
+    lay = domain.layout(layout or (meta.indeling if meta is not None else None))
     try:
-        delivery = read_delivery(path, layout)
+        delivery = read_delivery(path, lay)
     except InputError as exc:
         if exc.rule is None:
             raise
-        return findings_from_input_error(exc, period, settings=settings, layout=layout)
+        return findings_from_input_error(exc, period, domain=domain, settings=settings, layout=lay.naam)
 
     prev_delivery, skipped = None, []
     prev_path = Path(previous) if previous is not None else None
+    prev_layout = lay
     if prev_path is None and find_previous and meta is not None:
-        prev_path = _previous_in_store(path, meta, period)
+        ref = _previous_in_store(path, meta, period)
+        if ref is not None:
+            prev_path, prev_layout = ref.path, domain.layout(ref.meta.indeling)
     if prev_path is not None:
         try:
-            prev_delivery = read_delivery(prev_path, layout)
+            prev_delivery = read_delivery(prev_path, prev_layout)
         except InputError as exc:
             if previous is not None and exc.rule is None:
                 raise
             skipped.append(f"vorige levering niet leesbaar{f' ({exc.rule})' if exc.rule else ''}")
-    findings = validate(delivery, period, previous=prev_delivery, meta=meta, settings=settings)
+    findings = validate(delivery, period, previous=prev_delivery, meta=meta, settings=settings, domain=domain)
     if skipped:
         findings.niet_uitgevoerd = [(code, skipped[0]) for code, _ in findings.niet_uitgevoerd]
     return findings
 
 
-def _previous_in_store(path: Path, meta: DeliveryMeta, period: Period) -> Path | None:
+def _previous_in_store(path: Path, meta: DeliveryMeta, period: Period):
     """The current delivery of the previous period when ``path`` follows ``<root>/<period>/<kvk>/<file>``."""
     if len(path.resolve().parents) < 3:
         return None
     folder = path.resolve().parent
     if folder.name != meta.kvk or folder.parent.name != meta.periode:
         return None
-    ref = current_delivery(folder.parent.parent, period.previous(), meta.kvk)
-    return ref.path if ref is not None else None
+    return current_delivery(folder.parent.parent, period.previous(), meta.kvk)
 
 
 def findings_from_input_error(
-    exc: InputError, period: Period | str, *, settings: Settings | None = None, layout: str = "jeugdhulp"
+    exc: InputError, period: Period | str, *, domain: Domain, settings: Settings | None = None,
+    layout: str | None = None,
 ) -> Findings:
-    """The one finding of a file the reader refused (rule JH-B01 … JH-B08), with the row when it is known."""
-    from spiegel import layouts
-
-    settings = settings or Settings()
-    lay = layouts.load(layout)
-    r = rule(exc.rule or "JH-B01", lay.domein)
+    """The one finding of a file the reader refused (a rule of the file group), with the row when it is known."""
+    settings = settings or domain.settings_class()
+    lay = domain.layout(layout)
+    r = rule(exc.rule or domain.file_rules["onleesbaar"].code, domain)
     rows = np.asarray([exc.row] if exc.row is not None else [], dtype=np.int64)
     kolommen = (exc.column,) if exc.column else ()
     finding = _finding(r, rows, settings, kolommen=kolommen, toelichting=_detail(exc.problem, r.melding))
@@ -179,13 +207,15 @@ def _detail(problem: str, melding: str) -> str | None:
 
 
 def _positional(delivery: Delivery) -> Delivery:
-    """Checks address rows by position: give both frames a 0..n-1 index."""
-    if isinstance(delivery.frame.index, pd.RangeIndex) and delivery.frame.index.start == 0 and (
-        isinstance(delivery.raw.index, pd.RangeIndex) and delivery.raw.index.start == 0
-    ):
+    """Checks address rows by position: give every record set's frames a 0..n-1 index."""
+
+    def plain(s: RecordSet) -> bool:
+        return all(isinstance(f.index, pd.RangeIndex) and f.index.start == 0 for f in (s.frame, s.raw))
+
+    if all(plain(s) for s in delivery.sets.values()):
         return delivery
-    return dataclasses.replace(
-        delivery, frame=delivery.frame.reset_index(drop=True), raw=delivery.raw.reset_index(drop=True)
+    return delivery.with_frames(
+        {name: (s.frame.reset_index(drop=True), s.raw.reset_index(drop=True)) for name, s in delivery.sets.items()}
     )
 
 
@@ -203,6 +233,7 @@ def _finding(
     kolommen: tuple[str, ...] | None = None,
     toelichting: str | None = None,
     bestand: str = "huidig",
+    gegevensset: str | None = None,
 ) -> Finding:
     rows = np.unique(np.asarray(rows, dtype=np.int64))
     return Finding(
@@ -217,8 +248,10 @@ def _finding(
         bestand=bestand,
         toelichting=toelichting,
         alle_rijen=rows,
+        gegevensset=gegevensset,
     )
 
 
-def _hit_finding(r: Rule, hit: Hit, settings: Settings) -> Finding:
-    return _finding(r, hit.rows, settings, kolommen=hit.kolommen, toelichting=hit.toelichting, bestand=hit.bestand)
+def _hit_finding(r: Rule, hit: Hit, settings: Settings, gegevensset: str | None) -> Finding:
+    return _finding(r, hit.rows, settings, kolommen=hit.kolommen, toelichting=hit.toelichting, bestand=hit.bestand,
+                    gegevensset=hit.gegevensset or gegevensset)

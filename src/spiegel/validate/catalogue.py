@@ -1,19 +1,17 @@
-"""The rule catalogue (``docs/validatieregels.md``), generated from the rule declarations.
+"""The rule catalogue of a domain (``docs/validatieregels.md`` for jeugdhulp, ``docs/validatieregels-<domain>.md``
+for the others), generated from the rule declarations.
 
-Regenerate with ``spiegel validate --catalogue > docs/validatieregels.md``; a test fails when the file differs
-from :func:`render_catalogue`.
+Regenerate with ``spiegel validate --catalogue [--domain D] > docs/...``; a test fails when a file differs from
+:func:`render_catalogue`.
 """
 
 from __future__ import annotations
 
 import json
 from importlib import resources
+from typing import Any
 
-from spiegel import codes, layouts
-from spiegel.validate.context import Settings
-from spiegel.validate.engine import GROEPEN, Rule, all_rules
-
-_GROUP_LETTER = {"bestand": "B", "velden": "V", "datums": "D", "records": "R", "volledigheid": "C"}
+from spiegel.validate.engine import Rule, all_rules, groups
 
 
 def schema() -> dict:
@@ -26,18 +24,19 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _check_text(r: Rule) -> str:
+def _check_text(r: Rule, domain: Any) -> str:
     p = r.params
-    layout = layouts.load(r.domein)
+    layout = domain.layout()
     if r.soort == "bestand":
-        return "metadata vs. requested period" if r.code == "JH-B07" else "file reader"
+        return "metadata vs. requested period" if p.get("lezer") == "periode" else "file reader"
     if r.soort == "verplicht":
         return "required"
     if r.soort == "formaat":
         return f"format `{p['patroon']}`"
     if r.soort == "codelijst":
-        name = p.get("codelijst") or layout.column(r.kolommen[0]).codelijst
-        text = f"code list `{name}`: {', '.join(codes.code_list(name).values)}"
+        columns = layout.record_set(r.set).kolommen if r.set else layout.kolommen
+        name = p.get("codelijst") or {c.naam: c for c in columns}[r.kolommen[0]].codelijst
+        text = f"code list `{name}`: {', '.join(domain.codes.code_list(name).values)}"
         if p.get("vervallen_toegestaan"):
             text += "; expired codes for trajectories that started before their end date"
         return text
@@ -60,16 +59,24 @@ def _check_text(r: Rule) -> str:
     return text
 
 
-def render_catalogue(domein: str = "jeugdhulp") -> str:
-    rules = all_rules(domein)
-    settings = Settings()
-    docs = Settings.descriptions()
+def catalogue_file(domain: Any) -> str:
+    """Where a domain's catalogue lives in ``docs/``."""
+    return "validatieregels.md" if domain.name == "jeugdhulp" else f"validatieregels-{domain.name}.md"
+
+
+def render_catalogue(domain: Any) -> str:
+    rules = all_rules(domain)
+    settings_class = domain.settings_class
+    settings = settings_class()
+    docs = settings_class.descriptions()
+    folder = domain.package.replace(".", "/")
+    option = "" if domain.name == "jeugdhulp" else f" --domain {domain.name}"
     lines = [
-        "# Validatieregels jeugdhulp",
+        f"# Validatieregels {domain.titel}",
         "",
-        "<!-- Generated from src/spiegel/validate/jeugdhulp.yaml by "
-        "`spiegel validate --catalogue > docs/validatieregels.md`. Do not edit by hand: "
-        "tests/test_validate_catalogue.py fails when this file is stale. -->",
+        f"<!-- Generated from src/{folder}/{domain.rules} by "
+        f"`spiegel validate --catalogue{option} > docs/{catalogue_file(domain)}`. Do not edit by hand: "
+        "tests/test_validate_cli.py fails when this file is stale. -->",
         "",
         "Every rule has a stable code, a severity, a group, a Dutch message (`melding`) and a Dutch advice "
         "(`advies`: what to correct before delivering again). Findings name the rule, the columns and the row "
@@ -82,32 +89,37 @@ def render_catalogue(domein: str = "jeugdhulp") -> str:
         "",
         "Simple checks (required, format, code list, date, required-if) are declared as data and run as one "
         "pandera schema over the delivered text; rules of kind *logic* are small functions in "
-        "`spiegel/validate/jeugdhulp.py`. Code lists come from `spiegel.codes` (see docs/codelijsten.md).",
+        f"`src/{folder}/{domain.logic}.py`. Code lists come from the domain's `codelijsten.yaml` (see "
+        "docs/codelijsten.md).",
         "",
         "## Settings",
         "",
-        "Thresholds of the completeness rules (`spiegel.validate.Settings`):",
+        f"Thresholds of the rules (`{domain.package}.{domain.settings.replace(':', '.')}`):",
         "",
         "| Setting | Default | Meaning |",
         "|---|---|---|",
     ]
     for name, value in settings.to_dict().items():
         lines.append(f"| `{name}` | {value} | {_cell(docs[name])} |")
-    for groep, title in GROEPEN.items():
+    prefixes = list(dict.fromkeys(r.code[:2] for r in rules))
+    for groep, (title, letter) in groups(domain).items():
         members = [r for r in rules if r.groep == groep]
         if not members:
             continue
+        codes_text = ", ".join(f"{p}-{letter}.." for p in prefixes if any(r.code[:2] == p for r in members))
         lines += [
             "",
-            f"## {title} (JH-{_GROUP_LETTER[groep]}..)",
+            f"## {title} ({codes_text})",
             "",
             "| Code | Ernst | Kolommen | Check | Melding | Advies | Protocol |",
             "|---|---|---|---|---|---|---|",
         ]
         for r in members:
             columns = ", ".join(f"`{c}`" for c in r.kolommen) or "–"
+            if r.set:
+                columns = f"{r.set}: {columns}"
             lines.append(
-                f"| {r.code} | {r.ernst} | {columns} | {_cell(_check_text(r))} | {_cell(r.melding)} | "
+                f"| {r.code} | {r.ernst} | {columns} | {_cell(_check_text(r, domain))} | {_cell(r.melding)} | "
                 f"{_cell(r.advies)} | {', '.join(r.protocolversies)} |"
             )
         notes = [r for r in members if r.toelichting]

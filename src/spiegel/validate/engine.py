@@ -1,46 +1,44 @@
-"""The rule engine: rule declarations, the registry of logic checks, and running a rule set over a delivery.
+"""The rule engine: rule declarations, the registry of logic checks, the kinds of data rules, and running a rule
+set over a delivery.
 
-A rule is one small declaration (:class:`Rule`) read from the domain's rule file (``jeugdhulp.yaml``):
+A rule is one small declaration (:class:`Rule`) read from a domain's rule file (``rules.yaml`` in its folder):
 a stable code, a severity (``fout`` / ``waarschuwing``), a group, a Dutch message and advice, the columns
-involved and the protocol versions it applies to. How it is checked depends on ``soort``:
+involved, the protocol versions it applies to and, for a layout of several record sets, the set it checks. How it
+is checked depends on ``soort``:
 
-* simple checks (format, code list, required, required-if, ...) are *data*: the engine translates them into
-  one pandera ``DataFrameSchema`` per rule set (:func:`pandera_schema`; with ``validate(lazy=True)`` its
-  failure table (column, check, index) maps to findings, the ``failure_case`` column with the offending value
-  dropped at once) and into per-row predicates for small deliveries; :func:`run_data_rules` says which runs
-  when, and a test holds the ways to the same result. Findings carry row numbers, never values.
-* checks that need logic are small functions registered with :func:`logic` under the rule's code; they get
-  a :class:`~spiegel.validate.context.Context` and return a boolean mask over the rows (or :class:`Hit`\\ s
-  when one rule yields several findings or refers to another file).
+* simple checks (format, code list, required, required-if, ...) are *data*. Each kind is one entry of
+  :data:`KINDS`, which declares its per-row predicate and its pandera check side by side: the engine builds one
+  pandera ``DataFrameSchema`` per rule set from them (with ``validate(lazy=True)`` its failure table maps to
+  findings, the ``failure_case`` column with the offending value dropped at once) and uses the predicates for small
+  deliveries (:mod:`spiegel.fastpath`); a test holds the ways to the same result. Findings carry row numbers,
+  never values.
+* checks that need logic are small functions registered with :func:`logic` under the rule's code, in the domain's
+  logic module; they get a :class:`~spiegel.validate.context.Context` and return a boolean mask over the rows (or
+  :class:`Hit`\\ s when one rule yields several findings or refers to another file).
+
+The engine receives the domain (``spiegel.domains.Domain``) and imports none.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from functools import cache, lru_cache
-from importlib import resources
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from spiegel import codes, layouts
+from spiegel import dates, fastpath
 from spiegel.io import parse_yaml
-from spiegel.read import FILE_RULES
+from spiegel.layouts import Layout, RecordLayout
+
+if TYPE_CHECKING:
+    from spiegel.codes import CodeLists
 
 ERNST = ("fout", "waarschuwing")
-GROEPEN = {
-    "bestand": "Bestand",
-    "velden": "Velden",
-    "datums": "Datums",
-    "records": "Records",
-    "volledigheid": "Volledigheid",
-}
-DATA_SOORTEN = ("verplicht", "formaat", "codelijst", "datum", "minstens_een", "verplicht_als", "leeg_als", "als_dan")
-SOORTEN = ("bestand", "logica", *DATA_SOORTEN)
 _CODE = re.compile(r"^[A-Z]{2}-[A-Z]\d{2}$")
 
 
@@ -52,6 +50,7 @@ class Hit:
     kolommen: tuple[str, ...] | None = None  # None: the rule's columns
     toelichting: str | None = None  # Dutch detail; counts and codes only, never a value from a row
     bestand: str = "huidig"  # huidig | vorig (row numbers in the previous period's file)
+    gegevensset: str | None = None  # the record set the rows are in (None: the rule's set)
 
 
 CheckResult = np.ndarray | Iterable[Hit]
@@ -73,10 +72,11 @@ class Rule:
     toelichting: str | None = None
     check: CheckFunction | None = None  # logic rules only
     needs_previous: bool = False  # logic rules that compare with the previous period's delivery
+    set: str | None = None  # the record set it checks (None: the layout's only set)
 
     @property
     def is_data(self) -> bool:
-        return self.soort in DATA_SOORTEN
+        return self.soort in KINDS
 
 
 # --- registry of logic checks ----------------------------------------------------------------------------
@@ -96,33 +96,38 @@ def logic(code: str, *, needs_previous: bool = False) -> Callable[[CheckFunction
     return register
 
 
-def _load_logic(domein: str) -> None:
-    import importlib
-
-    importlib.import_module(f"spiegel.validate.{domein}")
-
-
 # --- loading rule sets -----------------------------------------------------------------------------------
 
 
 @cache
-def _rule_file(domein: str) -> dict[str, Any]:
-    with (resources.files("spiegel.validate") / f"{domein}.yaml").open(encoding="utf-8") as fh:
+def rule_file(domain: Any) -> dict[str, Any]:
+    with domain.resource(domain.rules).open(encoding="utf-8") as fh:
         return parse_yaml(fh)
 
 
+def groups(domain: Any) -> dict[str, tuple[str, str]]:
+    """The domain's rule groups in catalogue order: name → (Dutch title, code letter)."""
+    return {name: (str(spec["titel"]), str(spec["letter"])) for name, spec in rule_file(domain)["groepen"].items()}
+
+
+_BASE_KEYS = {"code", "ernst", "groep", "melding", "advies", "kolommen", "protocolversies", "soort", "toelichting",
+              "set"}
+
+
 @cache
-def all_rules(domein: str = "jeugdhulp") -> tuple[Rule, ...]:
+def all_rules(domain: Any) -> tuple[Rule, ...]:
     """Every rule of a domain, in catalogue order, whatever its protocol versions."""
-    _load_logic(domein)
-    raw = _rule_file(domein)
+    if domain.logic:
+        importlib.import_module(f"{domain.package}.{domain.logic}")
+    raw = rule_file(domain)
     default_versions = tuple(str(v) for v in raw.get("protocolversies", ()))
-    base_keys = {"code", "ernst", "groep", "melding", "advies", "kolommen", "protocolversies", "soort", "toelichting"}
+    known_groups = groups(domain)
+    layout = domain.layout()
     rules = []
     for entry in raw["regels"]:
         code = entry["code"]
         soort = entry["soort"]
-        melding = entry.get("melding") or FILE_RULES.get(code)
+        melding = entry.get("melding")
         if melding is None:
             raise ValueError(f"rule {code} has no melding")
         check, needs_previous = (None, False)
@@ -130,9 +135,11 @@ def all_rules(domein: str = "jeugdhulp") -> tuple[Rule, ...]:
             if code not in _LOGIC:
                 raise ValueError(f"rule {code} is declared as logica but no check is registered")
             check, needs_previous = _LOGIC[code]
+        record_set = entry.get("set")
         kolommen = tuple(entry.get("kolommen") or ())
         if soort == "verplicht" and not kolommen:
-            kolommen = tuple(c.naam for c in layouts.load(raw["domein"]).kolommen if c.verplicht)
+            columns = layout.record_set(record_set).kolommen if record_set else layout.kolommen
+            kolommen = tuple(c.naam for c in columns if c.verplicht)
         rule = Rule(
             code=code,
             ernst=entry["ernst"],
@@ -143,31 +150,36 @@ def all_rules(domein: str = "jeugdhulp") -> tuple[Rule, ...]:
             protocolversies=tuple(str(v) for v in entry.get("protocolversies", default_versions)),
             soort=soort,
             domein=raw["domein"],
-            params={k: v for k, v in entry.items() if k not in base_keys},
+            params={k: v for k, v in entry.items() if k not in _BASE_KEYS},
             toelichting=entry.get("toelichting"),
             check=check,
             needs_previous=needs_previous,
+            set=record_set,
         )
-        _check_declaration(rule)
+        _check_declaration(rule, known_groups)
         rules.append(rule)
     codes_seen = [r.code for r in rules]
     if len(set(codes_seen)) != len(codes_seen):
         raise ValueError("duplicate rule code in the rule file")
-    unused = set(k for k in _LOGIC if k.startswith(codes_seen[0][:3])) - set(codes_seen)
+    module = f"{domain.package}.{domain.logic}" if domain.logic else None
+    unused = {code for code, (fn, _) in _LOGIC.items() if fn.__module__ == module} - set(codes_seen)
     if unused:
         raise ValueError(f"logic checks registered for undeclared rules: {sorted(unused)}")
     return tuple(rules)
 
 
-def _check_declaration(rule: Rule) -> None:
+SOORTEN_NIET_DATA = ("bestand", "logica")
+
+
+def _check_declaration(rule: Rule, known_groups: Mapping[str, Any]) -> None:
     problems = []
     if not _CODE.match(rule.code):
         problems.append("code")
     if rule.ernst not in ERNST:
         problems.append("ernst")
-    if rule.groep not in GROEPEN:
+    if rule.groep not in known_groups:
         problems.append("groep")
-    if rule.soort not in SOORTEN:
+    if rule.soort not in KINDS and rule.soort not in SOORTEN_NIET_DATA:
         problems.append("soort")
     if not rule.protocolversies:
         problems.append("protocolversies")
@@ -175,57 +187,144 @@ def _check_declaration(rule: Rule) -> None:
         raise ValueError(f"rule {rule.code}: invalid {', '.join(problems)}")
 
 
-def rules_for(domein: str = "jeugdhulp", protocolversie: str = "7") -> tuple[Rule, ...]:
+def rules_for(domain: Any, protocolversie: str) -> tuple[Rule, ...]:
     """The rule set that applies to deliveries of one protocol version."""
-    rules = tuple(r for r in all_rules(domein) if protocolversie in r.protocolversies)
+    rules = tuple(r for r in all_rules(domain) if protocolversie in r.protocolversies)
     if not rules:
-        raise ValueError(f"no rules for {domein} protocol version {protocolversie}")
+        raise ValueError(f"no rules for {domain.name} protocol version {protocolversie}")
     return rules
 
 
-def rule(code: str, domein: str = "jeugdhulp") -> Rule:
-    for r in all_rules(domein):
+def rule(code: str, domain: Any) -> Rule:
+    for r in all_rules(domain):
         if r.code == code:
             return r
     raise KeyError(code)
 
 
-# --- data rules → pandera --------------------------------------------------------------------------------
+# --- kinds of data rules ----------------------------------------------------------------------------------
 
 
-def _allowed_codes(r: Rule, layout: layouts.Layout, column: str) -> tuple[str, ...]:
-    name = r.params.get("codelijst") or layout.column(column).codelijst
+@dataclass(frozen=True)
+class RowCheck:
+    """A data rule as a predicate over one row's text values (``""`` = empty): True when the row fails."""
+
+    code: str
+    kolommen: tuple[str, ...]  # the columns the finding names
+    inputs: tuple[str, ...]  # the columns the predicate reads
+    fails: Callable[..., bool]
+
+
+@dataclass(frozen=True)
+class Env:
+    """What a kind needs to turn a rule into checks: the record set's columns and the domain's code lists."""
+
+    layout: RecordLayout
+    codes: CodeLists
+
+
+class Kind:
+    """One kind of data rule (``soort``): its per-row predicates and its pandera checks, side by side.
+
+    ``rows`` returns :class:`RowCheck`\\ s; ``pandera`` returns (column checks as (column, Check) pairs, frame
+    checks). Both must fail the same rows (tests/test_validate_rules.py runs every kind both ways)."""
+
+    per_column = False  # one finding per column of the rule (else one finding naming all its columns)
+
+    def rows(self, r: Rule, env: Env) -> list[RowCheck]:
+        raise NotImplementedError
+
+    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+        raise NotImplementedError
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def kind(name: str) -> Callable[[type[Kind]], type[Kind]]:
+    def register(cls: type[Kind]) -> type[Kind]:
+        KINDS[name] = cls()
+        return cls
+
+    return register
+
+
+def _allowed_codes(r: Rule, env: Env, column: str) -> tuple[str, ...]:
+    name = r.params.get("codelijst") or env.layout.column(column).codelijst
     if not name:
         raise ValueError(f"rule {r.code}: no code list for column {column}")
-    return codes.code_list(name).values
+    return env.codes.code_list(name).values
 
 
-def _expired_codes(r: Rule, layout: layouts.Layout, column: str) -> dict[str, pd.Timestamp]:
+def _expired_codes(r: Rule, env: Env, column: str) -> dict[str, pd.Timestamp]:
     """Codes that left the list, with the date before which a trajectory may still carry them."""
-    name = r.params.get("codelijst") or layout.column(column).codelijst
-    return {code: pd.Timestamp(until) for code, until in codes.expired_codes(name).items()} if name else {}
+    if not r.params.get("vervallen_toegestaan"):
+        return {}
+    name = r.params.get("codelijst") or env.layout.column(column).codelijst
+    return {code: pd.Timestamp(until) for code, until in env.codes.expired_codes(name).items()} if name else {}
 
 
-def valid_date_mask(values: pd.Series, *, unknown_allowed: bool = False) -> np.ndarray:
-    """True where a filled value is a real date ``JJJJMMDD`` (or, when allowed, ``JJJJMM00`` / ``JJJJ0000``).
+@kind("verplicht")
+class _Required(Kind):
+    """Each column filled. In pandera: the column is not nullable (the schema reads it from the rule)."""
 
-    Dates have few distinct values, so the work is done once per distinct value.
-    """
-    codes_, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) == 0:
-        return np.ones(len(values), dtype=bool)
-    u = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
-    text = u
-    if unknown_allowed:
-        text = text.where(~text.str.fullmatch(r"\d{4}0000"), text.str.slice(0, 4) + "0101")
-        text = text.where(~text.str.fullmatch(r"\d{6}00"), text.str.slice(0, 6) + "01")
-    digits = text.str.fullmatch(r"\d{8}")
-    parsed = pd.to_datetime(text.where(digits), format="%Y%m%d", errors="coerce")
-    ok = parsed.notna().to_numpy()
-    out = np.ones(len(values), dtype=bool)
-    filled = codes_ >= 0
-    out[filled] = ok[codes_[filled]]
-    return out
+    per_column = True
+
+    def rows(self, r: Rule, env: Env) -> list[RowCheck]:
+        return [RowCheck(r.code, (c,), (c,), lambda v: v == "") for c in r.kolommen]
+
+    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+        return [], []
+
+
+@kind("formaat")
+class _Format(Kind):
+    per_column = True
+
+    def rows(self, r: Rule, env: Env) -> list[RowCheck]:
+        rx = re.compile(f"(?:{r.params['patroon']})", re.ASCII)
+        return [RowCheck(r.code, (c,), (c,), lambda v, rx=rx: v != "" and rx.fullmatch(v) is None) for c in r.kolommen]
+
+    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+        pattern = f"^(?:{r.params['patroon']})$"
+        return [(c, pa.Check.str_matches(pattern, name=r.code, error=r.code)) for c in r.kolommen], []
+
+
+@kind("codelijst")
+class _CodeList(Kind):
+    """A filled value is a code of the list; an expired code (``vervallen_toegestaan``) only on a record that
+    started before the code's end date."""
+
+    per_column = True
+
+    def rows(self, r: Rule, env: Env) -> list[RowCheck]:
+        out = []
+        for c in r.kolommen:
+            allowed = frozenset(_allowed_codes(r, env, c))
+            expired = _expired_codes(r, env, c)
+            if expired:
+                until = {code: day.strftime("%Y%m%d") for code, day in expired.items()}
+                out.append(RowCheck(
+                    r.code, (c,), (c, "datum_aanvang"),
+                    lambda v, start, a=allowed, u=until: v != "" and v not in a and not (
+                        v in u and dates.is_valid_text(start) and start < u[v]
+                    ),
+                ))
+            else:
+                out.append(RowCheck(r.code, (c,), (c,), lambda v, a=allowed: v != "" and v not in a))
+        return out
+
+    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+        columns, frame = [], []
+        for c in r.kolommen:
+            allowed = _allowed_codes(r, env, c)
+            expired = _expired_codes(r, env, c)
+            if expired:
+                frame.append(pa.Check(lambda df, c=c, a=allowed, e=expired: _isin_allowing_expired(df, c, a, e),
+                                      name=r.code, error=r.code))
+            else:
+                columns.append((c, pa.Check.isin(allowed, name=r.code, error=r.code)))
+        return columns, frame
 
 
 def _isin_allowing_expired(frame: pd.DataFrame, column: str, allowed, expired) -> pd.Series:
@@ -241,188 +340,155 @@ def _isin_allowing_expired(frame: pd.DataFrame, column: str, allowed, expired) -
     return ok
 
 
-@dataclass(frozen=True)
-class RowCheck:
-    """A data rule as a predicate over one row's text values (``""`` = empty): True when the row fails."""
+@kind("datum")
+class _Date(Kind):
+    """A filled value is a real date ``JJJJMMDD`` (``onbekend_toegestaan``: also ``JJJJMM00``, ``JJJJ0000``)."""
 
-    code: str
-    kolommen: tuple[str, ...]  # the columns the finding names
-    inputs: tuple[str, ...]  # the columns the predicate reads
-    fails: Callable[..., bool]
+    per_column = True
+
+    def rows(self, r: Rule, env: Env) -> list[RowCheck]:
+        unknown = bool(r.params.get("onbekend_toegestaan", False))
+        return [RowCheck(r.code, (c,), (c,), lambda v, u=unknown: v != "" and not dates.is_valid_text(v, u))
+                for c in r.kolommen]
+
+    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+        unknown = bool(r.params.get("onbekend_toegestaan", False))
+        return [
+            (c, pa.Check(lambda s, u=unknown: pd.Series(dates.valid_mask(s, unknown_allowed=u), index=s.index),
+                         name=r.code, error=r.code))
+            for c in r.kolommen
+        ], []
+
+
+@kind("minstens_een")
+class _AtLeastOne(Kind):
+    def rows(self, r: Rule, env: Env) -> list[RowCheck]:
+        return [RowCheck(r.code, r.kolommen, r.kolommen, lambda *vs: all(v == "" for v in vs))]
+
+    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+        cols = list(r.kolommen)
+        return [], [pa.Check(lambda df, cols=cols: df[cols].notna().any(axis=1), name=r.code, error=r.code)]
+
+
+@kind("verplicht_als")
+class _RequiredIf(Kind):
+    """``kolommen`` filled whenever column ``als_gevuld`` is filled."""
+
+    def rows(self, r: Rule, env: Env) -> list[RowCheck]:
+        return [RowCheck(r.code, r.kolommen, (r.params["als_gevuld"], *r.kolommen),
+                         lambda cond, *vs: cond != "" and any(v == "" for v in vs))]
+
+    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+        cols, cond = list(r.kolommen), r.params["als_gevuld"]
+        return [], [pa.Check(lambda df, cols=cols, cond=cond: ~(df[cond].notna() & df[cols].isna().any(axis=1)),
+                             name=r.code, error=r.code)]
+
+
+@kind("leeg_als")
+class _EmptyIf(Kind):
+    """``kolommen`` empty whenever column ``als_leeg`` is empty."""
+
+    def rows(self, r: Rule, env: Env) -> list[RowCheck]:
+        return [RowCheck(r.code, r.kolommen, (r.params["als_leeg"], *r.kolommen),
+                         lambda cond, *vs: cond == "" and any(v != "" for v in vs))]
+
+    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+        cols, cond = list(r.kolommen), r.params["als_leeg"]
+        return [], [pa.Check(lambda df, cols=cols, cond=cond: ~(df[cond].isna() & df[cols].notna().any(axis=1)),
+                             name=r.code, error=r.code)]
+
+
+@kind("als_dan")
+class _IfThen(Kind):
+    """When column ``als`` holds one of ``waarden``, a filled column ``dan`` holds one of ``toegestaan``."""
+
+    def rows(self, r: Rule, env: Env) -> list[RowCheck]:
+        when, then = r.params["als"], r.params["dan"]
+        values, allowed = frozenset(r.params["waarden"]), frozenset(r.params["toegestaan"])
+        return [RowCheck(r.code, r.kolommen, (when, then),
+                         lambda w, t, v=values, a=allowed: w in v and t != "" and t not in a)]
+
+    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+        when, then = r.params["als"], r.params["dan"]
+        values, allowed = tuple(r.params["waarden"]), tuple(r.params["toegestaan"])
+        return [], [pa.Check(lambda df, w=when, v=values, t=then, a=allowed: ~(
+            df[w].isin(v) & df[t].notna() & ~df[t].isin(a)), name=r.code, error=r.code)]
+
+
+# --- compiled rule sets -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CompiledSchema:
-    domein: str
-    protocolversie: str
-    layout_name: str
+    """The data rules of one record set of a rule set, compiled once per process."""
+
+    rules: tuple[Rule, ...]
+    env: Env
     columns: tuple[str, ...]
     required: dict[str, str]  # column → code of the rule that makes it required (pandera's not_nullable)
     check_columns: dict[str, tuple[str, ...]]  # rule code → columns its findings name
     per_column: frozenset[str]  # rule codes with one finding per column (others name all their columns)
-    row_checks: tuple[RowCheck, ...] = ()  # the same rules for small deliveries (see run_data_rules)
+    row_checks: tuple[RowCheck, ...]
 
     @property
     def schema(self) -> Any:
-        return pandera_schema(self.domein, self.protocolversie, self.layout_name)
+        return _pandera_schema(self)
 
 
-@lru_cache(maxsize=65536)
-def valid_date_text(value: str, unknown_allowed: bool = False) -> bool:
-    """One value of :func:`valid_date_mask` (same decision, for the small-delivery path)."""
-    if len(value) != 8 or not value.isascii() or not value.isdigit():
-        return False
-    if unknown_allowed:
-        if value.endswith("0000"):
-            value = value[:4] + "0101"
-        elif value.endswith("00"):
-            value = value[:6] + "01"
-    try:
-        date(int(value[:4]), int(value[4:6]), int(value[6:]))
-    except ValueError:
-        return False
-    return True
-
-
-def _row_checks(rules: list[Rule], layout: layouts.Layout) -> tuple[RowCheck, ...]:
-    out: list[RowCheck] = []
-    for r in rules:
-        cols = r.kolommen
-        if r.soort == "verplicht":
-            out += [RowCheck(r.code, (c,), (c,), lambda v: v == "") for c in cols]
-        elif r.soort == "formaat":
-            rx = re.compile(f"(?:{r.params['patroon']})", re.ASCII)
-            out += [RowCheck(r.code, (c,), (c,), lambda v, rx=rx: v != "" and rx.fullmatch(v) is None) for c in cols]
-        elif r.soort == "codelijst":
-            for c in cols:
-                allowed = frozenset(_allowed_codes(r, layout, c))
-                expired = _expired_codes(r, layout, c) if r.params.get("vervallen_toegestaan") else {}
-                if expired:
-                    until = {code: day.strftime("%Y%m%d") for code, day in expired.items()}
-                    out.append(RowCheck(
-                        r.code, (c,), (c, "datum_aanvang"),
-                        lambda v, start, a=allowed, u=until: v != "" and v not in a and not (
-                            v in u and valid_date_text(start) and start < u[v]
-                        ),
-                    ))
-                else:
-                    out.append(RowCheck(r.code, (c,), (c,), lambda v, a=allowed: v != "" and v not in a))
-        elif r.soort == "datum":
-            unknown = bool(r.params.get("onbekend_toegestaan", False))
-            out += [
-                RowCheck(r.code, (c,), (c,), lambda v, u=unknown: v != "" and not valid_date_text(v, u)) for c in cols
-            ]
-        elif r.soort == "minstens_een":
-            out.append(RowCheck(r.code, cols, cols, lambda *vs: all(v == "" for v in vs)))
-        elif r.soort == "verplicht_als":
-            out.append(RowCheck(r.code, cols, (r.params["als_gevuld"], *cols),
-                                lambda cond, *vs: cond != "" and any(v == "" for v in vs)))
-        elif r.soort == "leeg_als":
-            out.append(RowCheck(r.code, cols, (r.params["als_leeg"], *cols),
-                                lambda cond, *vs: cond == "" and any(v != "" for v in vs)))
-        elif r.soort == "als_dan":
-            when, then = r.params["als"], r.params["dan"]
-            values, allowed = frozenset(r.params["waarden"]), frozenset(r.params["toegestaan"])
-            out.append(RowCheck(r.code, cols, (when, then),
-                                lambda w, t, v=values, a=allowed: w in v and t != "" and t not in a))
-    return tuple(out)
+def _set_name(r: Rule, layout: Layout) -> str:
+    return r.set or layout.single.naam
 
 
 @cache
-def compiled_schema(domein: str, protocolversie: str, layout_name: str) -> CompiledSchema:
-    """A rule set's data rules, compiled once per process: per-row predicates now, the pandera schema on first
+def compiled_schema(domain: Any, protocolversie: str, layout: Layout, record_set: str) -> CompiledSchema:
+    """One record set's data rules, compiled once per process: per-row predicates now, the pandera schema on first
     use (importing pandera and building the schema take about a second, which a small delivery never needs)."""
-    layout = layouts.load(layout_name)
-    rules = [r for r in rules_for(domein, protocolversie) if r.is_data]
+    set_layout = layout.record_set(record_set)
+    env = Env(set_layout, layout.codes)
+    rules = tuple(r for r in rules_for(domain, protocolversie) if r.is_data and _set_name(r, layout) == record_set)
     required = {c: r.code for r in rules if r.soort == "verplicht" for c in r.kolommen}
     check_columns = {r.code: r.kolommen for r in rules}
-    per_column = frozenset(r.code for r in rules if r.soort in {"verplicht", "formaat", "codelijst", "datum"})
-    return CompiledSchema(
-        domein, protocolversie, layout_name, tuple(layout.names), required, check_columns, per_column,
-        _row_checks(rules, layout),
-    )
+    per_column = frozenset(r.code for r in rules if KINDS[r.soort].per_column)
+    row_checks = tuple(check for r in rules for check in KINDS[r.soort].rows(r, env))
+    return CompiledSchema(rules, env, tuple(set_layout.names), required, check_columns, per_column, row_checks)
 
 
-@cache
-def pandera_schema(domein: str, protocolversie: str, layout_name: str) -> Any:
+_SCHEMAS: dict[int, Any] = {}
+
+
+def _pandera_schema(compiled: CompiledSchema) -> Any:
     """The data rules as one pandera ``DataFrameSchema`` (check names and errors are the rule codes)."""
+    key = id(compiled)
+    if key in _SCHEMAS:
+        return _SCHEMAS[key][1]
     import pandera.pandas as pa
 
-    layout = layouts.load(layout_name)
-    rules = [r for r in rules_for(domein, protocolversie) if r.is_data]
-    column_checks: dict[str, list] = {c: [] for c in layout.names}
+    column_checks: dict[str, list] = {c: [] for c in compiled.columns}
     frame_checks = []
-    required = {c for r in rules if r.soort == "verplicht" for c in r.kolommen}
-    for r in rules:
-        cols = r.kolommen
-        if r.soort == "formaat":
-            pattern = f"^(?:{r.params['patroon']})$"
-            for c in cols:
-                column_checks[c].append(pa.Check.str_matches(pattern, name=r.code, error=r.code))
-        elif r.soort == "codelijst":
-            for c in cols:
-                allowed = _allowed_codes(r, layout, c)
-                expired = _expired_codes(r, layout, c) if r.params.get("vervallen_toegestaan") else {}
-                if expired:
-                    frame_checks.append(
-                        pa.Check(lambda df, c=c, a=allowed, e=expired: _isin_allowing_expired(df, c, a, e),
-                                 name=r.code, error=r.code)
-                    )
-                else:
-                    column_checks[c].append(pa.Check.isin(allowed, name=r.code, error=r.code))
-        elif r.soort == "datum":
-            unknown = bool(r.params.get("onbekend_toegestaan", False))
-            for c in cols:
-                column_checks[c].append(
-                    pa.Check(lambda s, u=unknown: pd.Series(valid_date_mask(s, unknown_allowed=u), index=s.index),
-                             name=r.code, error=r.code)
-                )
-        elif r.soort == "minstens_een":
-            frame_checks.append(
-                pa.Check(lambda df, cols=cols: df[list(cols)].notna().any(axis=1), name=r.code, error=r.code)
-            )
-        elif r.soort == "verplicht_als":
-            cond = r.params["als_gevuld"]
-            frame_checks.append(
-                pa.Check(lambda df, cols=cols, cond=cond: ~(df[cond].notna() & df[list(cols)].isna().any(axis=1)),
-                         name=r.code, error=r.code)
-            )
-        elif r.soort == "leeg_als":
-            cond = r.params["als_leeg"]
-            frame_checks.append(
-                pa.Check(lambda df, cols=cols, cond=cond: ~(df[cond].isna() & df[list(cols)].notna().any(axis=1)),
-                         name=r.code, error=r.code)
-            )
-        elif r.soort == "als_dan":
-            when, values, then, allowed = r.params["als"], r.params["waarden"], r.params["dan"], r.params["toegestaan"]
-            frame_checks.append(
-                pa.Check(
-                    lambda df, w=when, v=tuple(values), t=then, a=tuple(allowed): ~(
-                        df[w].isin(v) & df[t].notna() & ~df[t].isin(a)
-                    ),
-                    name=r.code,
-                    error=r.code,
-                )
-            )
-    return pa.DataFrameSchema(
-        {c: pa.Column(checks=column_checks[c], nullable=c not in required, required=True) for c in layout.names},
+    for r in compiled.rules:
+        columns, frame = KINDS[r.soort].pandera(r, compiled.env, pa)
+        for column, check in columns:
+            column_checks[column].append(check)
+        frame_checks += frame
+    schema = pa.DataFrameSchema(
+        {c: pa.Column(checks=column_checks[c], nullable=c not in compiled.required, required=True)
+         for c in compiled.columns},
         checks=frame_checks,
         strict=False,
         coerce=False,
     )
+    _SCHEMAS[key] = (compiled, schema)  # the compiled object is kept alive with it, so its id is not reused
+    return schema
 
 
-# Rows; below this the data rules run row by row in Python (see run_data_rules). Per row the Python path costs
-# about 12 µs and the pandera checks about 9 µs, but pandera's import and first schema cost 0.4 s per process:
-# with the threshold here only the few providers with more than 20,000 records (and the national frame) load it.
-SMALL_DELIVERY = 20_000
 METHODS = ("auto", "pandera", "checks", "rows")
 
 
 def run_data_rules(
-    raw: pd.DataFrame, domein: str, protocolversie: str, layout_name: str, *, method: str = "auto"
+    raw: pd.DataFrame, domain: Any, protocolversie: str, layout: Layout, record_set: str, *, method: str = "auto"
 ) -> list[tuple[str, tuple[str, ...], np.ndarray]]:
-    """Run the data rules over the delivered text; returns (rule code, columns, positions) per failure group.
+    """Run one record set's data rules over its delivered text; returns (rule code, columns, positions) per failure
+    group.
 
     Three ways that give the same result (tests hold them to it):
 
@@ -430,17 +496,15 @@ def run_data_rules(
     * ``"checks"``: the schema's pandera checks called column by column, reading their boolean output; it
       skips the container validation around the checks (dtype handling, collecting and formatting failure
       cases), which doubles the cost and grows with the number of failures;
-    * ``"rows"``: the same declarations as Python predicates per row. Every pandas or pandera call has a
-      fixed cost of about a millisecond, so for the small deliveries that make up most of a batch (median
-      under 100 records) a loop over the rows is ten times faster.
+    * ``"rows"``: the same declarations as Python predicates per row (:mod:`spiegel.fastpath`).
 
-    ``"auto"`` takes ``"rows"`` below :data:`SMALL_DELIVERY` rows and ``"checks"`` above.
+    ``"auto"`` takes ``"rows"`` for a small delivery and ``"checks"`` otherwise.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}")
-    compiled = compiled_schema(domein, protocolversie, layout_name)
+    compiled = compiled_schema(domain, protocolversie, layout, record_set)
     if method == "auto":
-        method = "rows" if len(raw) < SMALL_DELIVERY else "checks"
+        method = "rows" if fastpath.small(len(raw)) else "checks"
     if method == "rows":
         found = _via_rows(compiled, raw)
     else:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spiegel.present.numbers import fmt_int
+from spiegel.formats import fmt_int
 from spiegel.validate.context import Settings
 
 SCHEMA_ID = "spiegel-validatie/1"
@@ -39,9 +39,10 @@ class Finding:
     bestand: str = "huidig"  # huidig: row numbers in the validated file; vorig: in the previous period's file
     toelichting: str | None = None
     alle_rijen: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False, compare=False)
+    gegevensset: str | None = None  # the record set (sheet) the rows are in, for layouts of several sets
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "regel": self.regel,
             "ernst": self.ernst,
             "groep": self.groep,
@@ -53,6 +54,9 @@ class Finding:
             "advies": self.advies,
             "toelichting": self.toelichting,
         }
+        if self.gegevensset is not None:
+            out["gegevensset"] = self.gegevensset
+        return out
 
 
 @dataclass(frozen=True)
@@ -106,9 +110,10 @@ class Findings:
     def groups(self) -> set[str]:
         return {f.groep for f in self.items}
 
-    def rows(self, code: str) -> np.ndarray:
-        """All row numbers of one rule (validated file, or the previous file for JH-C01), sorted."""
-        parts = [f.alle_rijen for f in self.items if f.regel == code]
+    def rows(self, code: str, gegevensset: str | None = None) -> np.ndarray:
+        """All row numbers of one rule (validated file, or the previous file for JH-C01), sorted; in a layout of
+        several record sets, of the rule's findings in one set."""
+        parts = [f.alle_rijen for f in self.items if f.regel == code and f.gegevensset == gegevensset]
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
     # --- tables ---------------------------------------------------------------------------------------------
@@ -126,15 +131,16 @@ class Findings:
         return frame.astype({"aantal": "int64"})
 
     def summary(self) -> pd.DataFrame:
-        """One row per rule with findings: distinct rows over its findings, the first row numbers, fouten first."""
-        by_rule: dict[str, list[Finding]] = {}
+        """One row per rule with findings: distinct rows over its findings, the first row numbers, fouten first.
+        (In a layout of several record sets, one row per rule and set, with the column ``gegevensset``.)"""
+        by_rule: dict[tuple[str, str | None], list[Finding]] = {}
         for f in self.items:
-            by_rule.setdefault(f.regel, []).append(f)
+            by_rule.setdefault((f.regel, f.gegevensset), []).append(f)
         records = []
-        for code, group in by_rule.items():
+        for (code, gegevensset), group in by_rule.items():
             first = group[0]
             columns = list(dict.fromkeys(c for f in group for c in f.kolommen))
-            rows = self.rows(code)
+            rows = self.rows(code, gegevensset)
             shown = [int(r) for r in rows[: self.settings.max_rows_shown]]
             aantal = len(rows) if len(rows) else sum(f.aantal for f in group)
             records.append(
@@ -148,9 +154,13 @@ class Findings:
                     "bestand": first.bestand,
                     "melding": first.melding,
                     "advies": first.advies,
+                    "gegevensset": gegevensset,
                 }
             )
-        frame = pd.DataFrame.from_records(records, columns=SUMMARY_COLUMNS)
+        several = any(key[1] is not None for key in by_rule)
+        frame = pd.DataFrame.from_records(records, columns=[*SUMMARY_COLUMNS, "gegevensset"])
+        if not several:
+            frame = frame.drop(columns="gegevensset")
         return frame.astype({"aantal": "int64"})
 
     # --- JSON -----------------------------------------------------------------------------------------------

@@ -33,12 +33,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spiegel import codes, layouts
+from spiegel import codes, elfproef
 from spiegel.deliveries import DeliveryMeta, write_meta
 from spiegel.errors import ParameterError
 from spiegel.periods import Period
 from spiegel.read import sha256_bytes
-from spiegel.register import write_register
 from spiegel.write import EXTENSIONS, format_lines, write_delivery, write_lines
 
 # --- calibration (SPEC §9; see docs/aanlevering.md "Synthetic data") ---------------------------------------
@@ -86,10 +85,16 @@ MAX_SCALE = 5.0
 
 DAY0 = np.datetime64("1970-01-01", "D")
 HULPVORMEN = tuple(HULPVORM_SHARES)
-VERWIJZERS = codes.code_list("verwijzer").values
-REDENEN = codes.code_list("reden_beeindiging").values
-ZHV = codes.code_list("zonder_hulp_verder").values
-INFORMANTS = codes.code_list("type_informant").values
+def _lists() -> codes.CodeLists:
+    from spiegel.domains.jeugdhulp import DOMAIN
+
+    return DOMAIN.codes
+
+
+VERWIJZERS = _lists().code_list("verwijzer").values
+REDENEN = _lists().code_list("reden_beeindiging").values
+ZHV = _lists().code_list("zonder_hulp_verder").values
+INFORMANTS = _lists().code_list("type_informant").values
 
 
 @dataclass(frozen=True)
@@ -143,22 +148,11 @@ def yyyymmdd(days: np.ndarray) -> np.ndarray:
     return (y * 10000 + m * 100 + dd).astype(str)
 
 
-def elfproef_check_digit(prefix: np.ndarray) -> np.ndarray:
-    """Check digit that makes the 8-digit ``prefix`` a valid BSN; 10 means no digit works."""
-    total = np.zeros(len(prefix), dtype=np.int64)
-    rest = np.asarray(prefix, dtype=np.int64).copy()
-    for weight in range(2, 10):  # last prefix digit has weight 2, first weight 9
-        total += (rest % 10) * weight
-        rest //= 10
-    return total % 11
-
-
 def passes_elfproef(bsn: pd.Series) -> pd.Series:
-    """The BSN elfproef: 9·d1 + 8·d2 + … + 2·d8 − d9 divisible by 11 (vectorised over strings)."""
+    """The BSN elfproef (:mod:`spiegel.elfproef`) over a Series of strings."""
     ok = bsn.str.fullmatch(r"\d{9}").fillna(False)
-    digits = bsn.where(ok, "000000000").str.split("", expand=True).iloc[:, 1:10].astype(int).to_numpy()
-    weights = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1])
-    return ok & pd.Series((digits @ weights) % 11 == 0, index=bsn.index)
+    numbers = pd.to_numeric(bsn.where(ok, "0")).to_numpy(dtype=np.int64)
+    return ok & pd.Series(elfproef.passes(numbers), index=bsn.index)
 
 
 _BSN_MULT, _BSN_ADD, _BSN_SPACE, _BSN_TRY = 48_271_373, 19_283_746, 100_000_000, 33_000_000
@@ -174,7 +168,7 @@ def bsn_for_youth(youth: np.ndarray) -> np.ndarray:
     for attempt in range(3):
         todo = out < 0
         prefix = (_BSN_MULT * (youth[todo] + attempt * _BSN_TRY) + _BSN_ADD) % _BSN_SPACE
-        check = elfproef_check_digit(prefix)
+        check = elfproef.check_digit(prefix)
         good = (check < 10) & (prefix != 0)
         idx = np.flatnonzero(todo)[good]
         out[idx] = prefix[good] * 10 + check[good]
@@ -597,6 +591,12 @@ def _degrade(raw: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return out
 
 
+def _layout():
+    from spiegel.domains.jeugdhulp import DOMAIN
+
+    return DOMAIN.layout()
+
+
 def _file_name(kvk: str, period: Period, fmt: str, correction: bool) -> str:
     suffix = "_correctie" if correction else ""
     return f"jeugdhulp_{kvk}_{period}{suffix}{EXTENSIONS[fmt]}"
@@ -609,12 +609,12 @@ def write_one(
     """One delivery file (from a raw frame, or from record lines made by ``format_lines``) and its sidecar."""
     path = root / str(period) / kvk / _file_name(kvk, period, fmt, correction)
     if lines is not None:
-        write_lines(lines, path, fmt)
+        write_lines(lines, path, fmt, _layout())
     else:
-        write_delivery(raw, path, fmt)
+        write_delivery(raw, path, fmt, _layout())
     meta = DeliveryMeta(
         kvk=kvk, naam=naam, domein="jeugdhulp", periode=str(period), correctie=correction, ontvangen=received,
-        indeling=layouts.load("jeugdhulp").naam, sha256=sha256_bytes(path.read_bytes()),
+        indeling=_layout().naam, sha256=sha256_bytes(path.read_bytes()),
     )
     write_meta(path, meta)
     return path
@@ -661,7 +661,8 @@ def synth_country(
     seed: int = 2025,
     fmt: str = "csv",
 ) -> SynthResult:
-    """Write a synthetic country under ``out``: ``register.csv`` and ``<period>/<kvk>/<file>`` with sidecars."""
+    """Write a synthetic country under ``out``: ``<period>/<kvk>/<file>`` with sidecars; the result's register
+    rows are written by the caller (``spiegel synth`` merges them into ``register.csv``)."""
     if not 0 < scale <= MAX_SCALE:
         raise ParameterError(f"--scale moet groter dan 0 en hoogstens {MAX_SCALE:g} zijn")
     if fmt not in EXTENSIONS:
@@ -701,7 +702,7 @@ def _write_country(
         act = frame[active_in(frame, period)]
         act = act.iloc[np.lexsort((act.index.to_numpy(), act["start"].to_numpy(), act["provider"].to_numpy()))]
         raw = delivery_rows(act, period, geo)
-        lines = format_lines(raw, fmt) if fmt != "xlsx" else None
+        lines = format_lines(raw, fmt, _layout()) if fmt != "xlsx" else None
         prov = act["provider"].to_numpy()
         bounds = np.searchsorted(prov, np.arange(n + 1))
         counts = np.diff(bounds)
@@ -728,7 +729,6 @@ def _write_country(
             delivered += len(part)
         rows[str(period)] = delivered
     register = register_frame(spec, kvk, sizes)
-    write_register(out / "register.csv", register)
     return SynthResult(
         out=out,
         register=register,

@@ -1,4 +1,6 @@
-"""Dutch number and date formats used in every table, chart and message: ``1.234``, ``12,5%``, ``31-12-2025``."""
+"""Dutch number and date formats used in every table, chart and message (``1.234``, ``12,5%``, ``31-12-2025``), and
+the CBS signs for a secret (``.``) and a missing (``-``) cell. Below every stage: validation messages, protection and
+display all format numbers the same way."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""Logic checks of the jeugdhulp rule set (rules with ``soort: logica`` in ``jeugdhulp.yaml``).
+"""Logic checks of the jeugdhulp rule set (rules with ``soort: logica`` in ``rules.yaml``).
 
-Each function gets a :class:`~spiegel.validate.context.Context` and returns a boolean mask over the current
-delivery's rows (True = the row fails) or a list of :class:`~spiegel.validate.engine.Hit`. Code, severity and
-message live in the YAML declaration; only the decision is here.
+Each function gets a :class:`~spiegel.validate.context.Context` (``ctx.cur``: the delivery's
+:class:`~spiegel.domains.jeugdhulp.facts.Facts`) and returns a boolean mask over the current delivery's rows
+(True = the row fails) or a list of :class:`~spiegel.validate.engine.Hit`. Code, severity and message live in the
+YAML declaration; only the decision is here.
 """
 
 from __future__ import annotations
@@ -10,26 +11,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spiegel import codes
-from spiegel.present.numbers import fmt_int, fmt_pct
+from spiegel import codes, dates, elfproef, fastpath, gemeenten
+from spiegel.formats import fmt_int, fmt_pct
 from spiegel.validate.context import (
     Context,
     Text,
     digits_to_int,
     equals,
     fullmatch,
-    gemeente_table,
     isin,
     known_pc4,
     merged_gemeenten,
     prefix,
-    small,
-    unknown_sex,
     valid_gemeenten,
 )
 from spiegel.validate.engine import Hit, logic
 
-_BSN_WEIGHTS = np.array([9, 8, 7, 6, 5, 4, 3, 2, -1], dtype=np.int64)
 _NOT_A_DAY = np.iinfo(np.int64).max
 
 
@@ -45,26 +42,18 @@ def blank_lines(ctx: Context) -> list[Hit]:
 # --- velden ----------------------------------------------------------------------------------------------
 
 
-def elfproef(values: Text) -> np.ndarray:
+def elfproef_ok(values: Text) -> np.ndarray:
     """True where a 9-digit value passes the BSN elfproef (weights 9..2 and −1; sum divisible by 11)."""
     nine = fullmatch(values, r"\d{9}")
-    return nine & _elfproef_numbers(digits_to_int(values, nine))
-
-
-def _elfproef_numbers(number: np.ndarray) -> np.ndarray:
-    total = np.zeros(len(number), dtype=np.int64)
-    rest = number.copy()
-    for weight in _BSN_WEIGHTS[::-1]:  # last digit first
-        total += (rest % 10) * weight
-        rest //= 10
-    return total % 11 == 0
+    return nine & elfproef.passes(digits_to_int(values, nine))
 
 
 @logic("JH-V03")
 def bsn_elfproef(ctx: Context) -> np.ndarray:
+    """Nine digits, not a special value, failing the elfproef: the reader's status ``ongeldig`` with nine digits
+    (an ill-formed BSN is JH-V02)."""
     f = ctx.cur
-    nine = f.bsn_number >= 0
-    return nine & ~f.bsn_onbekend & ~f.bsn_ongeboren & ~_elfproef_numbers(np.maximum(f.bsn_number, 0))
+    return f.bsn_nine_digits & (f.bsn_status == "ongeldig")
 
 
 @logic("JH-V09")
@@ -137,36 +126,11 @@ def birth_after_aanvang(ctx: Context) -> np.ndarray:
     return (ctx.cur.geboorte_vroegst > ctx.cur.aanvang) & ~ctx.cur.bsn_ongeboren
 
 
-def _yyyymmdd(days: np.ndarray) -> np.ndarray:
-    """datetime64[D] → the number JJJJMMDD (civil-from-days, H. Hinnant), with integer arithmetic only."""
-    z = days.astype(np.int64) + 719468
-    era = np.floor_divide(z, 146097)
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = np.where(mp < 10, mp + 3, mp - 9)
-    year = yoe + era * 400 + (month <= 2)
-    return year * 10000 + month * 100 + day
-
-
-def age_at(birth: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Whole years from ``birth`` to ``day`` (datetime64[D] arrays); −1 where either is missing.
-
-    With dates as numbers JJJJMMDD the age is the difference divided by 10,000, rounded down: the birthday
-    counts from the same month and day (29 February from 1 March in other years).
-    """
-    valid = ~np.isnat(birth) & ~np.isnat(day)
-    age = (_yyyymmdd(day) - _yyyymmdd(birth)) // 10000
-    return np.where(valid, age, -1)
-
-
 def _ages(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(age at aanvang from the latest possible birth date, age from the imputed birth date)."""
     if "ages" not in ctx.memo:
         f = ctx.cur
-        ctx.memo["ages"] = (age_at(f.geboorte_laatst, f.aanvang), age_at(f.geboorte, f.aanvang))
+        ctx.memo["ages"] = (dates.age_at(f.geboorte_laatst, f.aanvang), dates.age_at(f.geboorte, f.aanvang))
     return ctx.memo["ages"]
 
 
@@ -187,7 +151,7 @@ def age_18_to_22(ctx: Context) -> np.ndarray:
 def duplicated(keys: np.ndarray, *, keep: str | bool) -> np.ndarray:
     """``pd.Series(keys).duplicated(keep=keep)`` for int64 keys (``keep`` "first" or False); for a few keys
     with numpy's sort, which costs a tenth of pandas' fixed cost there."""
-    if not small(len(keys)):
+    if not fastpath.small(len(keys)):
         return pd.Series(keys).duplicated(keep=keep).to_numpy()
     if keep is False:
         _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
@@ -203,7 +167,7 @@ def duplicated(keys: np.ndarray, *, keep: str | bool) -> np.ndarray:
 def running_max(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """The running maximum of ``values`` within each run of equal ``groups`` (sorted by group), as
     ``pd.Series(values).groupby(groups).cummax()`` gives it for contiguous groups."""
-    if not small(len(values)):
+    if not fastpath.small(len(values)):
         return pd.Series(values).groupby(groups, sort=False).cummax().to_numpy()
     out, group = values.tolist(), groups.tolist()
     for i in range(1, len(out)):
@@ -258,7 +222,7 @@ def unborn_already_born(ctx: Context) -> np.ndarray:
 
 def _isin(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
     """``np.isin`` for int64 keys; through pandas' hash table for many (ten times faster on 500,000 keys)."""
-    if small(len(values) + len(allowed)):
+    if fastpath.small(len(values) + len(allowed)):
         return np.isin(values, allowed)
     return pd.Series(values).isin(allowed).to_numpy()
 
@@ -328,7 +292,7 @@ def gemeente_jumps(ctx: Context) -> list[Hit]:
     assert ctx.prev is not None
     s = ctx.settings
     day = ctx.cur.period.last_day
-    table = gemeente_table(day)
+    table = gemeenten.table(day)
     now_gem = ctx.cur.gemeente(day)
     now = np.bincount(now_gem[now_gem >= 0], minlength=len(table))
     before_gem = ctx.prev.gemeente(day)
@@ -354,6 +318,10 @@ def gemeente_jumps(ctx: Context) -> list[Hit]:
     return hits
 
 
+def _unknown_sex(layout) -> str:
+    return next(c.code for c in layout.codes.code_list("geslacht").codes if c.label == "Onbekend")
+
+
 @logic("JH-C04")
 def unknown_share(ctx: Context) -> list[Hit]:
     f, s = ctx.cur, ctx.settings
@@ -361,7 +329,7 @@ def unknown_share(ctx: Context) -> list[Hit]:
         return []
     unknown = {
         ("bsn",): f.bsn_onbekend,
-        ("geslacht",): equals(f.text("geslacht"), unknown_sex()),
+        ("geslacht",): equals(f.text("geslacht"), _unknown_sex(f.layout)),
         ("geboortedatum",): fullmatch(f.text("geboortedatum"), r"\d{4}0000"),
         ("postcode", "gemeentecode"): f.gemeente(f.period.last_day) < 0,
     }

@@ -1,0 +1,131 @@
+"""The responsible gemeente of a record (SPEC §6, woonplaatsbeginsel): from its gemeentecode (a merged gemeente's
+code → its successor), else from the four digits of its postcode, else unknown. One rule for the counts and the
+validation, on the gemeenten valid on a given day (the period's last day).
+
+A gemeente is returned as a position in :func:`table` (−1: unknown), so that callers can count with ``bincount``;
+:func:`resolve_with_source` also says where each came from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from spiegel import codes, fastpath
+
+#: Where a record's gemeente came from (:func:`resolve_with_source`).
+SOURCES = ("gemeentecode", "opvolger", "postcode", "onbekend")
+
+
+@cache
+def table(day: date) -> tuple[str, ...]:
+    """The gemeente codes valid on ``day``, sorted: :func:`resolve` gives positions in this tuple."""
+    return tuple(sorted(codes.valid_codes(day)))
+
+
+@cache
+def _lookup(day: date) -> tuple[pa.Array, np.ndarray, pa.Array, np.ndarray]:
+    """(gemeente codes known on ``day`` incl. merged ones, their position in table; PC4s, same)."""
+    position = {code: i for i, code in enumerate(table(day))}
+    known = {code: position[g] for code, g in codes.code_to_gemeente(day).items() if g in position}
+    pc4 = {p: position[g] for p, g in codes.pc4_map(day).items() if g in position}
+    return (
+        pa.array(list(known)), np.array(list(known.values()), dtype=np.int64),
+        pa.array(list(pc4)), np.array(list(pc4.values()), dtype=np.int64),
+    )
+
+
+@cache
+def _lookup_dicts(day: date) -> tuple[dict[str, int], dict[str, int]]:
+    """:func:`_lookup` as dicts, for a few values."""
+    code_set, code_pos, pc4_set, pc4_pos = _lookup(day)
+    return (
+        dict(zip(code_set.to_pylist(), code_pos.tolist(), strict=True)),
+        dict(zip(pc4_set.to_pylist(), pc4_pos.tolist(), strict=True)),
+    )
+
+
+def _as_arrow(values: pd.Series | list) -> pa.Array:
+    arr = pa.array(values)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr if arr.type == pa.string() else arr.cast(pa.string())
+
+
+def _index_in(values: pd.Series | list, value_set: pa.Array, positions: np.ndarray) -> np.ndarray:
+    found = pc.index_in(_as_arrow(values), value_set=value_set)
+    index = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.where(index >= 0, positions[np.maximum(index, 0)], -1)
+
+
+def _values(values: pd.Series | list) -> list:
+    if isinstance(values, list):
+        return values
+    return values.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _pc4(values: pd.Series | list) -> pd.Series | list:
+    if isinstance(values, list):
+        return [v[:4] if isinstance(v, str) else None for v in values]
+    return values.str.slice(0, 4)
+
+
+def _parts(gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date) -> tuple[np.ndarray, np.ndarray]:
+    """(position from the gemeentecode, position from the postcode), −1 where not found."""
+    n = len(gemeentecode)
+    if fastpath.small(n):
+        by_code, by_pc4 = _lookup_dicts(day)
+        code_values, pc4_values = _values(gemeentecode), _values(_pc4(postcode))
+        from_code = np.fromiter((by_code.get(c, -1) for c in code_values), dtype=np.int64, count=n)
+        from_pc4 = np.fromiter((by_pc4.get(p, -1) for p in pc4_values), dtype=np.int64, count=n)
+        return from_code, from_pc4
+    code_set, code_pos, pc4_set, pc4_pos = _lookup(day)
+    return _index_in(gemeentecode, code_set, code_pos), _index_in(_pc4(postcode), pc4_set, pc4_pos)
+
+
+def resolve(gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date) -> np.ndarray:
+    """Gemeente positions (see :func:`table`) from the code, else from the postcode's PC4; −1 unknown.
+
+    ``gemeentecode`` and ``postcode`` are text (a Series, or the values as a list; missing values are empty or
+    None)."""
+    from_code, from_pc4 = _parts(gemeentecode, postcode, day)
+    return np.where(from_code >= 0, from_code, from_pc4)
+
+
+def resolve_with_source(
+    gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date
+) -> tuple[np.ndarray, np.ndarray]:
+    """(:func:`resolve`, and per record where its gemeente came from: one of :data:`SOURCES`)."""
+    from_code, from_pc4 = _parts(gemeentecode, postcode, day)
+    has_code, has_pc4 = from_code >= 0, from_pc4 >= 0
+    valid = _valid_set(day)
+    if fastpath.small(len(gemeentecode)):
+        still_valid = np.fromiter((c in valid for c in _values(gemeentecode)), dtype=bool, count=len(from_code))
+    else:
+        still_valid = pc.is_in(_as_arrow(gemeentecode), value_set=_valid_array(day)).to_numpy(
+            zero_copy_only=False).astype(bool)
+    merged = has_code & ~still_valid
+    bron = np.select([merged, has_code, has_pc4], ["opvolger", "gemeentecode", "postcode"], default="onbekend")
+    bron = bron.astype(object)
+    return np.where(has_code, from_code, from_pc4), bron
+
+
+@cache
+def _valid_set(day: date) -> frozenset[str]:
+    return frozenset(table(day))
+
+
+@cache
+def _valid_array(day: date) -> pa.Array:
+    return pa.array(table(day))
+
+
+def codes_of(positions: np.ndarray, day: date, unknown: str) -> np.ndarray:
+    """Positions → gemeente codes (an object array), ``unknown`` for −1."""
+    names = np.array([*table(day), unknown], dtype=object)
+    return names[np.where(positions >= 0, positions, len(names) - 1)]

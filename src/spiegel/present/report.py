@@ -1,0 +1,267 @@
+"""What every domain's report shares: the object a report notebook shows section by section.
+
+A domain's report class (``spiegel.domains.<name>.report.Report``) subclasses :class:`Report` with its own
+sections; the parts here are the same in every domain: the front page's facts about the delivery, the validation
+outcome, the tables for export, the summary record the batch manifest and index read, and the state of the
+validation as a callout. ``spiegel.report.build`` makes a report for any domain.
+
+Protection of small numbers (SPEC §8) is applied once, when the report is built, to the exact counts; everything
+shown or exported comes from the protected tables (``shown``). Nothing here ever shows a value from a delivery row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from spiegel import __version__, codes, protect
+from spiegel.count import Counts
+from spiegel.deliveries import DeliveryMeta, DeliveryRef
+from spiegel.formats import fmt_datetime, fmt_int
+from spiegel.periods import Period
+from spiegel.present.display import BulletList, Callout, Display, Paragraph, Table, Title
+from spiegel.read import SourceInfo
+
+#: The aggregates of a report for the batch manifest and index (no row values), written beside its tables.
+SUMMARY_FILE = "samenvatting.json"
+
+
+@dataclass
+class Report:
+    """Everything one report shows. ``counts`` are exact; ``shown`` are protected under ``protection``."""
+
+    kvk: str
+    naam: str
+    period: Period
+    meta: DeliveryMeta
+    source: SourceInfo
+    protection: str
+    gemeente: str | None
+    findings: Any  # spiegel.validate.Findings
+    counts: Counts
+    shown: Counts
+    previous: DeliveryRef | None
+    timings: dict[str, float] = field(default_factory=dict)
+    domain: Any = None  # spiegel.domains.Domain
+
+    #: The report's sections in notebook order (the batch's warm-up builds them the same way).
+    SECTIONS: ClassVar[tuple[str, ...]] = ("voorblad", "validatie")
+
+    # --- domain hooks --------------------------------------------------------------------------------------
+
+    def intro(self) -> Paragraph:
+        """The front page's paragraph: what this report counts."""
+        raise NotImplementedError
+
+    def summary_extra(self) -> dict[str, Any]:
+        """What the domain adds to :meth:`summary_record` (for its part of the batch index)."""
+        return {}
+
+    def table_descriptions(self) -> dict[str, str]:
+        descriptions = {name: table.description for name, table in self.shown.tables.items()}
+        descriptions["validatie"] = VALIDATION_TABLE_DESCRIPTION
+        return descriptions
+
+    # --- sections ------------------------------------------------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        return f"Spiegelrapport {self.domain.titel}"
+
+    def front_facts(self) -> dict[str, str]:
+        facts = {
+            "Aanbieder": f"{self.naam} (KvK {self.kvk})",
+            "Periode": f"{self.period.label} ({self.period.span_label})",
+            "Aanlevering": Path(self.source.path).name,
+            "Ontvangen": fmt_datetime(self.meta.ontvangen),
+            "Soort aanlevering": "herlevering (correctie)" if self.meta.correctie else "eerste aanlevering",
+            "Inhoud (SHA-256)": self.source.sha256,
+            "Indeling": f"{self.source.layout}, protocolversie {self.source.protocolversie}",
+            "Bescherming": protect.describe_policy(self.protection),
+            "Gemaakt met": f"spiegel {__version__}",
+        }
+        if self.gemeente:
+            facts["Uittreksel"] = (
+                f"alleen gemeente {self.gemeente} ({codes.gemeente_name(self.gemeente, self.period.last_day)})"
+            )
+        return facts
+
+    def voorblad(self) -> None:
+        title = self.title
+        if self.gemeente:
+            title += f" — gemeente {codes.gemeente_name(self.gemeente, self.period.last_day)}"
+        show(
+            Title(
+                title,
+                f"{self.naam} · {self.period.label}",
+                facts=self.front_facts(),
+                header=f"{self.title} · {self.naam} · {self.period.label}",
+            ),
+            self.intro(),
+            self.status_callout(),
+        )
+
+    def validatie(self) -> None:
+        f = self.findings
+        parts: list[Display] = [self.status_callout()]
+        table = f.summary()
+        if len(table):
+            table = table.assign(rijen=table["rijen"].map(rows_text), kolommen=table["kolommen"].map(cols_text))
+            parts.append(
+                Table(
+                    table,
+                    "Bevindingen per regel",
+                    columns=["regel", "ernst", "melding", "kolommen", "aantal", "rijen"],
+                    column_labels={
+                        "regel": "Regel",
+                        "ernst": "Ernst",
+                        "melding": "Melding",
+                        "kolommen": "Kolommen",
+                        "aantal": "Rijen",
+                        "rijen": "Eerste rijnummers",
+                    },
+                    formats={"rijen": "text"},
+                    total_label=None,
+                    note="Rijnummers zijn die in het aangeleverde bestand (kopregel = rij 1); bij regels die met de "
+                    "vorige aanlevering vergelijken staat erbij als het om rijen in dat bestand gaat.",
+                )
+            )
+            advice = [f"**{r.regel}** {r.advies}" for r in table.drop_duplicates("regel").itertuples() if r.advies]
+            if advice:
+                parts.append(BulletList(advice, title="Wat te corrigeren vóór herlevering"))
+        skipped = getattr(f, "niet_uitgevoerd", [])
+        if skipped:
+            parts.append(BulletList([f"{code}: {why}" for code, why in skipped], title="Niet uitgevoerde controles"))
+        show(*parts)
+
+    # --- exports -------------------------------------------------------------------------------------------
+
+    def export_tables(self) -> dict[str, pd.DataFrame]:
+        """The protected count tables as they are exported (a domain may leave out a column)."""
+        return {name: table.frame for name, table in self.shown.tables.items()}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the report, protected, in the layout of ``docs/uitvoer.md``."""
+        return {
+            **self.export_tables(),
+            "validatie": self.findings.summary().assign(
+                rijen=lambda t: t["rijen"].map(rows_text), kolommen=lambda t: t["kolommen"].map(cols_text)
+            ),
+        }
+
+    def exporteer(self, output_dir: str | Path | None, table_formats: Sequence[str] = ("xlsx", "csv")) -> None:
+        """Write the tables (XLSX and/or CSV) and ``samenvatting.json`` to ``output_dir``; nothing when None."""
+        if not output_dir:
+            return
+        from spiegel.export import write_csvs, write_xlsx
+        from spiegel.io import write_text_atomic
+
+        out = Path(output_dir)
+        tables = self.tables() if {"xlsx", "csv"} & set(table_formats) else {}
+        files: dict[str, str] = {}
+        if "xlsx" in table_formats:
+            write_xlsx(tables, out / "tabellen.xlsx", descriptions=self.table_descriptions())
+            files["xlsx"] = "tabellen.xlsx"
+        if "csv" in table_formats:
+            write_csvs(tables, out / "tabellen")
+            files["csv"] = "tabellen"
+        write_text_atomic(out / SUMMARY_FILE, json.dumps(self.summary_record(files), indent=1, ensure_ascii=False))
+
+    def summary_record(self, files: dict[str, str] | None = None) -> dict[str, Any]:
+        """Aggregates for the batch manifest and index (exact counts of groups; no row values)."""
+        f = self.findings
+        return {
+            "kvk": self.kvk,
+            "naam": self.naam,
+            "periode": str(self.period),
+            "gemeente": self.gemeente,
+            "bescherming": self.protection,
+            "levering": {
+                "bestand": Path(self.source.path).name,
+                "sha256": self.source.sha256,
+                "ontvangen": self.meta.ontvangen.isoformat(),
+                "correctie": self.meta.correctie,
+                "records": self.source.rows,
+            },
+            "validatie": {
+                "fouten": rules_with(f, "fout"),
+                "waarschuwingen": rules_with(f, "waarschuwing"),
+                "regels": sorted(f.codes()),
+            },
+            **self.summary_extra(),
+            "tijden": self.timings,
+            "bestanden": files or {},
+        }
+
+    # --- helpers -------------------------------------------------------------------------------------------
+
+    def status_callout(self) -> Callout:
+        f = self.findings
+        errors, warnings = rules_with(f, "fout"), rules_with(f, "waarschuwing")
+        if errors:
+            return Callout(
+                f"De aanlevering overtreedt {regels(errors)} met een fout en {regels(warnings)} met een "
+                "waarschuwing. Fouten maken de telling onjuist: corrigeer ze en herlever de hele periode.",
+                kind="error",
+                title="Validatie: fouten gevonden",
+            )
+        if warnings:
+            return Callout(
+                f"Geen fouten, wel {regels(warnings)} met een waarschuwing: controleer de genoemde rijen.",
+                kind="warning",
+                title="Validatie: waarschuwingen",
+            )
+        return Callout("De aanlevering voldoet aan alle controles.", kind="ok", title="Validatie: in orde")
+
+    def previous_note(self) -> str:
+        if self.previous is None:
+            return f"Geen aanlevering van {self.period.previous().label} beschikbaar om mee te vergelijken."
+        return (
+            f"Vorige periode: aanlevering {Path(self.previous.path).name}, ontvangen "
+            f"{fmt_datetime(self.previous.meta.ontvangen)}."
+        )
+
+
+VALIDATION_TABLE_DESCRIPTION = (
+    "Bevindingen van de validatie per regel: ernst, kolommen, aantal rijen, eerste rijnummers"
+)
+
+
+def rules_with(findings: Any, ernst: str) -> int:
+    """Number of rules (not findings: one rule can give a finding per column or gemeente) of a severity."""
+    return len({i.regel for i in findings if i.ernst == ernst})
+
+
+def regels(n: int) -> str:
+    return f"{fmt_int(n)} {'regel' if n == 1 else 'regels'}"
+
+
+def show(*items: Display) -> None:
+    """Publish each item's MIME bundle as it is (``display(raw=True)``): the same output as ``display(item)``,
+    without IPython asking each of its ten formatters about every object (about 3 % of a report in a batch).
+
+    Outside IPython, ``display`` prints each item's plain text and makes no bundle, so no chart is drawn: the
+    batch's forkserver builds a report's sections that way (spiegel.batch.warmup), and vl-convert's threads
+    must not exist before a fork."""
+    from IPython import get_ipython
+    from IPython.display import display
+
+    if get_ipython() is None:
+        display(*items)
+        return
+    for item in items:
+        data, metadata = item._repr_mimebundle_()
+        display(data, raw=True, metadata=metadata)
+
+
+def rows_text(rows: Sequence[int]) -> str:
+    return ", ".join(str(int(r)) for r in rows)
+
+
+def cols_text(cols: Sequence[str] | str) -> str:
+    return cols if isinstance(cols, str) else ", ".join(cols)
