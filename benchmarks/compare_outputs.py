@@ -5,9 +5,10 @@
 Compared byte for byte: every report's tables (``tabellen.xlsx``, ``tabellen/*.csv``), ``spiegelrapport.html`` and
 ``spiegelrapport.pdf``, and ``samenvatting.json`` without its timings; the executed notebooks without what papermill
 and the engine record of the run itself (times, durations, the temporary output path, the random id papermill gives
-the parameters cell it injects). Run both into the same output path: the notebook records it as a parameter. Not compared: a batch's
-manifests, journal, logs, stamps and index (they carry times, batch ids and the code version). Exit status 0 when
-the two agree, 1 with the list of differences. ``benchmarks/same_outputs.py`` runs two commits and calls this.
+the parameters cell it injects). Run both into the same output path: the notebook records it as a parameter. Not
+compared: a batch's manifests, journal, logs, stamps and index (they carry times, batch ids and the code version).
+Exit status 0 when the two agree, 1 with the list of differences. ``benchmarks/same_outputs.py`` runs two commits
+and calls this.
 """
 
 from __future__ import annotations

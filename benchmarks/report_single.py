@@ -41,11 +41,12 @@ def _timed(cmd: list[str], runs: int) -> list[float]:
 
 def pick_provider(deliveries: Path, period: str, target: int) -> tuple[str, int]:
     from spiegel import deliveries as store
+    from spiegel.domains import get
     from spiegel.read import read_delivery
 
     best = None
     for (_, kvk), ref in store.current_deliveries(deliveries, period).items():
-        rows = read_delivery(ref.path, ref.meta.indeling).source.rows
+        rows = read_delivery(ref.path, get("jeugdhulp").layout(ref.meta.indeling)).source.rows
         if best is None or abs(rows - target) < abs(best[1] - target):
             best = (kvk, rows)
     assert best is not None, "no deliveries found"

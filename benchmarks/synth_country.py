@@ -23,9 +23,9 @@ from pathlib import Path
 import pandas as pd
 
 from spiegel.deliveries import current_deliveries, find_deliveries
+from spiegel.domains.jeugdhulp.synth import HULPVORM_SHARES, PUBLISHED_H1_FLOWS, flow_totals
 from spiegel.periods import Period, parse_periods
 from spiegel.register import load_register
-from spiegel.synth import HULPVORM_SHARES, PUBLISHED_H1_FLOWS, flow_totals
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIODS = "2024H2,2025H1"

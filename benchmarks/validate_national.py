@@ -29,9 +29,12 @@ from pathlib import Path
 import pandas as pd
 
 from spiegel import deliveries as store
+from spiegel import domains
 from spiegel.periods import Period
 from spiegel.read import Delivery, read_delivery
 from spiegel.validate import validate
+
+JH = domains.get("jeugdhulp")
 
 
 def synthesise(out: Path, period: Period) -> None:
@@ -53,7 +56,7 @@ def concatenated(parts: list[Delivery]) -> Delivery:
             if table[column].dtype == "str":
                 table[column] = table[column].to_numpy(dtype=object)
                 table[column] = table[column].astype("str")
-    return Delivery(frame=frame, raw=raw, source=parts[0].source, layout=parts[0].layout)
+    return Delivery.single(frame, raw, parts[0].source, parts[0].layout)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -71,9 +74,9 @@ def run(root: Path, period: Period) -> str:
     cur_parts, prev_parts = [], []
     for (_, kvk), ref in sorted(current.items()):
         t0 = time.perf_counter()
-        delivery = read_delivery(ref.path, ref.meta.indeling)
+        delivery = read_delivery(ref.path, JH.layout(ref.meta.indeling))
         prev_ref = previous.get((str(period.previous()), kvk))
-        prev = read_delivery(prev_ref.path, prev_ref.meta.indeling) if prev_ref else None
+        prev = read_delivery(prev_ref.path, JH.layout(prev_ref.meta.indeling)) if prev_ref else None
         t1, c1 = time.perf_counter(), time.process_time()
         findings = validate(delivery, period, previous=prev, meta=ref.meta)
         t2 = time.perf_counter()
@@ -102,7 +105,8 @@ def run(root: Path, period: Period) -> str:
     validate(big, period)
     without_prev, without_prev_cpu = time.perf_counter() - t0, time.process_time() - c0
 
-    tiny = Delivery(cur_parts[0].frame.head(3), cur_parts[0].raw.head(3), cur_parts[0].source, cur_parts[0].layout)
+    tiny = Delivery.single(cur_parts[0].frame.head(3), cur_parts[0].raw.head(3), cur_parts[0].source,
+                           cur_parts[0].layout)
     validate(tiny, period, previous=tiny)
     t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(50):

@@ -1,0 +1,3 @@
+from spiegel.validate import Facts, Settings
+
+__all__ = ["Facts", "Settings"]
