@@ -5,7 +5,8 @@
 
 1. The base commit is checked out as a git worktree with a venv of its own (made once, kept in ``--work``); the
    new code is this checkout with the interpreter running this script.
-2. Outputs: both make ``spiegel demo`` and the batch of ``--providers`` providers of a national synthetic store
+2. Outputs: both make the batches of ``spiegel demo`` (from one copy of the bundled sample, since the notebook
+   records the deliveries folder) and the batch of ``--providers`` providers of a national synthetic store
    (``--deliveries``, or ``spiegel synth --periods 2024H2,2025H1`` into ``--work``) into the same paths, one after
    the other, and ``benchmarks/compare_outputs.py`` compares every table, XLSX, HTML, PDF and executed notebook.
 3. CPU: the two commits' batches of ``--cpu-providers`` providers alternate ``--rounds`` times
@@ -82,20 +83,29 @@ def same_outputs(python_old: Path, python_new: Path, store: Path, period: str, k
     """Make the demo and the national subset with both commits into the same paths; the differences."""
     problems: list[str] = []
     only = ",".join(kvks)
+    # The demo's batches, from one copy of the bundled sample for both (the notebook records the folder's path)
+    sample = work / "sample"
+    shutil.rmtree(sample, ignore_errors=True)
+    shutil.copytree(ROOT / "src" / "spiegel" / "sample" / "deliveries", sample)
+
+    def batch(python: Path, out: Path, period: str, deliveries: Path, *extra: str) -> list[list[str]]:
+        return [[*spiegel(python), "batch", "--period", period, "--deliveries", str(deliveries), "--out", str(out),
+                 "--formats", "html,pdf,xlsx,csv", "--no-progress", *extra]]
+
     jobs = {
-        "demo": lambda python, out: [*spiegel(python), "demo", "--out", str(out)],
-        "national": lambda python, out: [*spiegel(python), "batch", "--period", period, "--deliveries", str(store),
-                                         "--only", only, "--out", str(out), "--formats", "html,pdf,xlsx,csv",
-                                         "--no-progress"],
+        "demo": lambda python, out: [*batch(python, out, "2024H2", sample), *batch(python, out, "2025H1", sample)],
+        "national": lambda python, out: batch(python, out, period, store, "--only", only),
     }
-    for name, command in jobs.items():
+    for name, commands in jobs.items():
         out = work / name
         kept = work / f"{name}-old"
         for path in (out, kept):
             shutil.rmtree(path, ignore_errors=True)
-        _run(command(python_old, out), cwd=ROOT)
+        for command in commands(python_old, out):
+            _run(command, cwd=ROOT)
         out.rename(kept)
-        _run(command(python_new, out), cwd=ROOT)
+        for command in commands(python_new, out):
+            _run(command, cwd=ROOT)
         found = compare(kept, out)
         print(f"- {name}: {len(files(kept))} files, {'the same' if not found else f'{len(found)} differ'}")
         problems += [f"{name}: {p}" for p in found]

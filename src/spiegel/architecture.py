@@ -9,7 +9,9 @@ Every module belongs to one stage (:data:`STAGES`, lowest first). The rules:
 1. an import points down or sideways: a module imports only modules of its own stage or of lower stages;
 2. only a domain imports itself: no module outside ``spiegel.domains.<name>`` imports that domain (the generic
    stages receive a ``Domain``; the pipeline, the batch and the commands look one up by name in the registry);
-3. a domain imports no other domain (what two domains share belongs to a generic stage).
+3. a domain imports no other domain: what two domains share belongs to a generic stage, or, when only a family of
+   domains shares it (jeugdbescherming and jeugdreclassering, both done by a GI), to a package under
+   ``spiegel.domains`` that is not itself a registered domain.
 
 Imports inside ``if TYPE_CHECKING:`` count for nothing; imports inside functions count like any other.
 """

@@ -25,6 +25,15 @@ def passes_text(value: str) -> bool:
     return sum(int(d) * int(w) for d, w in zip(value, _WEIGHTS.tolist(), strict=True)) % 11 == 0
 
 
+def passes_nine_digit_texts(values: list[str]) -> np.ndarray:
+    """Bool array for texts that are known to be nine ASCII digits each: they pass the elfproef (one matrix product
+    over all of them; a loop over the digits of each costs several microseconds a value)."""
+    if not values:
+        return np.zeros(0, dtype=bool)
+    digits = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8).reshape(-1, 9).astype(np.int64) - 48
+    return (digits @ _WEIGHTS) % 11 == 0
+
+
 def check_digit(prefix: np.ndarray) -> np.ndarray:
     """The last digit that makes the 8-digit ``prefix`` a valid BSN; 10 means no digit works."""
     total = np.zeros(len(prefix), dtype=np.int64)

@@ -57,8 +57,8 @@ def _as_arrow(values: pd.Series | list) -> pa.Array:
     return arr if arr.type == pa.string() else arr.cast(pa.string())
 
 
-def _index_in(values: pd.Series | list, value_set: pa.Array, positions: np.ndarray) -> np.ndarray:
-    found = pc.index_in(_as_arrow(values), value_set=value_set)
+def _index_in(values: pd.Series | list | pa.Array, value_set: pa.Array, positions: np.ndarray) -> np.ndarray:
+    found = pc.index_in(values if isinstance(values, pa.Array) else _as_arrow(values), value_set=value_set)
     index = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     return np.where(index >= 0, positions[np.maximum(index, 0)], -1)
 
@@ -69,23 +69,33 @@ def _values(values: pd.Series | list) -> list:
     return values.to_numpy(dtype=object, na_value=None).tolist()
 
 
-def _pc4(values: pd.Series | list) -> pd.Series | list:
-    if isinstance(values, list):
-        return [v[:4] if isinstance(v, str) else None for v in values]
-    return values.str.slice(0, 4)
-
-
-def _parts(gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date) -> tuple[np.ndarray, np.ndarray]:
-    """(position from the gemeentecode, position from the postcode), −1 where not found."""
+def _parts(
+    gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date, *, valid: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(position from the gemeentecode, position from the postcode, −1 where not found; with ``valid``, also whether
+    the gemeentecode itself is valid on ``day``)."""
     n = len(gemeentecode)
     if fastpath.small(n):
         by_code, by_pc4 = _lookup_dicts(day)
-        code_values, pc4_values = _values(gemeentecode), _values(_pc4(postcode))
+        code_values = _values(gemeentecode)
+        pc4_values = [p[:4] if isinstance(p, str) else None for p in _values(postcode)]
         from_code = np.fromiter((by_code.get(c, -1) for c in code_values), dtype=np.int64, count=n)
         from_pc4 = np.fromiter((by_pc4.get(p, -1) for p in pc4_values), dtype=np.int64, count=n)
-        return from_code, from_pc4
+        still_valid = None
+        if valid:
+            members = _valid_set(day)
+            still_valid = np.fromiter((c in members for c in code_values), dtype=bool, count=n)
+        return from_code, from_pc4, still_valid
     code_set, code_pos, pc4_set, pc4_pos = _lookup(day)
-    return _index_in(gemeentecode, code_set, code_pos), _index_in(_pc4(postcode), pc4_set, pc4_pos)
+    codes_arrow = _as_arrow(gemeentecode)
+    pc4 = postcode.str.slice(0, 4) if isinstance(postcode, pd.Series) else [
+        p[:4] if isinstance(p, str) else None for p in postcode]
+    from_code = _index_in(codes_arrow, code_set, code_pos)
+    from_pc4 = _index_in(pc4, pc4_set, pc4_pos)
+    still_valid = None
+    if valid:
+        still_valid = pc.is_in(codes_arrow, value_set=_valid_array(day)).to_numpy(zero_copy_only=False).astype(bool)
+    return from_code, from_pc4, still_valid
 
 
 def resolve(gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date) -> np.ndarray:
@@ -93,7 +103,7 @@ def resolve(gemeentecode: pd.Series | list, postcode: pd.Series | list, day: dat
 
     ``gemeentecode`` and ``postcode`` are text (a Series, or the values as a list; missing values are empty or
     None)."""
-    from_code, from_pc4 = _parts(gemeentecode, postcode, day)
+    from_code, from_pc4, _ = _parts(gemeentecode, postcode, day)
     return np.where(from_code >= 0, from_code, from_pc4)
 
 
@@ -101,18 +111,11 @@ def resolve_with_source(
     gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date
 ) -> tuple[np.ndarray, np.ndarray]:
     """(:func:`resolve`, and per record where its gemeente came from: one of :data:`SOURCES`)."""
-    from_code, from_pc4 = _parts(gemeentecode, postcode, day)
+    from_code, from_pc4, still_valid = _parts(gemeentecode, postcode, day, valid=True)
     has_code, has_pc4 = from_code >= 0, from_pc4 >= 0
-    valid = _valid_set(day)
-    if fastpath.small(len(gemeentecode)):
-        still_valid = np.fromiter((c in valid for c in _values(gemeentecode)), dtype=bool, count=len(from_code))
-    else:
-        still_valid = pc.is_in(_as_arrow(gemeentecode), value_set=_valid_array(day)).to_numpy(
-            zero_copy_only=False).astype(bool)
-    merged = has_code & ~still_valid
+    merged = has_code & ~still_valid  # type: ignore[operator]
     bron = np.select([merged, has_code, has_pc4], ["opvolger", "gemeentecode", "postcode"], default="onbekend")
-    bron = bron.astype(object)
-    return np.where(has_code, from_code, from_pc4), bron
+    return np.where(has_code, from_code, from_pc4), bron.astype(object)
 
 
 @cache

@@ -696,12 +696,16 @@ def _typed(raw: pd.DataFrame, layout: RecordLayout, where: _Where) -> pd.DataFra
 def bsn_status(values: pd.Series, special: dict[str, str]) -> np.ndarray:
     """The :data:`BSN_STATUS` of every value (an object array); ``special``: code → status."""
     if fastpath.small(len(values)):
-        return np.array(
-            [special.get(v) or ("leeg" if not v else "bekend" if elfproef.passes_text(v) else "ongeldig")
-             for v in values.tolist()] or [],
-            dtype=object,
-        )
+        return _statuses(values.tolist(), special)
     codes_, uniques = pd.factorize(values)
-    status = [special.get(v) or ("leeg" if not v else "bekend" if elfproef.passes_text(v) else "ongeldig")
-              for v in uniques.tolist()]
-    return np.asarray(status, dtype=object)[codes_]
+    return _statuses(uniques.tolist(), special)[codes_]
+
+
+def _statuses(values: list[str], special: dict[str, str]) -> np.ndarray:
+    out = np.array([special.get(v) or ("leeg" if not v else "ongeldig") for v in values] or [], dtype=object)
+    candidates = [i for i, v in enumerate(values)
+                  if v not in special and len(v) == 9 and v.isascii() and v.isdigit()]
+    if candidates:
+        valid = elfproef.passes_nine_digit_texts([values[i] for i in candidates])
+        out[np.asarray(candidates, dtype=np.int64)[valid]] = "bekend"
+    return out

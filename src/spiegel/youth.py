@@ -48,7 +48,8 @@ def ids(frames: list[pd.DataFrame], *, bsn: str = "bsn") -> np.ndarray:
     status_column = f"{bsn}_status"
     if fastpath.small(sum(len(f) for f in frames)):
         values = np.concatenate([_objects(f[bsn]) for f in frames])
-        unknown = ~np.concatenate([has_bsn(f[status_column].to_numpy()) for f in frames])
+        status = [s for f in frames for s in f[status_column].tolist()]
+        unknown = np.fromiter((s not in IDENTIFYING_STATUS for s in status), dtype=bool, count=len(status))
         numbering: dict[object, int] = {}
         out = np.array([numbering.setdefault(b, len(numbering)) for b in values] or [], dtype=np.int64)
         n_known = len(numbering)
@@ -62,7 +63,7 @@ def ids(frames: list[pd.DataFrame], *, bsn: str = "bsn") -> np.ndarray:
         bounds = np.cumsum([0, *(len(f) for f in frames)])
         fallback = np.concatenate(
             [fallback_keys(f, unknown[lo:hi], bsn=bsn) for f, lo, hi in zip(frames, bounds[:-1], bounds[1:],
-                                                                           strict=True)]
+                                                                           strict=True) if unknown[lo:hi].any()]
         )
         out[unknown] = n_known + pd.factorize(fallback)[0]
     return out

@@ -158,9 +158,8 @@ class Findings:
                 }
             )
         several = any(key[1] is not None for key in by_rule)
-        frame = pd.DataFrame.from_records(records, columns=[*SUMMARY_COLUMNS, "gegevensset"])
-        if not several:
-            frame = frame.drop(columns="gegevensset")
+        columns = [*SUMMARY_COLUMNS, "gegevensset"] if several else SUMMARY_COLUMNS
+        frame = pd.DataFrame.from_records(records, columns=columns)
         return frame.astype({"aantal": "int64"})
 
     # --- JSON -----------------------------------------------------------------------------------------------
