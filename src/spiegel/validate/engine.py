@@ -7,10 +7,11 @@ involved, the protocol versions it applies to and, for a layout of several recor
 is checked depends on ``soort``:
 
 * simple checks (format, code list, required, required-if, ...) are *data*. Each kind is one entry of
-  :data:`KINDS`, which declares its per-row predicate and its pandera check side by side: the engine builds one
-  pandera ``DataFrameSchema`` per rule set from them (with ``validate(lazy=True)`` its failure table maps to
-  findings, the ``failure_case`` column with the offending value dropped at once) and uses the predicates for small
-  deliveries (:mod:`spiegel.fastpath`); a test holds the ways to the same result. Findings carry row numbers,
+  :data:`KINDS`, which declares its per-row predicate and its vectorised check side by side: the engine runs the
+  predicates for small deliveries (:mod:`spiegel.fastpath`) and the vectorised checks for the others, and builds one
+  pandera ``DataFrameSchema`` per rule set from the same checks (with ``validate(lazy=True)`` its failure table maps
+  to findings, the ``failure_case`` column with the offending value dropped at once); a test holds the ways to the
+  same result. Findings carry row numbers,
   never values.
 * checks that need logic are small functions registered with :func:`logic` under the rule's code, in the domain's
   logic module; they get a :class:`~spiegel.validate.context.Context` and return a boolean mask over the rows (or
@@ -223,18 +224,25 @@ class Env:
     codes: CodeLists
 
 
-class Kind:
-    """One kind of data rule (``soort``): its per-row predicates and its pandera checks, side by side.
+ColumnMask = Callable[[pd.Series], pd.Series]
+FrameMask = Callable[[pd.DataFrame], pd.Series]
 
-    ``rows`` returns :class:`RowCheck`\\ s; ``pandera`` returns (column checks as (column, Check) pairs, frame
-    checks). Both must fail the same rows (tests/test_validate_rules.py runs every kind both ways)."""
+
+class Kind:
+    """One kind of data rule (``soort``): its per-row predicates and its vectorised checks, side by side.
+
+    ``rows`` returns :class:`RowCheck`\\ s (True where a row fails). ``masks`` returns the same rule as pandas
+    checks, pandera's way round (True where a row passes): (column, check of the column's non-missing values)
+    pairs and checks of the whole text frame. The engine runs the masks itself for a delivery that is not small
+    and builds the pandera schema from them (``run_data_rules(method="pandera")``); tests/test_validate_rules.py
+    holds the three ways to the same findings."""
 
     per_column = False  # one finding per column of the rule (else one finding naming all its columns)
 
     def rows(self, r: Rule, env: Env) -> list[RowCheck]:
         raise NotImplementedError
 
-    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+    def masks(self, r: Rule, env: Env) -> tuple[list[tuple[str, ColumnMask]], list[FrameMask]]:
         raise NotImplementedError
 
 
@@ -273,7 +281,7 @@ class _Required(Kind):
     def rows(self, r: Rule, env: Env) -> list[RowCheck]:
         return [RowCheck(r.code, (c,), (c,), lambda v: v == "") for c in r.kolommen]
 
-    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+    def masks(self, r: Rule, env: Env) -> tuple[list[tuple[str, ColumnMask]], list[FrameMask]]:
         return [], []
 
 
@@ -285,9 +293,9 @@ class _Format(Kind):
         rx = re.compile(f"(?:{r.params['patroon']})", re.ASCII)
         return [RowCheck(r.code, (c,), (c,), lambda v, rx=rx: v != "" and rx.fullmatch(v) is None) for c in r.kolommen]
 
-    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
-        pattern = f"^(?:{r.params['patroon']})$"
-        return [(c, pa.Check.str_matches(pattern, name=r.code, error=r.code)) for c in r.kolommen], []
+    def masks(self, r: Rule, env: Env) -> tuple[list[tuple[str, ColumnMask]], list[FrameMask]]:
+        pattern = f"^(?:{r.params['patroon']})$"  # as pandera's Check.str_matches
+        return [(c, lambda s, p=pattern: s.str.match(p, na=False)) for c in r.kolommen], []
 
 
 @kind("codelijst")
@@ -314,16 +322,16 @@ class _CodeList(Kind):
                 out.append(RowCheck(r.code, (c,), (c,), lambda v, a=allowed: v != "" and v not in a))
         return out
 
-    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
-        columns, frame = [], []
+    def masks(self, r: Rule, env: Env) -> tuple[list[tuple[str, ColumnMask]], list[FrameMask]]:
+        columns: list[tuple[str, ColumnMask]] = []
+        frame: list[FrameMask] = []
         for c in r.kolommen:
             allowed = _allowed_codes(r, env, c)
             expired = _expired_codes(r, env, c)
             if expired:
-                frame.append(pa.Check(lambda df, c=c, a=allowed, e=expired: _isin_allowing_expired(df, c, a, e),
-                                      name=r.code, error=r.code))
+                frame.append(lambda df, c=c, a=allowed, e=expired: _isin_allowing_expired(df, c, a, e))
             else:
-                columns.append((c, pa.Check.isin(allowed, name=r.code, error=r.code)))
+                columns.append((c, lambda s, a=allowed: s.isin(a)))
         return columns, frame
 
 
@@ -351,13 +359,10 @@ class _Date(Kind):
         return [RowCheck(r.code, (c,), (c,), lambda v, u=unknown: v != "" and not dates.is_valid_text(v, u))
                 for c in r.kolommen]
 
-    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+    def masks(self, r: Rule, env: Env) -> tuple[list[tuple[str, ColumnMask]], list[FrameMask]]:
         unknown = bool(r.params.get("onbekend_toegestaan", False))
-        return [
-            (c, pa.Check(lambda s, u=unknown: pd.Series(dates.valid_mask(s, unknown_allowed=u), index=s.index),
-                         name=r.code, error=r.code))
-            for c in r.kolommen
-        ], []
+        return [(c, lambda s, u=unknown: pd.Series(dates.valid_mask(s, unknown_allowed=u), index=s.index))
+                for c in r.kolommen], []
 
 
 @kind("minstens_een")
@@ -365,9 +370,9 @@ class _AtLeastOne(Kind):
     def rows(self, r: Rule, env: Env) -> list[RowCheck]:
         return [RowCheck(r.code, r.kolommen, r.kolommen, lambda *vs: all(v == "" for v in vs))]
 
-    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+    def masks(self, r: Rule, env: Env) -> tuple[list[tuple[str, ColumnMask]], list[FrameMask]]:
         cols = list(r.kolommen)
-        return [], [pa.Check(lambda df, cols=cols: df[cols].notna().any(axis=1), name=r.code, error=r.code)]
+        return [], [lambda df, cols=cols: df[cols].notna().any(axis=1)]
 
 
 @kind("verplicht_als")
@@ -378,10 +383,9 @@ class _RequiredIf(Kind):
         return [RowCheck(r.code, r.kolommen, (r.params["als_gevuld"], *r.kolommen),
                          lambda cond, *vs: cond != "" and any(v == "" for v in vs))]
 
-    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+    def masks(self, r: Rule, env: Env) -> tuple[list[tuple[str, ColumnMask]], list[FrameMask]]:
         cols, cond = list(r.kolommen), r.params["als_gevuld"]
-        return [], [pa.Check(lambda df, cols=cols, cond=cond: ~(df[cond].notna() & df[cols].isna().any(axis=1)),
-                             name=r.code, error=r.code)]
+        return [], [lambda df, cols=cols, cond=cond: ~(df[cond].notna() & df[cols].isna().any(axis=1))]
 
 
 @kind("leeg_als")
@@ -392,10 +396,9 @@ class _EmptyIf(Kind):
         return [RowCheck(r.code, r.kolommen, (r.params["als_leeg"], *r.kolommen),
                          lambda cond, *vs: cond == "" and any(v != "" for v in vs))]
 
-    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+    def masks(self, r: Rule, env: Env) -> tuple[list[tuple[str, ColumnMask]], list[FrameMask]]:
         cols, cond = list(r.kolommen), r.params["als_leeg"]
-        return [], [pa.Check(lambda df, cols=cols, cond=cond: ~(df[cond].isna() & df[cols].notna().any(axis=1)),
-                             name=r.code, error=r.code)]
+        return [], [lambda df, cols=cols, cond=cond: ~(df[cond].isna() & df[cols].notna().any(axis=1))]
 
 
 @kind("als_dan")
@@ -408,11 +411,10 @@ class _IfThen(Kind):
         return [RowCheck(r.code, r.kolommen, (when, then),
                          lambda w, t, v=values, a=allowed: w in v and t != "" and t not in a)]
 
-    def pandera(self, r: Rule, env: Env, pa: Any) -> tuple[list[tuple[str, Any]], list[Any]]:
+    def masks(self, r: Rule, env: Env) -> tuple[list[tuple[str, ColumnMask]], list[FrameMask]]:
         when, then = r.params["als"], r.params["dan"]
         values, allowed = tuple(r.params["waarden"]), tuple(r.params["toegestaan"])
-        return [], [pa.Check(lambda df, w=when, v=values, t=then, a=allowed: ~(
-            df[w].isin(v) & df[t].notna() & ~df[t].isin(a)), name=r.code, error=r.code)]
+        return [], [lambda df, w=when, v=values, t=then, a=allowed: ~(df[w].isin(v) & df[t].notna() & ~df[t].isin(a))]
 
 
 # --- compiled rule sets -----------------------------------------------------------------------------------
@@ -429,6 +431,8 @@ class CompiledSchema:
     check_columns: dict[str, tuple[str, ...]]  # rule code → columns its findings name
     per_column: frozenset[str]  # rule codes with one finding per column (others name all their columns)
     row_checks: tuple[RowCheck, ...]
+    column_masks: tuple[tuple[str, str, ColumnMask], ...]  # (rule code, column, check)
+    frame_masks: tuple[tuple[str, FrameMask], ...]  # (rule code, check)
 
     @property
     def schema(self) -> Any:
@@ -450,7 +454,13 @@ def compiled_schema(domain: Any, protocolversie: str, layout: Layout, record_set
     check_columns = {r.code: r.kolommen for r in rules}
     per_column = frozenset(r.code for r in rules if KINDS[r.soort].per_column)
     row_checks = tuple(check for r in rules for check in KINDS[r.soort].rows(r, env))
-    return CompiledSchema(rules, env, tuple(set_layout.names), required, check_columns, per_column, row_checks)
+    column_masks, frame_masks = [], []
+    for r in rules:
+        columns, frames = KINDS[r.soort].masks(r, env)
+        column_masks += [(r.code, c, mask) for c, mask in columns]
+        frame_masks += [(r.code, mask) for mask in frames]
+    return CompiledSchema(rules, env, tuple(set_layout.names), required, check_columns, per_column, row_checks,
+                          tuple(column_masks), tuple(frame_masks))
 
 
 _SCHEMAS: dict[int, Any] = {}
@@ -464,12 +474,9 @@ def _pandera_schema(compiled: CompiledSchema) -> Any:
     import pandera.pandas as pa
 
     column_checks: dict[str, list] = {c: [] for c in compiled.columns}
-    frame_checks = []
-    for r in compiled.rules:
-        columns, frame = KINDS[r.soort].pandera(r, compiled.env, pa)
-        for column, check in columns:
-            column_checks[column].append(check)
-        frame_checks += frame
+    for code, column, mask in compiled.column_masks:
+        column_checks[column].append(pa.Check(mask, name=code, error=code))
+    frame_checks = [pa.Check(mask, name=code, error=code) for code, mask in compiled.frame_masks]
     schema = pa.DataFrameSchema(
         {c: pa.Column(checks=column_checks[c], nullable=c not in compiled.required, required=True)
          for c in compiled.columns},
@@ -493,9 +500,9 @@ def run_data_rules(
     Three ways that give the same result (tests hold them to it):
 
     * ``"pandera"``: ``schema.validate(lazy=True)``, then pandera's failure table;
-    * ``"checks"``: the schema's pandera checks called column by column, reading their boolean output; it
-      skips the container validation around the checks (dtype handling, collecting and formatting failure
-      cases), which doubles the cost and grows with the number of failures;
+    * ``"checks"``: the kinds' vectorised checks (the ones the schema is built from) called column by column, the
+      way pandera calls them; it skips pandera's import (a second per process) and the container validation
+      around the checks (dtype handling, collecting and formatting failure cases), which doubles the cost;
     * ``"rows"``: the same declarations as Python predicates per row (:mod:`spiegel.fastpath`).
 
     ``"auto"`` takes ``"rows"`` for a small delivery and ``"checks"`` otherwise.
@@ -540,19 +547,21 @@ def _via_rows(compiled: CompiledSchema, raw: pd.DataFrame) -> list[tuple[str, tu
 
 
 def _via_checks(compiled: CompiledSchema, text: pd.DataFrame) -> list[tuple[str, tuple[str, ...], np.ndarray]]:
+    """The kinds' masks called column by column, as pandera calls them (a column check sees the non-missing values;
+    a frame check passes a row whose values are all missing), without pandera and its container validation."""
     out = []
-    for name, column in compiled.schema.columns.items():
-        values = text[name]
-        if not column.nullable:
-            out.append((compiled.required[name], (name,), np.flatnonzero(values.isna().to_numpy())))
-        for check in column.checks:
-            result = check(values).check_output  # without the nulls when the check ignores them
-            failed = result.index[~result.to_numpy(dtype=bool)]
-            out.append((check.error, _columns_of(compiled, check.error, name), failed.to_numpy()))
-    for check in compiled.schema.checks:
-        result = check(text).check_output
-        failed = result.index[~result.to_numpy(dtype=bool)]
-        out.append((check.error, _columns_of(compiled, check.error, None), failed.to_numpy()))
+    for column, code in compiled.required.items():
+        out.append((code, (column,), np.flatnonzero(text[column].isna().to_numpy())))
+    present = {c: text[c].dropna() if text[c].hasnans else text[c] for c in {c for _, c, _ in compiled.column_masks}}
+    for code, column, mask in compiled.column_masks:
+        values = present[column]
+        passed = mask(values).to_numpy(dtype=bool)
+        out.append((code, _columns_of(compiled, code, column), values.index[~passed].to_numpy()))
+    if compiled.frame_masks:
+        empty_rows = text.isna().all(axis="columns").to_numpy()
+        for code, mask in compiled.frame_masks:
+            passed = mask(text).to_numpy(dtype=bool) | empty_rows
+            out.append((code, _columns_of(compiled, code, None), np.flatnonzero(~passed)))
     return out
 
 
