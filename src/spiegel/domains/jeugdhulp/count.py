@@ -114,6 +114,12 @@ def _codes() -> Any:
     return DOMAIN.codes
 
 
+def hulpvorm_groups() -> tuple[tuple[str, str], ...]:
+    """The groups of the flow table in display order with their short labels (code list ``hulpvormgroep``):
+    totaal, zonder_verblijf, wijkteam, niet_wijkteam, met_verblijf."""
+    return tuple((g.code, g.kort) for g in _codes().code_list("hulpvormgroep").codes)
+
+
 def hulpvorm_levels() -> pd.DataFrame:
     """The rows of the flow table in display order.
 

@@ -11,17 +11,12 @@ from typing import Any
 
 from spiegel import codes
 from spiegel.count import TOTAAL
+from spiegel.domains.jeugdhulp.count import hulpvorm_groups
 from spiegel.flows import MEASURE_LABELS, MEASURES
 from spiegel.formats import fmt_int
 from spiegel.periods import Period
 
-GROUPS = (
-    ("totaal", "Totaal jeugdhulp"),
-    ("zonder_verblijf", "Zonder verblijf"),
-    ("wijkteam", "Wijkteam"),
-    ("niet_wijkteam", "Niet door wijkteam"),
-    ("met_verblijf", "Met verblijf"),
-)
+GROUPS = hulpvorm_groups()
 FLOWS = tuple((f"trajecten_{m}", MEASURE_LABELS[m]) for m in MEASURES)
 TOTAL_KEY = TOTAAL  # the row over all gemeenten
 

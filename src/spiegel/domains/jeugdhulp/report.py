@@ -38,7 +38,7 @@ from spiegel.present.display import (
 from spiegel.present.report import Report as BaseReport
 from spiegel.present.report import show as _show
 
-LEVEL_GROUPS = ("totaal", "zonder_verblijf", "wijkteam", "niet_wijkteam", "met_verblijf")
+LEVEL_GROUPS = tuple(code for code, _ in count.hulpvorm_groups())
 FLOW_MEASURES = count.MEASURES
 # Decision: above this many gemeenten the per-gemeente detail (flows by hulpvorm, breakdowns) goes to the tables
 # and the per-gemeente extracts instead of the report, which would run to a hundred pages and more.
