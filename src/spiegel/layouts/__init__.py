@@ -122,7 +122,7 @@ class Layout:
     sets: tuple[RecordLayout, ...]
     extra_kolommen: str = "fout"
     domain: Any = field(default=None, compare=False, repr=False)  # the spiegel.domains.Domain it belongs to
-    recordtype: Mapping[str, str] | None = None  # fixed width of several sets: type code → set name
+    recordtype: Mapping[str, str] | None = field(default=None, compare=False)  # fixed width of several sets: code → set
 
     @property
     def codes(self) -> Any:

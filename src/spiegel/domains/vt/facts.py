@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from spiegel import dates
-from spiegel.periods import Period
 from spiegel.validate.context import Facts as BaseFacts
 from spiegel.validate.context import Settings as BaseSettings
 from spiegel.validate.context import days
@@ -49,7 +48,7 @@ class Settings(BaseSettings):
         default=0.5, metadata={"doc": "VT-C01: het aantal records van een gegevensset veranderde meer dan deze fractie"}
     )
     jump_min_records: int = field(
-        default=20, metadata={"doc": "VT-C01: alleen gegevenssets met minstens zoveel records in een van beide perioden"}
+        default=20, metadata={"doc": "VT-C01: alleen gegevenssets met minstens zoveel records in een van de perioden"}
     )
     unknown_share_threshold: float = field(
         default=0.10, metadata={"doc": "VT-C03: een veld met een groter aandeel lege of onbekende waarden"}

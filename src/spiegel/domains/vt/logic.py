@@ -539,14 +539,19 @@ def delivered_before(ctx: Context) -> list[Hit]:
     return hits
 
 
+#: The multi-valued items that should always have an option ticked (VT-C03); the others (overdracht, the aard of
+#: an onderzoek, vervolg na onderzoek) are empty by design on part of the records.
+ALWAYS_TICKED = {"adviezen": ("aanleiding", "aard"), "meldingen": ("aanleiding", "aard"), "onderzoeken": ("uitkomst",)}
+CODE_FIELDS = {"adviezen": ("hoedanigheid",), "meldingen": ("hoedanigheid", "vervolg", "hoofdnummer")}
+
+
 def unknown_fields(facts: Facts) -> dict[str, np.ndarray]:
     """Per field of a set: True where it is empty or unknown (SPEC §5.7 VT-C03)."""
     out: dict[str, np.ndarray] = {}
-    for item in facts.items:
+    for item in ALWAYS_TICKED.get(facts.set_name, ()):
         out[item] = facts.n_ticked(item) == 0
-    for column in ("hoedanigheid", "vervolg", "hoofdnummer"):
-        if column in facts.raw.columns:
-            out[column] = facts.empty(column)
+    for column in CODE_FIELDS.get(facts.set_name, ()):
+        out[column] = facts.empty(column)
     if facts.set_name == "personen":
         out["bsn"] = np.isin(facts.bsn_status, ["onbekend", "leeg"])
         out["geboortedatum"] = np.isin(facts.geboorte_status, ["onbekend", "leeg"])
