@@ -44,9 +44,9 @@ EXTENSIONS = {"zip": ".zip", "xlsx": ".xlsx", "fixed": ".txt"}
 RECEIPT_WINDOW_DAYS = 21  # SPEC §2: three weeks after the period
 
 #: The 26 organisations (invented names after the regions; weights ≈ regional population in 100,000s, the largest
-#: about 2.5 times the mean).
+#: raised to about 2.5 times the mean as SPEC §5.8 decides).
 ORGANISATIONS: tuple[tuple[str, float], ...] = (
-    ("Amsterdam-Amstelland", 10.5), ("Rotterdam-Rijnmond", 13.2), ("Haaglanden", 11.3), ("Utrecht", 13.9),
+    ("Amsterdam-Amstelland", 10.5), ("Rotterdam-Rijnmond", 13.2), ("Haaglanden", 11.3), ("Utrecht", 17.5),
     ("Kennemerland", 5.5), ("Zaanstreek-Waterland", 3.4), ("Noord-Holland Noord", 6.7), ("Gooi en Vechtstreek", 2.6),
     ("Flevoland", 4.4), ("Hollands Midden", 8.2), ("Zuid-Holland Zuid", 4.6), ("Zeeland", 3.9),
     ("Midden- en West-Brabant", 11.3), ("Brabant-Noord", 6.6), ("Brabant-Zuidoost", 7.8), ("Limburg-Noord", 5.2),
@@ -158,6 +158,13 @@ def _aard(rng: np.random.Generator, km: np.ndarray) -> np.ndarray:
     return out
 
 
+def _exact_shares(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
+    """``n`` codes in the given shares (rounded; the last code takes the rest), in random order."""
+    counts = [round(share * n) for share in list(shares.values())[:-1]]
+    counts.append(n - sum(counts))
+    return rng.permutation(np.repeat(np.array(list(shares), dtype=object), counts))
+
+
 def _working_day_gaps(rng: np.random.Generator, n: int) -> np.ndarray:
     within = rng.random(n) < TRIAGE_WITHIN_NORM
     return np.where(within, rng.integers(0, 6, n), rng.integers(6, 25, n))
@@ -179,7 +186,7 @@ def simulate(org: Organisation, periods: list[Period], *, scale: float, seed: in
     gap = _working_day_gaps(rng, n_m)
     melding = np.busday_offset(triage, -gap, roll="backward", holidays=holidays)
     melding = np.minimum(melding, triage)
-    vervolg = rng.choice(np.array(list(VERVOLG_SHARES)), n_m, p=np.array(list(VERVOLG_SHARES.values())))
+    vervolg = _exact_shares(rng, VERVOLG_SHARES, n_m)
     order = np.argsort(melding, kind="stable")
     melding, triage, vervolg = melding[order], triage[order], vervolg[order]
     # Casus: a repeated melding joins the casus of an earlier one (within about a year).
