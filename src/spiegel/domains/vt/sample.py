@@ -90,8 +90,8 @@ def add_deliberate_faults(sets: dict[str, pd.DataFrame]) -> dict:
     plain = (m["vervolg"] == "02").to_numpy() & melding_with_persons
     rows = take("meldingen", plain)
     for i in rows:
-        m.at[i, "datum_melding"], m.at[i, "datum_triagebesluit"] = m.at[i, "datum_triagebesluit"], m.at[i,
-                                                                                                         "datum_melding"]
+        before, after = m.at[i, "datum_melding"], m.at[i, "datum_triagebesluit"]
+        m.at[i, "datum_melding"], m.at[i, "datum_triagebesluit"] = after, before
     record("VT-K01", "meldingen", "datum triagebesluit vóór datum melding (datums verwisseld)",
            [i for i in rows if m.at[i, "datum_melding"] != m.at[i, "datum_triagebesluit"]])
     rows = take("meldingen", plain, 1)
@@ -145,12 +145,12 @@ def add_deliberate_faults(sets: dict[str, pd.DataFrame]) -> dict:
     rows = take("personen", of_plain & known, 1)
     p.loc[rows, "bsn"] = "123456789"
     record("VT-V01", "personen", "BSN voldoet niet aan de elfproef", rows)
-    first = take("personen", of_plain & known, 1)
-    if first:
-        i = first[0]
-        same = take("personen", (p["set"] == "M").to_numpy() & (p["ref_id"] == p.at[i, "ref_id"]).to_numpy() & known, 1)
-        p.loc[same, "bsn"] = p.at[i, "bsn"]
-        record("VT-K40", "personen", "dezelfde persoon twee keer bij één melding", first + same)
+    free = of_plain & known & ~np.isin(np.arange(len(p)), list(used["personen"]))
+    pairs = p[free].groupby("ref_id").size()
+    ref = pairs[pairs >= 2].index[0]
+    rows = take("personen", free & (p["ref_id"] == ref).to_numpy())
+    p.loc[rows[1], "bsn"] = p.at[rows[0], "bsn"]
+    record("VT-K40", "personen", "dezelfde persoon twee keer bij één melding", rows)
     return {"fouten": dict(sorted(out.items()))}
 
 
