@@ -147,3 +147,20 @@ def test_synth_command_writes_vt_beside_jeugdhulp(tmp_path, capsys):
     assert "26 registered providers" in capsys.readouterr().out
     refs = store.find_deliveries(tmp_path)
     assert len(refs) == 26 and {r.meta.domein for r in refs} == {"vt"} and refs[0].path.suffix == ".zip"
+
+
+def test_small_and_large_paths_give_the_same_findings():
+    """The speed door (spiegel.fastpath): below SMALL_ROWS validation works on Python lists."""
+    from spiegel import fastpath
+
+    refs = store.history(DELIVERIES, vt_sample.FAULTY, Period.parse("2026H1"))
+    dels = [(r.meta.period, _read(r)) for r in refs]
+    out = []
+    for threshold in (0, 10**9):
+        with fastpath.threshold(threshold):
+            fs = validate(dels[-1][1], PERIOD_2025H1, previous=dels[0][1], history=dels[:1], domain=VT)
+        out.append(sorted((f.regel, f.gegevensset, f.kolommen, tuple(int(r) for r in f.alle_rijen)) for f in fs))
+    assert out[0] == out[1] and out[0]
+
+
+PERIOD_2025H1 = Period.parse("2025H1")
