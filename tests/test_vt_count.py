@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import statistics
 import zipfile
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 
 import pandas as pd
@@ -14,11 +14,11 @@ import pytest
 
 from spiegel import deliveries as store
 from spiegel import domains
-from spiegel.domains.vt import werkdagen
 from spiegel.domains.vt.sample import FAULTY
 from spiegel.periods import Period
 from spiegel.read import read_delivery
 from spiegel.sample import DELIVERIES
+from test_vt_werkdagen import plain_working_days
 
 VT = domains.get("vt")
 PERIOD = Period.parse("2025H1")
@@ -151,21 +151,13 @@ def test_persons_per_melding_sex_bsn_and_minors():
     assert value("personen", gegevensset="meldingen", kenmerk="minderjarige") == len(minors)
 
 
-def _plain_working_days(start: date, end: date) -> int:
-    n, d = 0, start
-    while d < end:
-        d += timedelta(days=1)
-        n += werkdagen.is_working_day(d)
-    return n
-
-
 def test_triage_in_working_days_and_the_five_day_norm():
     _, now, _ = counted()
     days = []
     for row in now["meldingen"].itertuples():
         start, end = _day(row.datum_melding), _day(row.datum_triagebesluit)
         if start and end and end >= start:
-            days.append(_plain_working_days(start, end))
+            days.append(plain_working_days(start, end))
     figures = table("kengetallen_doorlooptijd").set_index("maat")
     assert int(figures.at["triage_werkdagen", "aantal"]) == len(days)
     assert int(figures.at["triage_werkdagen", "binnen_norm"]) == sum(d <= 5 for d in days)

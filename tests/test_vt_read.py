@@ -97,3 +97,16 @@ def test_a_missing_record_set_names_the_sheet(tmp_path):
     with pytest.raises(InputError) as caught:
         read_delivery(path, VT.layout())
     assert caught.value.rule == "VT-F01" and "onderzoeken" in str(caught.value)
+
+
+def test_inspect_describes_every_record_set_without_values(tmp_path, capsys):
+    from spiegel.cli import main
+    from vt_helpers import B
+
+    path = write_sets(frames(base()), tmp_path / "levering.txt", "fixed", VT.layout())
+    assert main(["inspect", str(path), "--domain", "vt"]) == 0
+    out = capsys.readouterr().out
+    assert "Formaat:         vaste breedte" in out
+    assert "Records per gegevensset: adviezen: 2, meldingen: 3, onderzoeken: 1, personen: 7" in out
+    assert "meldingen: datum_triagebesluit per halfjaar: 1e halfjaar 2025: 3" in out
+    assert not any(b in out for b in B)

@@ -70,3 +70,34 @@ def test_batch_index_shows_the_organisations_and_the_national_overview(tmp_path)
         assert kvk in index
     assert "Geen rapporten van 2e halfjaar 2024" not in index  # compared with the previous period
     assert (tmp_path / "2025H1" / "manifest-vt.json").exists()
+
+
+def test_no_output_holds_an_identifier_of_an_advies_melding_casus_or_onderzoek(sample_reports):
+    """Besides BSNs and birth dates (tests/test_privacy.py), the organisation's own identifiers never leave."""
+    import re
+
+    from spiegel import deliveries as store
+    from spiegel import domains
+    from spiegel.read import read_delivery
+    from spiegel.sample import DELIVERIES
+
+    vt = domains.get("vt")
+    ids: set[str] = set()
+    for ref in store.find_deliveries(DELIVERIES):
+        if ref.meta.domein != "vt":
+            continue
+        d = read_delivery(ref.path, vt.layout(ref.meta.indeling))
+        for name, column in (("adviezen", "advies_id"), ("meldingen", "melding_id"), ("meldingen", "hoofdnummer"),
+                             ("onderzoeken", "onderzoeksnummer"), ("personen", "ref_id")):
+            ids |= set(d.sets[name].raw[column]) - {""}
+    assert len(ids) > 500
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(ids, key=len, reverse=True))) + r")\b")
+    leaks = []
+    for kvk in (REFERENCE, FAULTY, FIXED):
+        folder = Path(sample_reports[kvk].outputs["notebook"]).parent
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix in {".html", ".ipynb", ".csv", ".json"}:
+                found = pattern.findall(path.read_text(encoding="utf-8", errors="replace"))
+                if found:
+                    leaks.append((path.name, len(found)))
+    assert leaks == []

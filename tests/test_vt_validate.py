@@ -77,15 +77,21 @@ def test_a_person_item_in_adviezen_is_k33(tmp_path):
     assert not [f for f in findings if f.regel == "VT-F03"]
 
 
-def test_links_cross_into_earlier_deliveries(tmp_path):
-    """The onderzoek of 2025H1 whose melding was delivered in 2024H2: no VT-K10, and K16/K17 use that triage."""
+def _melding_before_its_onderzoek():
+    """(2024H2, 2025H1): the melding of onderzoek O7 triaged on 3 December 2024, the onderzoek closed in 2025H1."""
     earlier = base()
     earlier["meldingen"][1].update(datum_melding="20241202", datum_triagebesluit="20241203", onderzoeksnummer="O7")
     earlier["onderzoeken"], earlier["personen"] = [], earlier["personen"][:5]
     now = base()
     now["onderzoeken"][0].update(onderzoeksnummer="O7")
-    now["personen"][5].update(ref_id="O7")
-    now["personen"][6].update(ref_id="O7")
+    for i in (5, 6):
+        now["personen"][i].update(ref_id="O7")
+    return earlier, now
+
+
+def test_links_cross_into_earlier_deliveries(tmp_path):
+    """The onderzoek of 2025H1 whose melding was delivered in 2024H2: no VT-K10, and K16/K17 use that triage."""
+    earlier, now = _melding_before_its_onderzoek()
     before = delivery(tmp_path, earlier, "vorig.zip")
     alone = run(tmp_path, copy.deepcopy(now))
     assert found(alone, "VT-K10") == {"onderzoeken": [2]}
@@ -143,13 +149,7 @@ def test_validate_file_finds_the_history_in_a_store(tmp_path):
 
     from spiegel.deliveries import DeliveryMeta, write_meta
 
-    earlier = base()
-    earlier["meldingen"][1].update(datum_melding="20241202", datum_triagebesluit="20241203", onderzoeksnummer="O7")
-    earlier["onderzoeken"], earlier["personen"] = [], earlier["personen"][:5]
-    now = base()
-    now["onderzoeken"][0].update(onderzoeksnummer="O7")
-    for i in (5, 6):
-        now["personen"][i].update(ref_id="O7")
+    earlier, now = _melding_before_its_onderzoek()
     for period, rows in ((PREVIOUS, earlier), (PERIOD, now)):
         folder = tmp_path / str(period) / "92000099"
         folder.mkdir(parents=True)

@@ -42,7 +42,7 @@ def test_fifth_of_may_every_year_not_only_in_lustrum_years():
     assert werkdagen.is_working_day(date(2026, 5, 4)) and not werkdagen.is_working_day(date(2026, 5, 5))
 
 
-def _plain(start: date, end: date) -> int:
+def plain_working_days(start: date, end: date) -> int:
     """Working days d with start < d ≤ end, day by day."""
     days, d = 0, start
     while d < end:
@@ -61,7 +61,7 @@ def _plain(start: date, end: date) -> int:
 ])
 def test_working_days_between_melding_and_triage(start, end, expected):
     got = werkdagen.between(np.array([start], dtype="datetime64[D]"), np.array([end], dtype="datetime64[D]"))
-    assert got.tolist() == [expected] == [_plain(date.fromisoformat(start), date.fromisoformat(end))]
+    assert got.tolist() == [expected] == [plain_working_days(date.fromisoformat(start), date.fromisoformat(end))]
 
 
 def test_working_days_equal_a_plain_day_by_day_count_over_three_years():
@@ -69,7 +69,7 @@ def test_working_days_equal_a_plain_day_by_day_count_over_three_years():
     start = np.datetime64("2024-01-01") + rng.integers(0, 1000, 300).astype("timedelta64[D]")
     end = start + rng.integers(0, 40, 300).astype("timedelta64[D]")
     got = werkdagen.between(start, end)
-    plain = [_plain(s.astype(date), e.astype(date)) for s, e in zip(start, end, strict=True)]
+    plain = [plain_working_days(s.astype(date), e.astype(date)) for s, e in zip(start, end, strict=True)]
     assert got.tolist() == plain
 
 
