@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def sample_reports(tmp_path_factory):
     """Every sample provider's 2025H1 report (notebook, HTML, PDF, XLSX, CSV), made the way `spiegel report`
-    makes it by default (the warm engine, in this process). Returns {kvk: ReportResult}."""
+    makes it by default (the warm engine, in this process), each with its domain's notebook. Returns
+    {kvk: ReportResult}."""
     from spiegel import deliveries as store
     from spiegel.pipeline import ReportJob, make_report
     from spiegel.sample import DELIVERIES
@@ -21,6 +22,6 @@ def sample_reports(tmp_path_factory):
     results = {}
     for (period, kvk), _ref in sorted(store.current_deliveries(DELIVERIES, "2025H1").items()):
         job = ReportJob(kvk=kvk, period=period, deliveries=DELIVERIES, out_root=out, renderer="builtin",
-                        engine="spiegel_warm")
+                        engine="spiegel_warm", domain=_ref.meta.domein)
         results[kvk] = make_report(job)
     return results

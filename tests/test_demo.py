@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from spiegel import domains
 from spiegel.cli import main
 from spiegel.sample import MISSING_PROVIDER, REFERENCE_PROVIDER
 
@@ -12,7 +13,8 @@ def test_demo_reports_every_sample_period_and_prints_the_index_of_the_latest(tmp
     assert main(["demo", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
     assert out[-1] == f"index: {(tmp_path / '2025H1' / 'index.html').resolve()}"
-    assert len([line for line in out if line.startswith("batch ")]) == 2  # 2024H2, then 2025H1
+    periods = sum(len(domains.get(name).sample_periods) for name in domains.names())
+    assert len([line for line in out if line.startswith("batch ")]) == periods  # per domain 2024H2, then 2025H1
     index = (tmp_path / "2025H1" / "index.html").read_text(encoding="utf-8")
     assert REFERENCE_PROVIDER in index and MISSING_PROVIDER in index
     assert "Geen rapporten van 2e halfjaar 2024" not in index  # the national overview compares with 2024H2

@@ -15,6 +15,7 @@ from spiegel.read import read_delivery
 from spiegel.sample import DELIVERIES
 
 SPECIAL_BSN = {"999999999", "000000000"}
+SPECIAL_DATES = {"99999999", "00000000"}  # Veilig Thuis: ongeboren, onbekend (codes, not a person's date)
 
 
 def report_dates() -> set[str]:
@@ -31,23 +32,31 @@ def report_dates() -> set[str]:
 
 
 def personal_values() -> set[str]:
-    """Every BSN, birth date (as delivered and as 31-12-2025) and full postcode in the sample."""
+    """Every BSN, birth date (as delivered and as 31-12-2025) and full postcode in the sample, in every record set of
+    every domain's deliveries (Veilig Thuis: its persons)."""
     values: set[str] = set()
     shown_dates = report_dates()
     for ref in store.find_deliveries(DELIVERIES):
-        try:
-            raw = read_delivery(ref.path, domains.get(ref.meta.domein).layout(ref.meta.indeling)).raw
-        except Exception:
-            continue
-        values |= {b for b in raw["bsn"] if len(b) == 9 and b.isdigit() and b not in SPECIAL_BSN}
-        for d in raw["geboortedatum"]:
-            if len(d) == 8 and d.isdigit():
-                values.add(d)
-                dutch = f"{d[6:8]}-{d[4:6]}-{d[0:4]}"
-                if not d.endswith("00") and dutch not in shown_dates:
-                    values.add(dutch)
-        values |= {p.replace(" ", "").upper() for p in raw["postcode"] if len(p.replace(" ", "")) == 6}
+        delivery = read_delivery(ref.path, domains.get(ref.meta.domein).layout(ref.meta.indeling))
+        for raw in (s.raw for s in delivery.sets.values()):
+            values |= {b for b in raw.get("bsn", []) if len(b) == 9 and b.isdigit() and b not in SPECIAL_BSN}
+            for d in raw.get("geboortedatum", []):
+                if len(d) == 8 and d.isdigit() and d not in SPECIAL_DATES:
+                    values.add(d)
+                    dutch = f"{d[6:8]}-{d[4:6]}-{d[0:4]}"
+                    if not d.endswith("00") and dutch not in shown_dates:
+                        values.add(dutch)
+            values |= {p.replace(" ", "").upper() for p in raw.get("postcode", []) if len(p.replace(" ", "")) == 6}
     return values
+
+
+def test_the_scan_knows_the_persons_of_every_domain():
+    """The Veilig Thuis persons (a record set of their own) are in the scan too."""
+    vt = [ref for ref in store.find_deliveries(DELIVERIES) if ref.meta.domein == "vt"]
+    assert vt, "the sample holds Veilig Thuis deliveries"
+    persons = read_delivery(vt[0].path, domains.get("vt").layout(vt[0].meta.indeling)).sets["personen"].raw
+    known = [b for b in persons["bsn"] if b not in SPECIAL_BSN and len(b) == 9]
+    assert known and set(known) <= personal_values()
 
 
 def texts_of(path: Path) -> str:
@@ -74,6 +83,7 @@ def test_no_output_of_any_sample_report_contains_personal_values(sample_reports)
     files = [p for root in roots for p in root.rglob("*") if p.is_file()]
     kinds = {p.suffix for p in files}
     assert {".ipynb", ".html", ".pdf", ".xlsx", ".csv", ".json"} <= kinds
+    assert {"jeugdhulp.ipynb", "vt.ipynb"} <= {p.name for p in files}  # every domain's reports are scanned
     leaks = []
     for path in files:
         text = texts_of(path)
@@ -96,8 +106,22 @@ def test_validation_output_of_the_faulty_provider_has_no_personal_values(fmt, ca
     assert [v for v in personal_values() if v in text] == []
 
 
-def test_committed_report_notebook_holds_no_personal_values():
-    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "jeugdhulp.ipynb"
+@pytest.mark.parametrize("name", ["jeugdhulp.ipynb", "vt.ipynb"])
+def test_committed_report_notebook_holds_no_personal_values(name):
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / name
     text = notebook.read_text(encoding="utf-8")
     assert "Kerncijfers" in text  # the stored outputs (what nbval compares) are there
+    assert [v for v in personal_values() if v in text] == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_validation_output_of_the_faulty_vt_organisation_has_no_personal_values(fmt, capsys):
+    from spiegel.cli import main
+    from spiegel.domains.vt.sample import FAULTY
+
+    ref = store.current_delivery(DELIVERIES, "2025H1", FAULTY)
+    main(["validate", str(ref.path), "--domain", "vt", "--format", fmt])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "VT-K34" in text
     assert [v for v in personal_values() if v in text] == []

@@ -109,7 +109,8 @@ def test_every_sample_provider_with_a_delivery_got_a_report(sample_reports):
     assert failed == {}
 
 
-@pytest.mark.parametrize("kvk", sorted(k for (_, k) in store.current_deliveries(DELIVERIES, PERIOD)))
+@pytest.mark.parametrize("kvk", sorted(k for (_, k), ref in store.current_deliveries(DELIVERIES, PERIOD).items()
+                                        if ref.meta.domein == "jeugdhulp"))
 def test_report_counts_equal_plain_pandas_counts_from_the_raw_file(sample_reports, kvk):
     ref = store.current_delivery(DELIVERIES, PERIOD, kvk)
     expected = plain_flows(read_plain(ref.path), PERIOD).sort_index()
@@ -118,7 +119,9 @@ def test_report_counts_equal_plain_pandas_counts_from_the_raw_file(sample_report
 
 
 def test_flow_identity_holds_in_every_exported_cell(sample_reports):
-    for result in sample_reports.values():
+    for kvk, result in sample_reports.items():
+        if store.current_delivery(DELIVERIES, PERIOD, kvk).meta.domein != "jeugdhulp":
+            continue
         table = pd.read_csv(Path(result.outputs["csv"]) / "stromen.csv", sep=";", encoding="utf-8-sig")
         t = {m: table[f"trajecten_{m}"] for m in ("beginstand", "instroom", "uitstroom", "eindstand")}
         assert (t["beginstand"] + t["instroom"] - t["uitstroom"] == t["eindstand"]).all()

@@ -133,3 +133,15 @@ def test_catalogue_lists_every_rule_once():
 
     for rule in all_rules(JH):
         assert text.count(f"| {rule.code} |") == 1
+
+
+def test_docs_catalogue_of_veilig_thuis_is_up_to_date():
+    """Regenerate with: spiegel validate --catalogue --domain vt > docs/validatieregels-vt.md"""
+    from spiegel import domains
+
+    doc = ROOT / "docs" / "validatieregels-vt.md"
+    assert doc.read_text(encoding="utf-8") == render_catalogue(domains.get("vt")), (
+        "docs/validatieregels-vt.md is stale: run `spiegel validate --catalogue --domain vt > "
+        "docs/validatieregels-vt.md`"
+    )
+    assert main(["validate", "--catalogue", "--domain", "VT"]) == 0

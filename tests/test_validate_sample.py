@@ -37,7 +37,7 @@ def periods() -> tuple[Period, ...]:
 def findings_per_provider() -> dict[tuple[str, str], Findings]:
     """Findings of every current delivery, with the provider's previous-period delivery when there is one."""
     out = {}
-    current = store.current_deliveries(DELIVERIES)
+    current = {key: ref for key, ref in store.current_deliveries(DELIVERIES).items() if ref.meta.domein == JH.name}
     for (periode, kvk), ref in sorted(current.items()):
         period = Period.parse(periode)
         prev_ref = current.get((str(period.previous()), kvk))
@@ -76,6 +76,8 @@ def _personal_values() -> set[str]:
     """Every BSN (except the special codes), birth date and postcode in the sample, as delivered."""
     values: set[str] = set()
     for ref in store.find_deliveries(DELIVERIES):
+        if ref.meta.domein != JH.name:
+            continue  # the other domains' sample is checked in their own tests (tests/test_vt_sample.py)
         raw = read(ref).raw
         values |= set(raw["bsn"]) - set(JH.codes.code_list("bsn_bijzonder").values)
         values |= set(raw["geboortedatum"])

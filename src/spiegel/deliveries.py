@@ -68,12 +68,22 @@ class DeliveryRef:
         return meta_path_for(self.path)
 
     def sha256(self) -> str:
-        digest = sha256_bytes(self.path.read_bytes())
+        digest = sha256_bytes(self.path.read_bytes()) if not self.path.is_dir() else folder_sha256(self.path)
         if self.meta.sha256 and self.meta.sha256 != digest:
             raise InputError(
                 self.path, "SHA-256 van het bestand wijkt af van de metadata: het bestand is gewijzigd"
             )
         return digest
+
+
+def folder_sha256(path: Path) -> str:
+    """The content hash of a delivery that is a folder of one file per record set (names and bytes, sorted)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for member in sorted(p for p in path.iterdir() if p.is_file()):
+        digest.update(member.name.encode() + b"\0" + member.read_bytes())
+    return digest.hexdigest()
 
 
 def meta_path_for(path: Path) -> Path:

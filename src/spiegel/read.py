@@ -14,7 +14,12 @@ never contain a value from the file: a header that is not ours may be a data row
 
 A layout of several record sets (``spiegel.layouts``) is read from a workbook with a sheet per set, or from a
 folder or a ZIP with a file ``<set>.csv`` (or ``.txt``, ``.xlsx``) per set; row numbers are those of the sheet or
-file (:attr:`RecordSet.bron`).
+file (:attr:`RecordSet.bron`). A text file of such a layout is read as fixed width with a record-type field at the
+start of every line when the layout declares ``recordtype`` (:func:`_read_typed_fixed`).
+
+A ``lijst`` column of the layout (codes separated by ``|``) is expanded into its ``vlag`` columns
+(:func:`expand_lists`); a ``datum_00`` column gets ``<naam>_status`` when the domain has special date values
+(:func:`date_status`). See ``spiegel.layouts``.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import pandas as pd
 
 from spiegel import dates, elfproef, fastpath
 from spiegel.errors import InputError
-from spiegel.layouts import Layout, RecordLayout
+from spiegel.layouts import LIST_SEPARATOR, Layout, RecordLayout
 
 #: What can make a file unusable: the reader's problem kinds. A domain's rule file gives each the code and message
 #: of one of its file rules (``lezer:`` in ``rules.yaml``; jeugdhulp: ``JH-B01`` …), which the error carries.
@@ -88,6 +93,7 @@ class RecordSet:
     bron: str  # the file, or "file, blad <sheet>", the row numbers refer to
     blank_rows: list[int] = field(default_factory=list)  # row numbers of blank lines that were skipped
     ignored_columns: list[int] = field(default_factory=list)  # header positions of columns not in the layout
+    ignored_names: list[str] = field(default_factory=list)  # their names, normalised (compared, never shown)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -194,7 +200,7 @@ def read_bytes(data: bytes, layout: Layout, *, name: str) -> Delivery:
     if len(layout.sets) > 1:
         return _read_several(data, layout, where)
     record_layout = layout.single
-    found = _read_one(data, record_layout, where)
+    found = _read_one(data, record_layout.delivered, where)
     record_set = _record_set(found, record_layout, name, where)
     source = _source(name, layout, data, found, len(record_set))
     return Delivery({record_layout.naam: record_set}, source, layout)
@@ -226,8 +232,11 @@ def _record_set(found: _Found, layout: RecordLayout, bron: str, where: _Where) -
     raw = raw.reset_index(drop=True)
     blank_rows = sorted(set(raw.attrs.pop("blank_rows", [])))
     ignored = sorted(set(raw.attrs.pop("ignored_columns", [])))
+    names = dict(raw.attrs.pop("ignored_names", []))
+    if layout.lijsten:
+        raw = expand_lists(raw, layout)
     frame = _typed(raw, layout, where)
-    return RecordSet(layout.naam, frame, raw, layout, bron, blank_rows, ignored)
+    return RecordSet(layout.naam, frame, raw, layout, bron, blank_rows, ignored, [names.get(p, "") for p in ignored])
 
 
 def _source(name: str, layout: Layout, data: bytes, found: _Found, rows: int) -> SourceInfo:
@@ -253,6 +262,8 @@ _SET_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
 def _read_several(data: bytes, layout: Layout, where: _Where) -> Delivery:
     if data.startswith(_XLSX_MAGIC) and not _is_xlsx(data):
         return _read_zip(data, layout, where)
+    if layout.recordtype and not (data.startswith(_XLSX_MAGIC) or data.startswith(_XLS_MAGIC)):
+        return _read_typed_fixed(data, layout, where)
     if not (data.startswith(_XLSX_MAGIC) or data.startswith(_XLS_MAGIC)):
         raise where.error(
             "gegevensset", " (lever een Excel-bestand met een tabblad per gegevensset, of een map of ZIP met een "
@@ -266,7 +277,7 @@ def _read_several(data: bytes, layout: Layout, where: _Where) -> Delivery:
         if sheet is None:
             raise where.error("gegevensset", f" (tabblad {record_layout.naam} ontbreekt)")
         part = _Where(f"{where.name}, blad {sheet}", layout)
-        found = _read_one(data, record_layout, part, sheet=sheet)
+        found = _read_one(data, record_layout.delivered, part, sheet=sheet)
         first = first or found
         sets[record_layout.naam] = _record_set(found, record_layout, part.name, part)
     assert first is not None
@@ -306,9 +317,9 @@ def _members(files: dict[str, tuple[str, bytes]], layout: Layout, where: _Where,
         if not member_data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
             if not record_layout.leeg_toegestaan:
                 raise part.error("leeg")
-            found = _Found(pd.DataFrame(columns=["rij", *record_layout.names]), "csv", None, None)
+            found = _Found(pd.DataFrame(columns=["rij", *record_layout.delivered.names]), "csv", None, None)
         else:
-            found = _read_one(member_data, record_layout, part)
+            found = _read_one(member_data, record_layout.delivered, part)
         first = first or found
         sets[record_layout.naam] = _record_set(found, record_layout, part.name, part)
         digest.update(member_name.encode() + b"\0" + member_data)
@@ -489,6 +500,7 @@ def _read_csv(
         out = _finish_raw(frame[~blank.to_numpy()], layout)
         out.attrs["blank_rows"] = _interior(frame.loc[blank.to_numpy(), ROW].tolist(), out[ROW])
     out.attrs["ignored_columns"] = ignored
+    out.attrs["ignored_names"] = [(p, columns[p - 1]) for p in ignored]
     return out
 
 
@@ -607,6 +619,7 @@ def _read_excel(data: bytes, layout: RecordLayout, where: _Where, kind: str, she
             raise where.error("rijlengte", ": meer velden dan kolommen", row=index + 1)
         records.append((row + [""] * width)[:width])
         numbers.append(index + 1)
+    ignored_names = [(p, columns[p - 1]) for p in ignored]
     if ignored:
         keep = [i for i in range(width) if i + 1 not in set(ignored)]
         records = [[r[i] for i in keep] for r in records]
@@ -616,6 +629,7 @@ def _read_excel(data: bytes, layout: RecordLayout, where: _Where, kind: str, she
     frame = _pad_excel_codes(frame, layout, where.layout.codes)
     out = _finish_raw(frame, layout)
     out.attrs["ignored_columns"] = ignored
+    out.attrs["ignored_names"] = ignored_names
     return out
 
 
@@ -682,6 +696,13 @@ def _typed(raw: pd.DataFrame, layout: RecordLayout, where: _Where) -> pd.DataFra
             data[col.naam] = dates.parse(values)
         elif col.type == "datum_00":
             data[col.naam] = dates.parse_with_unknown_day(values)
+            special = _special_dates(where.layout.codes)
+            if special:
+                status = date_status(values, special)
+                data[col.naam] = _without_special(data[col.naam], status, special)
+                data[f"{col.naam}_status"] = status
+        elif col.type == "vlag":
+            data[col.naam] = (values.to_numpy(dtype=object) == "1").astype(np.int8)
         elif col.type == "postcode":
             data[col.naam] = values.str.replace(" ", "", regex=False).str.upper().replace("", pd.NA)
         elif small:
@@ -709,3 +730,95 @@ def _statuses(values: list[str], special: dict[str, str]) -> np.ndarray:
         valid = elfproef.passes_nine_digit_texts([values[i] for i in candidates])
         out[np.asarray(candidates, dtype=np.int64)[valid]] = "bekend"
     return out
+
+
+# --- lists, special dates, fixed width with record types (layouts such as Veilig Thuis's, SPEC §5) -------------
+
+
+def expand_lists(raw: pd.DataFrame, layout: RecordLayout) -> pd.DataFrame:
+    """The raw frame with every ``lijst`` column's flags (``"1"`` where the code is listed, else ``"0"``; an empty
+    list gives empty flags) after the list, which stays under its own name for the rules. Codes are trimmed;
+    a code that is not an option sets no flag (a rule reports it)."""
+    data: dict[str, Any] = {c: raw[c].to_numpy() for c in raw.columns}
+    for column in layout.lijsten:
+        values = raw[column.naam].tolist()
+        listed = [{code.strip() for code in v.split(LIST_SEPARATOR)} if v else None for v in values]
+        for flag, code in zip(column.flag_names(), column.opties, strict=True):
+            data[flag] = np.array(["" if s is None else ("1" if code in s else "0") for s in listed] or [],
+                                  dtype=object)
+    return pd.DataFrame(data, index=raw.index)
+
+
+def list_codes_not_in(values: pd.Series | list, options: tuple[str, ...]) -> np.ndarray:
+    """Bool array: a delivered list (``01|06``) holds a code that is not one of ``options`` (empty parts count)."""
+    allowed = set(options)
+    return np.array([bool(v) and any(code.strip() not in allowed for code in v.split(LIST_SEPARATOR))
+                     for v in (values if isinstance(values, list) else values.tolist())] or [], dtype=bool)
+
+
+#: ``<datum>_status`` values of a ``datum_00`` column in a domain with special date values (``datum_bijzonder``).
+DATE_STATUS = ("bekend", "ongeldig", "onbekend", "ongeboren", "leeg")
+
+
+def _special_dates(code_lists: Any) -> dict[str, str]:
+    if "datum_bijzonder" not in code_lists.list_names():
+        return {}
+    return code_lists.status_of("datum_bijzonder")
+
+
+def date_status(values: pd.Series, special: dict[str, str]) -> np.ndarray:
+    """The :data:`DATE_STATUS` of every value of a ``datum_00`` column (an object array); ``special``: code → status.
+    A date with an unknown day or month (``JJJJMM00``, ``JJJJ0000``) is ``bekend``."""
+    codes_, uniques = pd.factorize(values)
+    out = [special.get(v) or ("leeg" if not v else "bekend" if dates.is_valid_text(v, True) else "ongeldig")
+           for v in uniques.tolist()]
+    return np.array(out or [], dtype=object)[codes_] if len(values) else np.array([], dtype=object)
+
+
+def _without_special(parsed: Any, status: np.ndarray, special: dict[str, str]) -> Any:
+    """The typed dates with the special values empty (``00000000`` would otherwise read as a day in the year 0)."""
+    mask = np.isin(status, list(set(special.values())))
+    if not mask.any():
+        return parsed
+    out = np.asarray(parsed, dtype="datetime64[us]").copy()
+    out[mask] = dates.NAT
+    return out
+
+
+def _read_typed_fixed(data: bytes, layout: Layout, where: _Where) -> Delivery:
+    """A fixed-width text file of several record sets: every line starts with the set's record-type code
+    (``layout.recordtype``), then that set's columns (as delivered) in order with their widths. Row numbers are
+    line numbers; a line with an unknown record type or a wrong length is a file rule."""
+    text, encoding = _decode(data, where)
+    lines = _split_lines(text)
+    kinds = layout.recordtype or {}
+    size = len(next(iter(kinds)))
+    per_set: dict[str, list[int]] = {name: [] for name in kinds.values()}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue  # blank lines keep their number, so later rows keep theirs
+        name = kinds.get(line[:size])
+        if name is None:
+            raise where.error("rijlengte", " (onbekend recordtype aan het begin van de regel)", row=number)
+        per_set[name].append(number)
+    sets: dict[str, RecordSet] = {}
+    for record_layout in layout.sets:
+        delivered = record_layout.delivered
+        width = size + delivered.record_width
+        numbers = per_set[record_layout.naam]
+        for number in numbers:
+            if len(lines[number - 1]) > width:
+                raise where.error("rijlengte", f": {len(lines[number - 1])} tekens, verwacht {width}", row=number)
+        body = pd.Series([lines[n - 1] for n in numbers], dtype=str).str.ljust(width)
+        frame: dict[str, Any] = {ROW: np.asarray(numbers, dtype=np.int64)}
+        start = size
+        for col in delivered.kolommen:
+            frame[col.naam] = body.str.slice(start, start + col.breedte).to_numpy(dtype=object)
+            start += col.breedte
+        raw = _finish_raw(pd.DataFrame(frame), delivered)
+        if not numbers and not record_layout.leeg_toegestaan:
+            raise where.error("gegevensset", f" (geen regels met recordtype van {record_layout.naam})")
+        found = _Found(raw, "vast", encoding, None)
+        sets[record_layout.naam] = _record_set(found, record_layout, where.name, where)
+    found = _Found(next(iter(sets.values())).raw, "vast", encoding, None)
+    return Delivery(sets, _source(where.name, layout, data, found, sum(len(s) for s in sets.values())), layout)

@@ -87,7 +87,8 @@ def build(
     timings["lezen"] = _lap(clock)
 
     clock = time.perf_counter()
-    findings = validate(delivery, per, previous=previous, meta=ref.meta, domain=dom)
+    findings = validate(delivery, per, previous=previous, meta=ref.meta, domain=dom,
+                        history=[(Period.parse(r.meta.periode), d) for r, d in history])
     timings["valideren"] = _lap(clock)
 
     clock = time.perf_counter()

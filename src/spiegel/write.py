@@ -12,6 +12,10 @@ Formats:
                 Excel on Windows writes with "CSV (gescheiden door lijstscheidingsteken)" in a comma locale
 ``xlsx``        one sheet, header row, every cell a text cell (leading zeros survive)
 ``fixed``       no header, every column left-aligned and padded with spaces to its ``breedte``, ``\\n`` ends
+
+A delivery of several record sets (:func:`write_sets`): ``xlsx`` one workbook with a sheet per set, ``zip`` a ZIP
+with ``<set>.csv`` per set, ``map`` a folder of them, ``fixed`` one fixed-width file whose lines start with the
+layout's record type. A ``lijst`` column of the layout is written as the list of the ticked codes.
 """
 
 from __future__ import annotations
@@ -144,20 +148,83 @@ def _fixed_lines(frame: pd.DataFrame, layout: RecordLayout) -> np.ndarray:
     return np.asarray(line.to_numpy(dtype=object), dtype=object)
 
 
-def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+def _write_xlsx(frame: pd.DataFrame, path: Path, sheets: dict[str, pd.DataFrame] | None = None) -> None:
     import xlsxwriter
 
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False})
         book.set_properties(_XLSX_PROPERTIES)
-        sheet = book.add_worksheet("jeugdhulp")
         text = book.add_format({"num_format": "@"})
-        for col, name in enumerate(frame.columns):
-            sheet.write_string(0, col, name)
-            sheet.set_column(col, col, max(len(name), 10), text)
-        values = frame.to_numpy()
-        for row_number, row in enumerate(values, start=1):
-            for col, value in enumerate(row):
-                if value:
-                    sheet.write_string(row_number, col, value)
+        for sheet_name, sheet_frame in (sheets or {"jeugdhulp": frame}).items():
+            sheet = book.add_worksheet(sheet_name)
+            for col, name in enumerate(sheet_frame.columns):
+                sheet.write_string(0, col, name)
+                sheet.set_column(col, col, max(len(name), 10), text)
+            values = sheet_frame.to_numpy()
+            for row_number, row in enumerate(values, start=1):
+                for col, value in enumerate(row):
+                    if value:
+                        sheet.write_string(row_number, col, value)
         book.close()
+
+
+SET_FORMATS = ("xlsx", "zip", "map", "fixed")
+
+
+def write_sets(raws: dict[str, pd.DataFrame], path: str | Path, fmt: str, layout: Layout) -> Path:
+    """Write a delivery of several record sets (``raws``: set name → raw frame with the layout's columns; a
+    ``lijst`` column is made from its flags). Returns the path written (a file, or the folder for ``map``)."""
+    import io
+    import zipfile
+
+    path = Path(path)
+    frames = {s.naam: _delivered(raws[s.naam], s) for s in layout.sets}
+    if fmt == "xlsx":
+        _write_xlsx(pd.DataFrame(), path, sheets=frames)
+    elif fmt in ("zip", "map"):
+        members = {f"{name}.csv": _csv_bytes(frame) for name, frame in frames.items()}
+        if fmt == "map":
+            path.mkdir(parents=True, exist_ok=True)
+            for name, data in members.items():
+                write_bytes_atomic(path / name, data)
+        else:
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                for name, data in members.items():
+                    info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))  # fixed: the same bytes each time
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    archive.writestr(info, data)
+            write_bytes_atomic(path, buffer.getvalue())
+    elif fmt == "fixed":
+        if not layout.recordtype:
+            raise ValueError(f"layout {layout.naam} declares no recordtype for a fixed-width file of several sets")
+        code = {name: kind for kind, name in layout.recordtype.items()}
+        lines = [code[s.naam] + line for s in layout.sets for line in _fixed_lines(frames[s.naam], s.delivered)]
+        write_bytes_atomic(path, ("\n".join(lines) + "\n" if lines else "").encode("ascii"))
+    else:
+        raise ValueError(f"unknown format {fmt!r} for several record sets; choose from {', '.join(SET_FORMATS)}")
+    return path
+
+
+def _delivered(raw: pd.DataFrame, layout: RecordLayout) -> pd.DataFrame:
+    """The set's columns as the file carries them: each ``lijst`` column the ``|``-list of its ticked flags."""
+    from spiegel.layouts import LIST_SEPARATOR
+
+    frame = raw.copy()
+    for column in layout.lijsten:
+        flags = [raw[f].fillna("").astype(str).to_numpy() for f in column.flag_names()]
+        frame[column.naam] = [LIST_SEPARATOR.join(c for c, v in zip(column.opties, row, strict=True) if v == "1")
+                              for row in zip(*flags, strict=True)] if flags and len(raw) else ""
+    return _strings(frame, layout.delivered)
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    lines = [";".join(frame.columns), *format_lines(frame, "csv", _plain(frame))]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _plain(frame: pd.DataFrame) -> RecordLayout:
+    """A record layout of text columns named as the frame's (for the CSV of one set)."""
+    from spiegel.layouts import Column
+
+    return RecordLayout("set", tuple(Column(c, c, "tekst", 1) for c in frame.columns))

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 #: The domains that ship with the package: name → module holding ``DOMAIN``.
 BUILTIN: dict[str, str] = {
     "jeugdhulp": "spiegel.domains.jeugdhulp",
+    "vt": "spiegel.domains.vt",
 }
 _EXTRA: dict[str, str] = {}
 _LOADED: dict[str, Domain] = {}

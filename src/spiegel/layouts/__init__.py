@@ -18,6 +18,28 @@ A layout file::
 Column ``type`` tells the reader how to type a column (see ``docs/aanlevering.md``): ``tekst``, ``code``,
 ``datum``, ``datum_00`` (a birth date that may end in ``00``/``0000``), ``postcode`` (spaces removed, upper case)
 and ``bsn`` (kept as text; the reader adds ``<naam>_status`` from the domain's code list ``bsn_bijzonder``).
+
+Three more, for layouts such as Veilig Thuis's (SPEC §5.1, §5.2, §5.4):
+
+* ``vlag``: a 0/1 column of a multi-valued item (``aanleiding_06``: ``1`` ticked, ``0`` or empty not ticked); the
+  typed frame holds it as ``int8`` (1, else 0), the raw frame as delivered. ``vlaggen`` with a ``codelijst`` is
+  shorthand for one ``vlag`` column ``<naam>_<code>`` per code of the list, in the file and in the record set.
+* ``lijst``: a *delivered* column that holds the codes of a multi-valued item separated by ``|`` (``01|06``). The
+  layout expands it into one ``vlag`` column ``<naam>_<code>`` per code of its ``codelijst``: the record set's
+  columns (what the rules and counts see) are the flags, the file carries the list
+  (:attr:`RecordLayout.delivered`). The reader fills the flags from the list and keeps the list text in the raw
+  frame under its own name, so a rule can name a code that is not an option.
+* the special values of a ``datum_00`` column: when the domain has a code list ``datum_bijzonder`` (Veilig Thuis:
+  ``99999999`` ongeboren, ``00000000`` onbekend), the reader adds ``<naam>_status`` (``bekend``, ``ongeldig``,
+  ``leeg`` or the special value's ``status``) and leaves the typed date empty for a special value, so no later code
+  compares special numbers (like ``<naam>_status`` of a BSN).
+
+A fixed-width file of a layout of several record sets starts every line with a record-type field::
+
+    recordtype: {A: adviezen, M: meldingen, O: onderzoeken, P: personen}
+
+(codes of one length); the rest of the line holds that set's columns in order with their widths. Row numbers are the
+file's line numbers.
 """
 
 from __future__ import annotations
@@ -28,7 +50,8 @@ from typing import Any
 
 from spiegel.io import parse_yaml
 
-COLUMN_TYPES = ("tekst", "code", "datum", "datum_00", "postcode", "bsn")
+COLUMN_TYPES = ("tekst", "code", "datum", "datum_00", "postcode", "bsn", "vlag", "vlaggen", "lijst")
+LIST_SEPARATOR = "|"  # between the codes of a ``lijst`` column
 EXTRA_COLUMNS = ("fout", "negeren")
 
 
@@ -40,6 +63,11 @@ class Column:
     breedte: int
     verplicht: bool = False
     codelijst: str | None = None
+    opties: tuple[str, ...] = ()  # a ``lijst`` column: the codes it expands into (``<naam>_<code>`` flags)
+
+    def flag_names(self) -> list[str]:
+        """The ``vlag`` columns a ``lijst`` column expands into."""
+        return [f"{self.naam}_{code}" for code in self.opties]
 
 
 @dataclass(frozen=True)
@@ -57,6 +85,19 @@ class RecordLayout:
     naam: str
     kolommen: tuple[Column, ...]
     leeg_toegestaan: bool = False  # a record set without records is not a file rule (the domain may warn)
+    aangeleverd: tuple[Column, ...] | None = None  # the columns of the file when it holds ``lijst`` columns
+
+    @property
+    def lijsten(self) -> tuple[Column, ...]:
+        """The ``lijst`` columns of the file (expanded into flags by the reader)."""
+        return tuple(c for c in self.aangeleverd or () if c.type == "lijst")
+
+    @property
+    def delivered(self) -> RecordLayout:
+        """The columns as the file carries them: a ``lijst`` column in place of its flags (itself without lists)."""
+        if not self.aangeleverd:
+            return self
+        return RecordLayout(self.naam, self.aangeleverd, self.leeg_toegestaan)
 
     @property
     def names(self) -> list[str]:
@@ -81,6 +122,7 @@ class Layout:
     sets: tuple[RecordLayout, ...]
     extra_kolommen: str = "fout"
     domain: Any = field(default=None, compare=False, repr=False)  # the spiegel.domains.Domain it belongs to
+    recordtype: Mapping[str, str] | None = field(default=None, compare=False)  # fixed width of several sets: code → set
 
     @property
     def codes(self) -> Any:
@@ -123,7 +165,7 @@ class Layout:
         return self.single.column(name)
 
 
-def _columns(raw: list[dict[str, Any]], where: str) -> tuple[Column, ...]:
+def _columns(raw: list[dict[str, Any]], where: str, domain: Any = None) -> tuple[Column, ...]:
     columns = []
     for c in raw:
         column = Column(
@@ -136,8 +178,41 @@ def _columns(raw: list[dict[str, Any]], where: str) -> tuple[Column, ...]:
         )
         if column.type not in COLUMN_TYPES:
             raise ValueError(f"{where}: column {column.naam}: unknown type {column.type!r}")
+        if column.type in ("lijst", "vlaggen"):
+            column = _list_column(column, where, domain)
+        if column.type == "vlaggen":
+            columns.extend(_flags(column, domain))
+            continue
         columns.append(column)
     return tuple(columns)
+
+
+def _list_column(column: Column, where: str, domain: Any) -> Column:
+    """A ``lijst`` column with the codes of its code list (the domain's namespace)."""
+    from dataclasses import replace
+
+    from spiegel import codes
+
+    if not column.codelijst:
+        raise ValueError(f"{where}: list column {column.naam} needs a codelijst")
+    names = domain.codes if domain is not None else codes.SHARED
+    return replace(column, opties=names.code_list(column.codelijst).values)
+
+
+def _flags(column: Column, domain: Any) -> list[Column]:
+    from spiegel import codes
+
+    names = domain.codes if domain is not None else codes.SHARED
+    labels = names.code_list(column.codelijst)
+    return [Column(flag, f"{column.item}: {labels.label(code)}", "vlag", 1)
+            for flag, code in zip(column.flag_names(), column.opties, strict=True)]
+
+
+def _record_layout(set_name: str, columns: tuple[Column, ...], leeg: bool, domain: Any) -> RecordLayout:
+    if not any(c.type == "lijst" for c in columns):
+        return RecordLayout(set_name, columns, leeg)
+    canonical = tuple(f for c in columns for f in (_flags(c, domain) if c.type == "lijst" else [c]))
+    return RecordLayout(set_name, canonical, leeg, aangeleverd=columns)
 
 
 def parse(raw: dict[str, Any], *, domain: Any = None) -> Layout:
@@ -145,16 +220,23 @@ def parse(raw: dict[str, Any], *, domain: Any = None) -> Layout:
     name = raw["naam"]
     if "sets" in raw:
         sets = tuple(
-            RecordLayout(set_name, _columns(spec["kolommen"], f"{name}/{set_name}"),
-                         bool(spec.get("leeg_toegestaan", False)))
+            _record_layout(set_name, _columns(spec["kolommen"], f"{name}/{set_name}", domain),
+                           bool(spec.get("leeg_toegestaan", False)), domain)
             for set_name, spec in raw["sets"].items()
         )
     else:
-        sets = (RecordLayout(str(raw.get("set", raw["domein"])), _columns(raw["kolommen"], name)),)
+        sets = (_record_layout(str(raw.get("set", raw["domein"])), _columns(raw["kolommen"], name, domain), False,
+                               domain),)
     extra = str(raw.get("extra_kolommen", "fout"))
     if extra not in EXTRA_COLUMNS:
         raise ValueError(f"{name}: extra_kolommen must be one of {', '.join(EXTRA_COLUMNS)}")
-    return Layout(name, raw["domein"], str(raw["protocolversie"]), raw["omschrijving"], sets, extra, domain)
+    recordtype = raw.get("recordtype")
+    if recordtype is not None:
+        recordtype = {str(k): str(v) for k, v in recordtype.items()}
+        if len({len(k) for k in recordtype}) != 1 or set(recordtype.values()) != {s.naam for s in sets}:
+            raise ValueError(f"{name}: recordtype needs codes of one length, one for every record set")
+    return Layout(name, raw["domein"], str(raw["protocolversie"]), raw["omschrijving"], sets, extra, domain,
+                  recordtype)
 
 
 def load_file(path: Any, *, domain: Any = None) -> Layout:

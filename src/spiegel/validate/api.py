@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,11 +30,14 @@ def validate(
     settings: Settings | None = None,
     method: str = "auto",
     domain: Domain | None = None,
+    history: Sequence[tuple[Period, Delivery]] = (),
 ) -> Findings:
     """All findings of one delivery for ``period``.
 
     ``previous`` is the provider's delivery of the previous period (enables the completeness rules that
     compare with it); ``meta`` its metadata (the file rule for a period that differs from ``period``).
+    ``history``: the provider's earlier deliveries with their periods, oldest first (``ctx.history``, for checks
+    whose links cross deliveries; the previous period's may be among them).
     ``method`` chooses how the data rules run (see :func:`spiegel.validate.engine.run_data_rules`; same result).
     ``domain`` defaults to the domain of the delivery's layout.
     """
@@ -48,7 +52,7 @@ def validate(
     prev_sets = _facts(domain, previous, period.previous()) if previous is not None else None
     primary = layout.sets[0].naam
     ctx = Context(cur_sets[primary], prev_sets[primary] if prev_sets else None, settings, sets=cur_sets,
-                  prev_sets=prev_sets)
+                  prev_sets=prev_sets, history=[_facts(domain, d, Period.parse(str(p))) for p, d in history])
     items: list[Finding] = []
     skipped: list[tuple[str, str]] = []
 
@@ -158,20 +162,45 @@ def validate_file(
             if previous is not None and exc.rule is None:
                 raise
             skipped.append(f"vorige levering niet leesbaar{f' ({exc.rule})' if exc.rule else ''}")
-    findings = validate(delivery, period, previous=prev_delivery, meta=meta, settings=settings, domain=domain)
+    history = _history_in_store(path, meta, period, domain) if find_previous and meta is not None else []
+    findings = validate(delivery, period, previous=prev_delivery, meta=meta, settings=settings, domain=domain,
+                        history=history)
     if skipped:
         findings.niet_uitgevoerd = [(code, skipped[0]) for code, _ in findings.niet_uitgevoerd]
     return findings
 
 
-def _previous_in_store(path: Path, meta: DeliveryMeta, period: Period):
-    """The current delivery of the previous period when ``path`` follows ``<root>/<period>/<kvk>/<file>``."""
+def _store_root(path: Path, meta: DeliveryMeta) -> Path | None:
+    """The store's root when ``path`` follows ``<root>/<period>/<kvk>/<file>``."""
     if len(path.resolve().parents) < 3:
         return None
     folder = path.resolve().parent
     if folder.name != meta.kvk or folder.parent.name != meta.periode:
         return None
-    return current_delivery(folder.parent.parent, period.previous(), meta.kvk)
+    return folder.parent.parent
+
+
+def _previous_in_store(path: Path, meta: DeliveryMeta, period: Period):
+    """The current delivery of the previous period when ``path`` lies in a store."""
+    root = _store_root(path, meta)
+    return current_delivery(root, period.previous(), meta.kvk) if root is not None else None
+
+
+def _history_in_store(path: Path, meta: DeliveryMeta, period: Period, domain: Domain) -> list[tuple[Period, Delivery]]:
+    """The provider's current delivery of every earlier period of the domain when ``path`` lies in a store; an
+    unreadable one is left out."""
+    from spiegel.deliveries import history
+
+    root = _store_root(path, meta)
+    out = []
+    for ref in history(root, meta.kvk, period) if root is not None else []:
+        if ref.meta.domein != domain.name:
+            continue
+        try:
+            out.append((ref.meta.period, read_delivery(ref.path, domain.layout(ref.meta.indeling))))
+        except InputError:
+            continue
+    return out
 
 
 def findings_from_input_error(

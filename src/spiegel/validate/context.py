@@ -202,7 +202,9 @@ class Context:
     """Everything a logic check may use: the delivery, the previous period's delivery (or None), settings.
 
     ``cur`` and ``prev`` are the facts of the layout's only record set (or of its first one); ``sets`` and
-    ``prev_sets`` hold the facts of every record set by name (layouts of several sets)."""
+    ``prev_sets`` hold the facts of every record set by name (layouts of several sets). ``history`` holds the facts
+    by set of every earlier delivery of the provider that was given (oldest first, the previous period's included):
+    checks whose links cross deliveries (a Veilig Thuis onderzoek closed after its melding's period) look there."""
 
     cur: Any
     prev: Any | None
@@ -210,3 +212,4 @@ class Context:
     memo: dict = field(default_factory=dict)  # results shared by several checks (e.g. JH-C01 and JH-C02)
     sets: dict[str, Any] = field(default_factory=dict)
     prev_sets: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)

@@ -234,7 +234,7 @@ class Findings:
         return "\n".join(lines) + "\n"
 
     def _finding_lines(self, f: Finding) -> list[str]:
-        parts = []
+        parts = [f"gegevensset {f.gegevensset}"] if f.gegevensset else []
         if f.kolommen:
             parts.append(("kolom " if len(f.kolommen) == 1 else "kolommen ") + ", ".join(f.kolommen))
         if f.aantal:
