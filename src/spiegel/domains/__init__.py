@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 BUILTIN: dict[str, str] = {
     "jeugdhulp": "spiegel.domains.jeugdhulp",
     "vt": "spiegel.domains.vt",
+    "jb": "spiegel.domains.jb",
+    "jr": "spiegel.domains.jr",
 }
 _EXTRA: dict[str, str] = {}
 _LOADED: dict[str, Domain] = {}
@@ -63,6 +65,8 @@ class Domain:
     sample: str | None = None  # (out) -> its part of the bundled sample (register rows, files); ``--sample``
     sample_periods: tuple[str, ...] = ()  # the periods of its bundled sample, oldest first (``spiegel demo``)
     aliases: tuple[str, ...] = ()  # other spellings of ``name`` in a sidecar's ``domein``
+    family: str | None = None  # package of the domain's family (not a domain: ``spiegel.domains.gi``), whose
+    # ``codelijsten.yaml`` is searched after the domain's own and whose ``regels.yaml`` holds shared rule templates
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # --- parts -------------------------------------------------------------------------------------------------
@@ -83,7 +87,9 @@ class Domain:
         from spiegel import codes
 
         own = self.resource("codelijsten.yaml")
-        return codes.CodeLists(own, codes.SHARED_FILE) if own.is_file() else codes.SHARED
+        family = resources.files(self.family) / "codelijsten.yaml" if self.family else None
+        files = [f for f in (own, family) if f is not None and f.is_file()]
+        return codes.CodeLists(*files, codes.SHARED_FILE) if files else codes.SHARED
 
     @cached_property
     def file_rules(self) -> Mapping[str, FileRule]:
@@ -91,7 +97,7 @@ class Domain:
         rules of kind ``bestand`` with ``lezer:`` in the domain's rule file)."""
         from spiegel.layouts import file_rules
 
-        return file_rules(self.resource(self.rules))
+        return file_rules(self)
 
     def layout(self, name: str | None = None) -> Layout:
         """A layout of this domain by name (default: the current one), or by protocol version."""

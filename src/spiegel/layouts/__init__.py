@@ -245,11 +245,57 @@ def load_file(path: Any, *, domain: Any = None) -> Layout:
         return parse(parse_yaml(fh), domain=domain)
 
 
-def file_rules(rules_path: Any) -> dict[str, FileRule]:
+def rule_declarations(domain: Any) -> dict[str, Any]:
+    """A domain's rule file (``spiegel.validate``), parsed, with its family's rule templates expanded.
+
+    A rule file may say ``sjablonen: {voorvoegsels: {JB: jb, MU: muhp}}``: the rules of ``regels.yaml`` in the
+    domain's family package (``Domain.family``) are then added once per prefix, for its record set: the code
+    ``*-V01`` becomes ``JB-V01`` and ``MU-V01``, ``kolommen`` are renamed per set by the template's
+    ``kolomnamen`` (``{muhp: {datum_aanvang: datum_aanvang_machtiging}}``) and left out where the set lacks
+    them, a template rule with ``voorvoegsels: [JB, JR]`` is added for those prefixes only, and a ``melding``,
+    ``advies`` or ``toelichting`` given as ``{JB: ..., "*": ...}`` is taken per prefix. The rules are ordered by
+    group, prefix and code (the catalogue's order)."""
+    with domain.resource(domain.rules).open(encoding="utf-8") as fh:
+        raw = parse_yaml(fh)
+    spec = raw.get("sjablonen")
+    if not spec:
+        return raw
+    from importlib import resources
+
+    with (resources.files(domain.family) / str(spec.get("bestand", "regels.yaml"))).open(encoding="utf-8") as fh:
+        template = parse_yaml(fh)
+    prefixes: dict[str, str] = {str(k): str(v) for k, v in spec["voorvoegsels"].items()}
+    renames = template.get("kolomnamen") or {}
+    layout = domain.layout()
+    set_columns = {s.naam: set(s.names) for s in layout.sets}
+    expanded = []
+    for entry in template["regels"]:
+        only = entry.get("voorvoegsels")
+        for prefix, set_name in prefixes.items():
+            if only and prefix not in only:
+                continue
+            rule = {k: v for k, v in entry.items() if k != "voorvoegsels"}
+            rule["code"] = str(entry["code"]).replace("*", prefix, 1)
+            rename = renames.get(set_name) or {}
+            columns = [rename.get(c, c) for c in entry.get("kolommen") or ()]
+            rule["kolommen"] = [c for c in columns if c in set_columns[set_name]]
+            rule["set"] = set_name
+            for key in ("melding", "advies", "toelichting"):
+                if isinstance(rule.get(key), dict):
+                    rule[key] = rule[key].get(prefix, rule[key].get("*"))
+            expanded.append(rule)
+    group_order = {name: i for i, name in enumerate(raw["groepen"])}
+    prefix_order = {p: i for i, p in enumerate(prefixes)}
+    rules = [*expanded, *raw["regels"]]
+    rules.sort(key=lambda r: (group_order.get(r["groep"], len(group_order)),
+                              prefix_order.get(str(r["code"])[:2], len(prefix_order)), str(r["code"])))
+    return {**raw, "regels": rules}
+
+
+def file_rules(domain: Any) -> dict[str, FileRule]:
     """Reader problem → file rule, from a domain's rule file (``spiegel.validate``): its rules of kind ``bestand``
     with ``lezer:`` (one problem, or a list of them)."""
-    with rules_path.open(encoding="utf-8") as fh:
-        raw = parse_yaml(fh)
+    raw = rule_declarations(domain)
     out: dict[str, FileRule] = {}
     for entry in raw["regels"]:
         if entry["soort"] != "bestand" or not entry.get("lezer"):

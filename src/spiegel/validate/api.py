@@ -31,6 +31,7 @@ def validate(
     method: str = "auto",
     domain: Domain | None = None,
     history: Sequence[tuple[Period, Delivery]] = (),
+    peers: Sequence[tuple[Period, Delivery]] = (),
 ) -> Findings:
     """All findings of one delivery for ``period``.
 
@@ -38,6 +39,8 @@ def validate(
     compare with it); ``meta`` its metadata (the file rule for a period that differs from ``period``).
     ``history``: the provider's earlier deliveries with their periods, oldest first (``ctx.history``, for checks
     whose links cross deliveries; the previous period's may be among them).
+    ``peers``: deliveries of the same domain by *other* providers, with their periods (``ctx.peers``: checks across
+    providers, such as a transfer between two GIs); a rule declared with ``vereist: andere_gis`` is not run without.
     ``method`` chooses how the data rules run (see :func:`spiegel.validate.engine.run_data_rules`; same result).
     ``domain`` defaults to the domain of the delivery's layout.
     """
@@ -52,7 +55,8 @@ def validate(
     prev_sets = _facts(domain, previous, period.previous()) if previous is not None else None
     primary = layout.sets[0].naam
     ctx = Context(cur_sets[primary], prev_sets[primary] if prev_sets else None, settings, sets=cur_sets,
-                  prev_sets=prev_sets, history=[_facts(domain, d, Period.parse(str(p))) for p, d in history])
+                  prev_sets=prev_sets, history=[_facts(domain, d, Period.parse(str(p))) for p, d in history],
+                  peers=[_facts(domain, d, Period.parse(str(p))) for p, d in peers])
     items: list[Finding] = []
     skipped: list[tuple[str, str]] = []
 
@@ -82,6 +86,9 @@ def validate(
         if r.needs_previous and prev_sets is None:
             skipped.append((r.code, "geen levering van de vorige periode"))
             continue
+        if r.params.get("vereist") == "andere_gis" and not peers:
+            skipped.append((r.code, "geen leveringen van andere instellingen"))
+            continue
         assert r.check is not None
         result = r.check(ctx)
         set_name = r.set or primary
@@ -102,7 +109,7 @@ def validate(
         vorige=_info(previous, period.previous()) if previous is not None else None,
         niet_uitgevoerd=skipped,
         settings=settings,
-        regels=tuple(r.code for r in rules if not (r.needs_previous and prev_sets is None)),
+        regels=tuple(r.code for r in rules if r.code not in {code for code, _ in skipped}),
     )
 
 
@@ -163,8 +170,9 @@ def validate_file(
                 raise
             skipped.append(f"vorige levering niet leesbaar{f' ({exc.rule})' if exc.rule else ''}")
     history = _history_in_store(path, meta, period, domain) if find_previous and meta is not None else []
+    peers = _peers_in_store(path, meta, period, domain) if find_previous and meta is not None else []
     findings = validate(delivery, period, previous=prev_delivery, meta=meta, settings=settings, domain=domain,
-                        history=history)
+                        history=history, peers=peers)
     if skipped:
         findings.niet_uitgevoerd = [(code, skipped[0]) for code, _ in findings.niet_uitgevoerd]
     return findings
@@ -200,6 +208,27 @@ def _history_in_store(path: Path, meta: DeliveryMeta, period: Period, domain: Do
             out.append((ref.meta.period, read_delivery(ref.path, domain.layout(ref.meta.indeling))))
         except InputError:
             continue
+    return out
+
+
+def _peers_in_store(path: Path, meta: DeliveryMeta, period: Period, domain: Domain) -> list[tuple[Period, Delivery]]:
+    """The other providers' current deliveries of the domain for the period and the next one, when ``path`` lies in
+    a store and the domain has rules across providers (``vereist: andere_gis``); an unreadable one is left out."""
+    from spiegel.deliveries import current_deliveries
+
+    root = _store_root(path, meta)
+    version = domain.layout(meta.indeling).protocolversie
+    if root is None or not any(r.params.get("vereist") == "andere_gis" for r in rules_for(domain, version)):
+        return []
+    out = []
+    for when in (period, period.next()):
+        for (_, kvk), ref in sorted(current_deliveries(root, when).items()):
+            if kvk == meta.kvk or ref.meta.domein != domain.name:
+                continue
+            try:
+                out.append((when, read_delivery(ref.path, domain.layout(ref.meta.indeling))))
+            except InputError:
+                continue
     return out
 
 

@@ -213,3 +213,4 @@ class Context:
     sets: dict[str, Any] = field(default_factory=dict)
     prev_sets: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    peers: list[dict[str, Any]] = field(default_factory=list)  # other providers' deliveries (facts by set)

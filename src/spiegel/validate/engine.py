@@ -33,7 +33,6 @@ import numpy as np
 import pandas as pd
 
 from spiegel import dates, fastpath
-from spiegel.io import parse_yaml
 from spiegel.layouts import Layout, RecordLayout
 
 if TYPE_CHECKING:
@@ -102,8 +101,10 @@ def logic(code: str, *, needs_previous: bool = False) -> Callable[[CheckFunction
 
 @cache
 def rule_file(domain: Any) -> dict[str, Any]:
-    with domain.resource(domain.rules).open(encoding="utf-8") as fh:
-        return parse_yaml(fh)
+    """The domain's rule declarations, its family's templates expanded (:func:`spiegel.layouts.rule_declarations`)."""
+    from spiegel.layouts import rule_declarations
+
+    return rule_declarations(domain)
 
 
 def groups(domain: Any) -> dict[str, tuple[str, str]]:

@@ -1,0 +1,5 @@
+"""The facts and thresholds of the jr rules: those of the GI family (spiegel.domains.gi.facts)."""
+
+from spiegel.domains.gi.facts import Facts, Settings
+
+__all__ = ["Facts", "Settings"]
