@@ -1,0 +1,134 @@
+"""GI rules (SPEC §4.6, §4.6a) on small hand-made deliveries: a clean base gives no finding; each case changes a
+few fields and names the rule, record set and rows (header = row 1) it must report."""
+
+from __future__ import annotations
+
+import pytest
+
+from gi_helpers import B, JB, JR, jb, jb_delivery, jr, jr_delivery, mu
+from spiegel.periods import Period
+from spiegel.validate import validate
+
+H1, Q1 = Period.parse("2025H1"), Period.parse("2025Q1")
+
+
+def jb_base():
+    return ([jb(bsn=B[0], type_maatregel="11", datum_aanvang="20240301"),
+             jb(bsn=B[1], type_maatregel="21", datum_aanvang="20240301", datum_einde="20250301",
+                reden_beeindiging="14")],
+            [mu(bsn=B[0], type_machtiging="72", datum_aanvang_machtiging="20240401")])
+
+
+def jr_base():
+    return [jr(bsn=B[2], type_maatregel="41", datum_aanvang="20250101", datum_einde="20250310", drp_einde="41",
+               zorg_einde="51", erkende_interventie="01"),
+            jr(bsn=B[3], type_maatregel="31", datum_aanvang="20250201")]
+
+
+def found(findings):
+    return {(f.regel, f.gegevensset): sorted(int(r) for r in f.alle_rijen) for f in findings}
+
+
+def test_clean_bases_give_no_finding(tmp_path):
+    rows, machtigingen = jb_base()
+    assert found(validate(jb_delivery(tmp_path, rows, machtigingen), H1)) == {}
+    assert found(validate(jr_delivery(tmp_path, jr_base()), Q1)) == {}
+
+
+JB_CASES = [
+    ("JB-V01", "jb", 0, {"bsn": "123456789"}, [2]),
+    ("JB-V02", "jb", 0, {"geboortedatum": "20151301"}, [2]),
+    ("JB-V03", "jb", 0, {"geslacht": "X"}, [2]),
+    ("JB-V09", "jb", 0, {"type_maatregel": "41"}, [2]),
+    ("JB-V10", "jb", 1, {"reden_beeindiging": "99"}, [3]),
+    ("JB-V11", "jb", 1, {"reden_beeindiging": ""}, [3]),
+    ("JB-V12", "jb", 0, {"datum_aanvang": ""}, [2]),
+    ("JB-V13", "jb", 0, {"datum_overgedragen_gekregen": "20250101"}, [2]),
+    ("JB-V14", "jb", 1, {"datum_overgedragen": "20250301"}, [3]),
+    ("JB-V20", "jb", 1, {"reden_beeindiging": "04"}, [3]),
+    ("JB-V21", "jb", 1, {"reden_beeindiging": "07"}, [3]),
+    ("JB-D01", "jb", 1, {"datum_einde": "20240201"}, [3]),
+    ("JB-D02", "jb", 0, {"datum_aanvang": "20250701"}, [2]),
+    ("JB-D03", "jb", 1, {"datum_einde": "20250701"}, [3]),
+    ("JB-D04", "jb", 1, {"datum_einde": "20241231"}, [3]),
+    ("JB-D05", "jb", 1, {"geboortedatum": "20240601"}, [3]),
+    ("JB-D24", "jb", 0, {"geboortedatum": "20240601"}, [2]),
+    ("JB-D20", "jb", 0, {"geboortedatum": "20000101"}, [2]),
+    ("JB-D21", "jb", 0, {"geboortedatum": "20070301"}, [2]),
+    ("JB-D22", "jb", 1, {"reden_beeindiging": "11"}, [3]),
+    ("MU-M01", "muhp", 0, {"bsn": B[1]}, [2]),
+    ("MU-V09", "muhp", 0, {"type_machtiging": "73"}, [2]),
+]
+
+
+@pytest.mark.parametrize("code, set_name, index, edit, rows", JB_CASES, ids=[c[0] for c in JB_CASES])
+def test_jb_rule_reports_exactly_its_rows(tmp_path, code, set_name, index, edit, rows):
+    jb_rows, mu_rows = jb_base()
+    (jb_rows if set_name == "jb" else mu_rows)[index].update(edit)
+    got = found(validate(jb_delivery(tmp_path, jb_rows, mu_rows), H1))
+    assert got.get((code, set_name)) == rows, got
+
+
+def test_jb_record_rules(tmp_path):
+    jb_rows, mu_rows = jb_base()
+    jb_rows += [jb(bsn=B[0], type_maatregel="11", datum_aanvang="20240301"),  # R01 with row 2
+                jb(bsn=B[4], type_maatregel="12", datum_aanvang="20250101", datum_einde="20250301",
+                   reden_beeindiging="07"),  # R21: no OTS follows
+                jb(bsn=B[1], type_maatregel="11", datum_aanvang="20240601", datum_einde="20240901",
+                   reden_beeindiging="04")]  # ended before the period (D04) and overlaps voogdij (R20)
+    got = found(validate(jb_delivery(tmp_path, jb_rows, mu_rows), H1))
+    assert got[("JB-R01", "jb")] == [2, 4]
+    assert got[("JB-R21", "jb")] == [5]
+    assert got[("JB-R20", "jb")] == [3, 6]
+
+
+def test_jb_quarter_is_refused_and_empty_muhp_warns(tmp_path):
+    jb_rows, _ = jb_base()
+    got = found(validate(jb_delivery(tmp_path, jb_rows, []), Period.parse("2025Q2")))
+    assert ("JB-F04", "jb") in got
+    got = found(validate(jb_delivery(tmp_path, jb_rows, []), H1))
+    assert ("JB-F20", "jb") in got
+
+
+JR_CASES = [
+    ("JR-V11", 0, {"drp_einde": ""}),
+    ("JR-V20", 0, {"reden_beeindiging": "31"}),
+    ("JR-V21", 1, {"type_maatregel": "42", "drp_einde": "41"}),
+    ("JR-V22", 0, {"erkende_interventie": ""}),
+    ("JR-V23", 1, {"zorg_einde": "51"}),
+    ("JR-D20", 0, {"geboortedatum": "20150101"}),
+    ("JR-D21", 0, {"geboortedatum": "20000101"}),
+    ("JR-R03", 0, {"bsn": "000000000"}),
+]
+
+
+@pytest.mark.parametrize("code, index, edit", JR_CASES, ids=[c[0] for c in JR_CASES])
+def test_jr_rule_reports_exactly_its_row(tmp_path, code, index, edit):
+    rows = jr_base()
+    rows[index].update(edit)
+    got = found(validate(jr_delivery(tmp_path, rows), Q1))
+    assert got.get((code, None)) == [index + 2], got
+
+
+def test_jr_half_year_is_refused(tmp_path):
+    assert ("JR-F04", None) in found(validate(jr_delivery(tmp_path, jr_base()), H1))
+
+
+def test_completeness_against_the_previous_quarter(tmp_path):
+    previous = jr_delivery(tmp_path, [*jr_base(), jr(bsn=B[5], type_maatregel="41", datum_aanvang="20241001")],
+                           name="vorig.csv")
+    now = [jr(bsn=B[3], type_maatregel="31", datum_aanvang="20250201")]
+    got = found(validate(jr_delivery(tmp_path, now), Period.parse("2025Q2"), previous=previous))
+    assert got[("JR-C01", None)] == [4]  # row of the previous file
+
+
+def test_transfers_across_gis(tmp_path):
+    sender = jr_delivery(tmp_path, [jr(bsn=B[6], type_maatregel="41", datum_aanvang="20241001",
+                                       datum_overgedragen="20250215")], name="a.csv")
+    receiver = jr_delivery(tmp_path, [jr(bsn=B[6], type_maatregel="41", datum_overgedragen_gekregen="20250216")],
+                           name="b.csv")
+    other = jr_delivery(tmp_path, [jr(bsn=B[7], type_maatregel="41", datum_aanvang="20250101")], name="c.csv")
+    assert ("JR-X01", None) not in found(validate(sender, Q1, peers=[(Q1, receiver)]))
+    assert found(validate(sender, Q1, peers=[(Q1, other)]))[("JR-X01", None)] == [2]
+    assert found(validate(receiver, Q1, peers=[(Q1, other)]))[("JR-X02", None)] == [2]
+    assert "JR-X01" not in validate(sender, Q1).regels
