@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gi_helpers import B, JB, JR, jb, jb_delivery, jr, jr_delivery, mu
+from gi_helpers import JB, JR, B, jb, jb_delivery, jr, jr_delivery, mu
 from spiegel.domains.gi.count import identity_holds
 from spiegel.periods import Period
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gi_helpers import B, JB, JR, jb, jb_delivery, jr, jr_delivery, mu
+from gi_helpers import JB, JR, B, jb, jb_delivery, jr, jr_delivery, mu
 from spiegel.periods import Period
 from spiegel.validate import validate
 
@@ -132,3 +132,19 @@ def test_transfers_across_gis(tmp_path):
     assert found(validate(sender, Q1, peers=[(Q1, other)]))[("JR-X01", None)] == [2]
     assert found(validate(receiver, Q1, peers=[(Q1, other)]))[("JR-X02", None)] == [2]
     assert "JR-X01" not in validate(sender, Q1).regels
+
+
+def gi_catalogue() -> str:
+    """docs/validatieregels-gi.md: the catalogues of jb and jr. Regenerate with
+    ``PYTHONPATH=tests .venv/bin/python -c "import test_gi_rules as t; print(t.gi_catalogue(), end='')" >
+    docs/validatieregels-gi.md``."""
+    from spiegel.validate.catalogue import render_catalogue
+
+    return render_catalogue(JB) + "\n" + render_catalogue(JR)
+
+
+def test_gi_rule_catalogue_is_current():
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "validatieregels-gi.md"
+    assert doc.read_text(encoding="utf-8") == gi_catalogue(), "docs/validatieregels-gi.md is stale (see gi_catalogue)"
