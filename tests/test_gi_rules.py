@@ -134,17 +134,26 @@ def test_transfers_across_gis(tmp_path):
     assert "JR-X01" not in validate(sender, Q1).regels
 
 
-def gi_catalogue() -> str:
-    """docs/validatieregels-gi.md: the catalogues of jb and jr. Regenerate with
-    ``PYTHONPATH=tests .venv/bin/python -c "import test_gi_rules as t; print(t.gi_catalogue(), end='')" >
-    docs/validatieregels-gi.md``."""
-    from spiegel.validate.catalogue import render_catalogue
 
-    return render_catalogue(JB) + "\n" + render_catalogue(JR)
-
-
-def test_gi_rule_catalogue_is_current():
+def test_docs_catalogue_of_the_gi_domains_is_up_to_date(capsys):
+    """Regenerate with: spiegel validate --catalogue --domain jb > docs/validatieregels-gi.md (jb and jr together)"""
     from pathlib import Path
 
+    from spiegel.cli import main
+    from spiegel.validate.catalogue import catalogue_file, render_catalogue, render_catalogue_file
+
     doc = Path(__file__).resolve().parents[1] / "docs" / "validatieregels-gi.md"
-    assert doc.read_text(encoding="utf-8") == gi_catalogue(), "docs/validatieregels-gi.md is stale (see gi_catalogue)"
+    assert catalogue_file(JB) == catalogue_file(JR) == "validatieregels-gi.md"
+    assert doc.read_text(encoding="utf-8") == render_catalogue_file(JB) == render_catalogue_file(JR), (
+        "docs/validatieregels-gi.md is stale: run `spiegel validate --catalogue --domain jb > "
+        "docs/validatieregels-gi.md`"
+    )
+    text = doc.read_text(encoding="utf-8")
+    from spiegel.validate import all_rules
+
+    for domain in (JB, JR):
+        assert render_catalogue(domain) in text
+        for rule in all_rules(domain):
+            assert text.count(f"| {rule.code} |") == 1
+    assert main(["validate", "--catalogue", "--domain", "JR"]) == 0
+    assert capsys.readouterr().out == text
