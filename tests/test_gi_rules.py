@@ -6,8 +6,16 @@ from __future__ import annotations
 import pytest
 
 from gi_helpers import JB, JR, B, jb, jb_delivery, jr, jr_delivery, mu
+from spiegel import fastpath
 from spiegel.periods import Period
 from spiegel.validate import validate
+
+
+@pytest.fixture(autouse=True, params=["lijsten", "pandas"])
+def both_paths(request):
+    """Every test on both paths of spiegel.fastpath (small deliveries as lists, large ones with pandas)."""
+    with fastpath.threshold(10**9 if request.param == "lijsten" else 0):
+        yield
 
 H1, Q1 = Period.parse("2025H1"), Period.parse("2025Q1")
 
