@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gi_helpers import B, JB, JR, jb, jb_delivery, jr, jr_delivery, mu
+from gi_helpers import JB, JR, B, jb, jb_delivery, jr, jr_delivery, mu
 from spiegel import fastpath
 from spiegel.errors import InputError
 from spiegel.periods import Period
