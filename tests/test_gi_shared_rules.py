@@ -166,6 +166,11 @@ def test_file_rules_of_jr(tmp_path):
     path.write_text(";".join([*names, "extra"]) + "\n" + ";".join([*(record[c] for c in names), "x"]) + "\n",
                     encoding="utf-8")
     assert [f.regel for f in validate_file(path, "2025Q1", domain=JR)] == ["JR-F02"]
+    names = JR.layout().names
+    path.write_text(";".join([*names, "extra"]) + "\n" + ";".join([*(record[c] for c in names), "x"]) + "\n",
+                    encoding="utf-8")
+    assert [(f.regel, f.toelichting) for f in validate_file(path, "2025Q1", domain=JR)] == [
+        ("JR-F03", f"kolom op positie {len(names) + 1}")]
     d = jr_delivery(tmp_path, base("jr")["jr"])
     meta = DeliveryMeta(kvk="12345678", naam="GI", domein="jr", periode="2024Q4", correctie=False,
                         ontvangen=datetime(2025, 4, 10))
