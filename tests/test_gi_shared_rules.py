@@ -188,3 +188,29 @@ def test_unknown_column_in_the_jb_set(tmp_path):
 
     findings = validate(read_delivery(folder, JB.layout()), "2025H1")
     assert [(f.regel, f.gegevensset, f.toelichting) for f in findings] == [("JB-F03", "jb", "kolom op positie 1")]
+
+
+def test_validate_file_finds_the_other_gis_in_the_store(tmp_path):
+    """A store <root>/<period>/<kvk>/ with two GIs: the transfer of one is found at the other (JR-X01 not raised);
+    a third GI without the counterpart gets JR-X02 for its take-over."""
+    from spiegel.deliveries import write_meta
+    from spiegel.validate import validate_file
+
+    def put(kvk, records, period="2025Q1"):
+        folder = tmp_path / "store" / period / kvk
+        folder.mkdir(parents=True)
+        jr_delivery(folder, records, name="jr.csv")
+        write_meta(folder / "jr.csv", DeliveryMeta(kvk=kvk, naam="GI", domein="jr", periode=period, correctie=False,
+                                                   ontvangen=datetime(2025, 4, 10)))
+        return folder / "jr.csv"
+
+    sender = put("11111111", [jr(bsn=B[2], type_maatregel="41", datum_aanvang="20241001",
+                                 datum_overgedragen="20250331")])
+    receiver = put("22222222", [jr(bsn=B[2], type_maatregel="41", datum_overgedragen_gekregen="20250401")],
+                   period="2025Q2")  # a transfer on the last day: the receiving GI delivers it next quarter
+    stray = put("33333333", [jr(bsn=B[4], type_maatregel="42", datum_overgedragen_gekregen="20250201")])
+    assert "JR-X01" not in [f.regel for f in validate_file(sender, domain=JR)]
+    assert "JR-X01" in validate_file(sender, domain=JR).regels
+    assert "JR-X02" not in [f.regel for f in validate_file(receiver, domain=JR)]
+    assert "JR-X02" in validate_file(receiver, domain=JR).regels  # run, with the sender of the previous quarter
+    assert [f.regel for f in validate_file(stray, domain=JR) if f.regel.startswith("JR-X")] == ["JR-X02"]
