@@ -57,8 +57,10 @@ def test_unborn_birth_date_in_both_forms_is_a_status_not_a_date(tmp_path):
 
 def test_an_empty_muhp_set_is_allowed_and_a_missing_one_is_jb_f01(tmp_path):
     jb_rows, _ = rows()
-    d = jb_delivery(tmp_path, jb_rows, [], name="leeg.zip")
-    assert len(d.sets["muhp"]) == 0
+    for name, fmt in (("leeg.zip", "zip"), ("leeg.xlsx", "xlsx"), ("leeg", "map")):
+        d = jb_delivery(tmp_path, jb_rows, [], name=name, fmt=fmt)
+        assert len(d.sets["muhp"]) == 0
+        assert [f.regel for f in validate(d, H1)] == ["JB-F20"]
     folder = tmp_path / "zonder"
     jb_delivery(tmp_path, jb_rows, [], name="zonder", fmt="map")
     (folder / "muhp.csv").unlink()

@@ -675,6 +675,8 @@ def _pad_excel_codes(frame: pd.DataFrame, layout: RecordLayout, code_lists: Any)
 def _finish_raw(frame: pd.DataFrame, layout: RecordLayout) -> pd.DataFrame:
     # Columns are collected first and the frame is built once: inserting them one by one costs more than the
     # rest of reading a small file.
+    if not len(frame):  # a sheet with a header only (a set that may be empty): as the CSV reader gives it
+        return pd.DataFrame(columns=[ROW, *layout.names])
     data: dict[str, Any] = {ROW: frame[ROW].astype("int64").to_numpy()}
     small = fastpath.small(len(frame))
     for col in layout.names:
