@@ -19,4 +19,5 @@ DOMAIN = Domain(
     notebook="jb.ipynb",
     aliases=("jeugdbescherming", "JB"),
     family="spiegel.domains.gi",
+    synth="synth:synth_country",
 )

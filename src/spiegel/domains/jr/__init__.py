@@ -19,4 +19,5 @@ DOMAIN = Domain(
     notebook="jr.ipynb",
     aliases=("jeugdreclassering", "JR"),
     family="spiegel.domains.gi",
+    synth="synth:synth_country",
 )
