@@ -20,4 +20,6 @@ DOMAIN = Domain(
     aliases=("jeugdbescherming", "JB"),
     family="spiegel.domains.gi",
     synth="synth:synth_country",
+    sample="sample:write_sample",
+    sample_periods=("2024H2", "2025H1"),
 )

@@ -20,4 +20,6 @@ DOMAIN = Domain(
     aliases=("jeugdreclassering", "JR"),
     family="spiegel.domains.gi",
     synth="synth:synth_country",
+    sample="sample:write_sample",
+    sample_periods=("2025Q1", "2025Q2"),
 )
