@@ -187,4 +187,22 @@ class Report(BaseReport):
                                           ("beginstand", "instroom", "gestart", "overgedragen_gekregen", "uitstroom",
                                            "beeindigd", "overgedragen", "eindstand")}
                     | {"label": str(r["label"])} for _, r in totals.iterrows()}
-        return {"gi": {"domein": self.domain.name, "per_type": per_type}}
+        return {"gi": {"domein": self.domain.name, "per_type": per_type, "grens": self._boundary_transfers()}}
+
+    def _boundary_transfers(self) -> dict[str, dict[str, int]]:
+        """Per type the records taken over on the period's first day and handed over on its last day: at GI level
+        they are in neither stand (SPEC §4.5), at measure level they are in the beginstand resp. eindstand. Counted
+        from the delivery file (the main record set; dates only, no identifiers)."""
+        from spiegel.read import read_delivery
+
+        if self.gemeente:
+            return {}
+        delivery = read_delivery(self.source.path, self.domain.layout(self.source.layout))
+        records = delivery.sets.get(self.domain.name) or delivery.only
+        frame = records.raw
+        first, last = f"{self.period.first_day:%Y%m%d}", f"{self.period.last_day:%Y%m%d}"
+        out: dict[str, dict[str, int]] = {}
+        for code, part in frame.groupby("type_maatregel", sort=True):
+            out[str(code)] = {"gekregen_eerste_dag": int((part["datum_overgedragen_gekregen"] == first).sum()),
+                              "overgedragen_laatste_dag": int((part["datum_overgedragen"] == last).sum())}
+        return out
