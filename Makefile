@@ -30,12 +30,12 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
-	$(BIN)/pytest $(NBVAL) notebooks/jeugdhulp.ipynb notebooks/vt.ipynb
+	$(BIN)/pytest $(NBVAL) notebooks/jeugdhulp.ipynb notebooks/vt.ipynb notebooks/jb.ipynb notebooks/jr.ipynb
 
 # Re-executes the report notebook in place so that its stored outputs (what nbval compares) are current.
 # Run it after a change that is meant to change the report, and review the diff of the notebook.
 notebook: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=spiegel notebooks/jeugdhulp.ipynb notebooks/vt.ipynb
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=spiegel notebooks/jeugdhulp.ipynb notebooks/vt.ipynb notebooks/jb.ipynb notebooks/jr.ipynb
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -31,9 +31,12 @@ def load_register(path: str | Path) -> pd.DataFrame:
     bad = ~frame["kvk"].str.fullmatch(r"\d{8}")
     if bad.any():
         raise InputError(path, "KvK-nummer moet 8 cijfers zijn", row=int(bad.idxmax()) + 2, column="kvk")
-    dup = frame["kvk"].duplicated()
+    # A gecertificeerde instelling delivers jeugdbescherming and jeugdreclassering under one KvK-nummer: one row per
+    # domain (SPEC §4.1).
+    dup = frame.duplicated(["kvk", "domein"])
     if dup.any():
-        raise InputError(path, "KvK-nummer komt dubbel voor", row=int(dup.idxmax()) + 2, column="kvk")
+        raise InputError(path, "KvK-nummer komt dubbel voor binnen één domein", row=int(dup.idxmax()) + 2,
+                         column="kvk")
     return frame.set_index("kvk", drop=False)
 
 

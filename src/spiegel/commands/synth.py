@@ -124,7 +124,7 @@ def _merge_register(path: Path, rows, domain: str) -> None:
 
     if path.exists():
         kept = load_register(path).reset_index(drop=True)
-        kept = kept[(kept["domein"] != domain) & ~kept["kvk"].isin(rows["kvk"])]
+        kept = kept[kept["domein"] != domain]  # one row per KvK and domain (a GI delivers JB and JR)
         rows = pd.concat([kept, rows], ignore_index=True)
     write_register(path, rows)
 

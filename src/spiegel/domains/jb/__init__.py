@@ -19,4 +19,8 @@ DOMAIN = Domain(
     notebook="jb.ipynb",
     aliases=("jeugdbescherming", "JB"),
     family="spiegel.domains.gi",
+    synth="synth:synth_country",
+    sample="sample:write_sample",
+    overview="overview:national_overview",
+    sample_periods=("2024H2", "2025H1"),
 )

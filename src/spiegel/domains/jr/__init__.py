@@ -19,4 +19,8 @@ DOMAIN = Domain(
     notebook="jr.ipynb",
     aliases=("jeugdreclassering", "JR"),
     family="spiegel.domains.gi",
+    synth="synth:synth_country",
+    sample="sample:write_sample",
+    overview="overview:national_overview",
+    sample_periods=("2025Q1", "2025Q2"),
 )
