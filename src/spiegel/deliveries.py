@@ -25,6 +25,7 @@ from spiegel.errors import InputError, ParameterError
 from spiegel.io import file_stamp, parse_yaml
 from spiegel.periods import Period
 from spiegel.read import sha256_bytes
+from spiegel.safetext import check_text, printable
 
 META_SUFFIX = ".meta.yml"
 # libyaml's safe dumper when available (5× faster; a batch handles thousands of sidecars); reading goes through
@@ -99,6 +100,7 @@ _META_CACHE_MAX = 4096
 def load_meta(path: str | Path) -> DeliveryMeta:
     """Metadata of a delivery file, from its sidecar (remembered by :func:`spiegel.io.file_stamp`)."""
     path = Path(path)
+    check_text(path.parent, path.name, column="bestandsnaam")  # the file's name is shown in the reports
     side = meta_path_for(path)
     try:
         st = side.stat()
@@ -126,6 +128,9 @@ def _read_meta(side: Path) -> DeliveryMeta:
     for key in ("kvk", "naam", "domein", "periode", "ontvangen"):
         if key not in raw or raw[key] in (None, ""):
             raise InputError(side, "verplicht veld ontbreekt", column=key)
+    for key, value in raw.items():  # the name (and every other text) reaches the reports, index and manifest
+        if isinstance(value, str):
+            check_text(side, value, column=printable(str(key)))
     # YAML reads an unquoted 01234567 as a number and drops the leading zero; a quoted string is taken as is.
     kvk = str(raw["kvk"]).zfill(8) if isinstance(raw["kvk"], int) else str(raw["kvk"])
     if not _KVK.match(kvk):
