@@ -39,6 +39,7 @@ _WRITE_EVERY = 3.0  # seconds between manifest rewrites while the batch runs
 # Seconds between rewrites of the period's index.html while the batch runs (at least; and at least 50 times what
 # the last one took, so the live index costs the main process under 2 % of its time however large the period).
 _INDEX_EVERY = 20.0
+_INDEX_COST_FACTOR = 50
 
 
 @dataclass
@@ -450,7 +451,7 @@ class _LiveIndex:
         if manifest.get("status") == "bezig" and start < self._next:
             return
         self.path = write_index(self.period_dir, manifest)
-        self._next = time.monotonic() + max(_INDEX_EVERY, 50 * (time.monotonic() - start))
+        self._next = time.monotonic() + max(_INDEX_EVERY, _INDEX_COST_FACTOR * (time.monotonic() - start))
 
 
 def _stop_on_sigterm():
