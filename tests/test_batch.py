@@ -287,7 +287,7 @@ _LIVE_BATCH = """
 import sys
 from pathlib import Path
 from spiegel.batch import BatchOptions, run_batch, runner
-runner._WRITE_EVERY = runner._INDEX_EVERY = runner._INDEX_COST_FACTOR = 0  # every result published at once: the test sees each step
+runner._WRITE_EVERY = runner._INDEX_EVERY = runner._INDEX_COST_FACTOR = 0  # every result published at once
 result = run_batch(BatchOptions(period="2025H1", deliveries=Path(sys.argv[1]), out_root=Path(sys.argv[2]),
                    formats=("csv",), notebook=Path(sys.argv[3]), workers=2, progress=False))
 sys.exit(result.exit_code)
