@@ -29,6 +29,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -37,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spiegel import dates, elfproef, fastpath
+from spiegel import dates, elfproef, fastpath, guard, limits
 from spiegel.errors import InputError
 from spiegel.layouts import LIST_SEPARATOR, Layout, RecordLayout
 
@@ -183,6 +184,7 @@ def read_delivery(path: str | Path, layout: Layout) -> Delivery:
     if path.is_dir() and len(layout.sets) > 1:
         return _read_folder(path, layout)
     try:
+        _check_size(path.stat().st_size, _Where(str(path), layout))
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(path, "bestand niet gevonden") from None
@@ -195,8 +197,13 @@ def read_delivery(path: str | Path, layout: Layout) -> Delivery:
 
 def read_bytes(data: bytes, layout: Layout, *, name: str) -> Delivery:
     where = _Where(name, layout)
+    _check_size(len(data), where)
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise where.error("leeg")
+    if data.startswith(_XLSX_MAGIC):
+        problem = guard.check_workbook(data)
+        if problem:
+            raise where.error("onleesbaar", f" ({problem})")
     if len(layout.sets) > 1:
         return _read_several(data, layout, where)
     record_layout = layout.single
@@ -204,6 +211,13 @@ def read_bytes(data: bytes, layout: Layout, *, name: str) -> Delivery:
     record_set = _record_set(found, record_layout, name, where)
     source = _source(name, layout, data, found, len(record_set))
     return Delivery({record_layout.naam: record_set}, source, layout)
+
+
+def _check_size(size: int, where: _Where) -> None:
+    """A delivery file above the size limit (:mod:`spiegel.limits`) is refused before it is read."""
+    if size > limits.delivery_bytes():
+        raise where.error("onleesbaar", f" (groter dan de grens van {limits.dutch(limits.DELIVERY_MB.value)} MB; "
+                                        f"zie {limits.DELIVERY_MB.env})")
 
 
 @dataclass
@@ -343,8 +357,10 @@ def _read_zip(data: bytes, layout: Layout, where: _Where) -> Delivery:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = [i.filename for i in archive.infolist() if not i.is_dir() and "/" not in i.filename.strip("/")]
-            files = {stem: (name, archive.read(name)) for stem, name in _by_set_name(names).items()}
-    except (zipfile.BadZipFile, OSError, RuntimeError):
+            chosen = _by_set_name(names)
+            _check_size(sum(archive.getinfo(name).file_size for name in chosen.values()), where)
+            files = {stem: (name, archive.read(name)) for stem, name in chosen.items()}
+    except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError):
         raise where.error("onleesbaar", " (ZIP-bestand is beschadigd of versleuteld)") from None
     return _members(files, layout, where, "het ZIP-bestand")
 
@@ -352,7 +368,9 @@ def _read_zip(data: bytes, layout: Layout, where: _Where) -> Delivery:
 def _read_folder(path: Path, layout: Layout) -> Delivery:
     where = _Where(str(path), layout)
     names = [p.name for p in path.iterdir() if p.is_file()]
-    files = {stem: (name, (path / name).read_bytes()) for stem, name in _by_set_name(names).items()}
+    chosen = _by_set_name(names)
+    _check_size(sum((path / name).stat().st_size for name in chosen.values()), where)
+    files = {stem: (name, (path / name).read_bytes()) for stem, name in chosen.items()}
     return _members(files, layout, where, "de map")
 
 
@@ -362,27 +380,58 @@ def _read_folder(path: Path, layout: Layout) -> Delivery:
 def _decode(data: bytes, where: _Where) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise where.error("codering", " (UTF-16 gevonden)")
-    if b"\x00" in data[:65536]:
+    nul = data.find(b"\x00")  # the whole file (memchr: a few ms for 100 MB)
+    if nul >= 0:
         if _looks_utf16(data[:65536]):
             raise where.error("codering", " (UTF-16 gevonden)")
-        raise where.error("onleesbaar", " (binaire inhoud)")
+        raise where.error("onleesbaar", " (binaire inhoud: een NUL-teken)", row=_late_row(data, nul))
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "UTF-8 met BOM"
         except UnicodeDecodeError as exc:
-            raise where.error("codering", row=_line_of(data, exc.start)) from None
+            raise _encoding_error(data, exc.start, where) from None
     try:
         return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    mixed = _UTF8_SEQUENCE.search(data)
+    if mixed is not None:
+        raise _encoding_error(data, first_bad, where, utf8_at=mixed.start())
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
         raise where.error("codering", row=_line_of(data, exc.start)) from None
-    control = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
-    if control > 0:
-        raise where.error("onleesbaar", " (binaire inhoud)")
+    control = _CONTROL.search(text)
+    if control is not None:
+        raise where.error("onleesbaar", " (binaire inhoud: een stuurteken)", row=_late_row(text, control.start()))
     return text, "Windows-1252"
+
+
+def _late_row(data: str | bytes, offset: int) -> int | None:
+    """The row of a binary character at ``offset`` in a text file (a late NUL); None when it comes before the end
+    of the first line (a binary file has no rows)."""
+    lines = data.count("\n", 0, offset) if isinstance(data, str) else data.count(b"\n", 0, offset)
+    return lines + 1 if lines else None
+
+
+#: A multi-byte UTF-8 sequence (a letter such as é written as UTF-8). In a file that is not UTF-8 as a whole it
+#: means UTF-8 and Windows-1252 were mixed: Windows-1252 text practically never holds one (``Ã©``).
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _encoding_error(data: bytes, bad: int, where: _Where, *, utf8_at: int | None = None) -> InputError:
+    """The file rule ``codering`` for a file that is not UTF-8 at byte ``bad``; with ``utf8_at`` (a UTF-8 sequence
+    elsewhere) it says the two encodings are mixed and names the first row of each."""
+    row = _line_of(data, bad)
+    if utf8_at is None:
+        return where.error("codering", row=row)
+    return where.error(
+        "codering", f" (UTF-8 en Windows-1252 door elkaar: rij {_line_of(data, utf8_at)} is UTF-8, rij {row} niet; "
+                    "sla het hele bestand op als UTF-8)", row=row)
 
 
 def _looks_utf16(head: bytes) -> bool:
@@ -466,7 +515,11 @@ def _read_csv(
     text: str, lines: list[str], first: int, delim: str, layout: RecordLayout, where: _Where
 ) -> pd.DataFrame:
     header_row = first + 1
-    names = _header_fields(lines[first], delim)
+    _check_field_lengths(lines, first, delim, layout, where)
+    try:
+        names = _header_fields(lines[first], delim)
+    except csv.Error:
+        raise where.error("kolommen", ": de kopregel is niet te lezen als CSV", row=header_row) from None
     columns, ignored = _check_header(names, layout, where, header_row)
     width = len(columns)
     body = lines[first + 1 :]
@@ -474,12 +527,18 @@ def _read_csv(
         if layout.leeg_toegestaan:
             return pd.DataFrame(columns=[ROW, *layout.names])
         raise where.error("leeg", " (alleen een kopregel)")
-    counts = _field_counts(body, delim, quoted='"' in text, where=where, first_row=header_row + 1)
+    try:
+        counts = _field_counts(body, delim, quoted='"' in text, where=where, first_row=header_row + 1)
+    except csv.Error:
+        raise where.error("rijlengte", ": een veld is niet te lezen als CSV") from None
     for offset, (line, count) in enumerate(zip(body, counts, strict=True)):
         if line.strip() and count != width:
             raise where.error("rijlengte", f": {count} velden, verwacht {width}", row=header_row + 1 + offset)
     if fastpath.small(len(body)):
-        out = _read_csv_small(body, delim, columns, header_row, layout)
+        try:
+            out = _read_csv_small(body, delim, columns, header_row, layout)
+        except csv.Error:
+            raise where.error("rijlengte", ": een veld is niet te lezen als CSV") from None
     else:
         frame = pd.read_csv(
             io.StringIO("\n".join(body)),
@@ -537,6 +596,38 @@ def _interior(blank_rows: list[int], record_rows: pd.Series) -> list[int]:
     return [int(n) for n in blank_rows if n < last]
 
 
+def _check_field_lengths(lines: list[str], first: int, delim: str, layout: RecordLayout, where: _Where) -> None:
+    """A field longer than :data:`spiegel.limits.FIELD_CHARS` is a file rule naming its row and column (the csv
+    module would stop at its own limit with an error of its own; a field that long is never a value of ours)."""
+    limit = limits.FIELD_CHARS.value
+    if max(map(len, lines[first:]), default=0) <= limit:
+        return
+    header = _split_long(lines[first], delim)
+    for number, line in enumerate(lines[first:], start=first + 1):
+        if len(line) <= limit:
+            continue
+        for position, value in enumerate(_split_long(line, delim), start=1):
+            if len(value) > limit:
+                name = _normalise_name(header[position - 1]) if position <= len(header) else ""
+                column = name if name in layout.names else f"op positie {position}"
+                raise where.error("rijlengte", f": een veld is langer dan {limits.dutch(limit)} tekens",
+                                  row=number, column=column)
+
+
+def _split_long(line: str, delim: str) -> list[str]:
+    """The fields of one (long) line, quotes as the csv module reads them, whatever their length."""
+    if '"' not in line:
+        return line.split(delim)
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, len(line) + 1))
+    try:
+        return next(csv.reader([line], delimiter=delim), [])
+    except csv.Error:
+        return line.split(delim)
+    finally:
+        csv.field_size_limit(old)
+
+
 def _header_fields(line: str, delim: str) -> list[str]:
     return next(csv.reader([line], delimiter=delim))
 
@@ -569,7 +660,7 @@ def _looks_fixed_width(lines: list[str], layout: RecordLayout) -> bool:
 def _read_fixed(lines: list[str], layout: RecordLayout, where: _Where) -> pd.DataFrame:
     width = layout.record_width
     for number, line in enumerate(lines, start=1):
-        if line.strip() and len(line) > width:
+        if line.strip() and len(line) != width:
             raise where.error("rijlengte", f": {len(line)} tekens, verwacht {width}", row=number)
     series = pd.Series(lines, dtype=str).str.ljust(width)
     frame = pd.DataFrame({ROW: range(1, len(lines) + 1)})
@@ -625,12 +716,24 @@ def _read_excel(data: bytes, layout: RecordLayout, where: _Where, kind: str, she
         records = [[r[i] for i in keep] for r in records]
         columns = [columns[i] for i in keep]
     frame = pd.DataFrame(records, columns=columns, dtype=str)
+    _check_cell_lengths(frame, numbers, layout, where)
     frame[ROW] = numbers
     frame = _pad_excel_codes(frame, layout, where.layout.codes)
     out = _finish_raw(frame, layout)
     out.attrs["ignored_columns"] = ignored
     out.attrs["ignored_names"] = ignored_names
     return out
+
+
+def _check_cell_lengths(frame: pd.DataFrame, numbers: list[int], layout: RecordLayout, where: _Where) -> None:
+    """A cell longer than :data:`spiegel.limits.FIELD_CHARS` is the same file rule as such a field in a CSV."""
+    limit = limits.FIELD_CHARS.value
+    for name in frame.columns:
+        over = (frame[name].str.len() > limit).to_numpy()
+        if over.any():
+            column = name if name in layout.names else None
+            raise where.error("rijlengte", f": een veld is langer dan {limits.dutch(limit)} tekens",
+                              row=numbers[int(over.argmax())], column=column)
 
 
 def _cell_text(value: object) -> str:
@@ -807,7 +910,7 @@ def _read_typed_fixed(data: bytes, layout: Layout, where: _Where) -> Delivery:
         width = size + delivered.record_width
         numbers = per_set[record_layout.naam]
         for number in numbers:
-            if len(lines[number - 1]) > width:
+            if len(lines[number - 1]) != width:
                 raise where.error("rijlengte", f": {len(lines[number - 1])} tekens, verwacht {width}", row=number)
         body = pd.Series([lines[n - 1] for n in numbers], dtype=str).str.ljust(width)
         frame: dict[str, Any] = {ROW: np.asarray(numbers, dtype=np.int64)}

@@ -49,9 +49,9 @@ def _context() -> mp.context.BaseContext:
 
 def prestart(warmup: dict[str, str] | None = None) -> None:
     """Start the forkserver now (it imports pandas, altair, papermill, spiegel in its own process), so that
-    work overlaps with planning in the batch process. ``warmup`` (deliveries, period, kvk) names a delivery
-    the forkserver reads, validates and counts once, so that forked workers start with warm caches
-    (``spiegel.batch.warmup``)."""
+    work overlaps with planning in the batch process. ``warmup`` (deliveries, period, kvk) names a delivery of the
+    bundled sample (never a user's) the forkserver reads, validates and counts once, so that forked workers start
+    with warm caches (``spiegel.batch.warmup``)."""
     import json
 
     from spiegel.batch.warmup import ENV

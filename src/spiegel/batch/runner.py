@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import signal
 import sys
 import threading
@@ -284,20 +283,25 @@ def plan(options: BatchOptions) -> tuple[list[Any], list[dict[str, Any]], list[d
     return jobs, delivered, missing
 
 
-def _warmup_delivery(
-    root: Path, period: Period, only: tuple[str, ...] | None, domain: str
-) -> dict[str, str] | None:
-    """One provider with a delivery folder for the period (the smallest of a few), for the workers' warm-up."""
-    folder = root / str(period)
+def _warmup_delivery(domain: str) -> dict[str, str] | None:
+    """A provider of the bundled sample in ``domain`` (its smallest delivery of the sample's latest period), for
+    the workers' warm-up; None when the domain has no bundled sample.
+
+    Never a user's delivery: the warm-up runs in the forkserver every worker is forked from, so a hostile file
+    that crashed it there would take the whole batch down (issue 25); read in a worker, it fails one provider."""
+    from spiegel import domains, sample
+    from spiegel.deliveries import current_deliveries
+
     try:
-        names = sorted(only) if only else sorted(os.listdir(folder))[:20]
-        candidates = [(sum(f.stat().st_size for f in (folder / k).iterdir()), k) for k in names
-                      if (folder / k).is_dir()]
-    except OSError:
+        periods = domains.get(domain).sample_periods or sample.PERIODS
+        for text in reversed(periods):
+            found = [(ref.path.stat().st_size, kvk) for (_, kvk), ref in
+                     current_deliveries(sample.DELIVERIES, Period.parse(text)).items() if ref.meta.domein == domain]
+            if found:
+                return {"deliveries": str(sample.DELIVERIES), "period": text, "kvk": min(found)[1], "domain": domain}
+    except (SpiegelError, OSError, KeyError, ValueError):
         return None
-    if not candidates:
-        return None
-    return {"deliveries": str(root.resolve()), "period": str(period), "kvk": min(candidates)[1], "domain": domain}
+    return None
 
 
 def run_batch(options: BatchOptions) -> BatchResult:
@@ -311,7 +315,7 @@ def run_batch(options: BatchOptions) -> BatchResult:
     if not (Path(options.deliveries) / "register.csv").exists():
         raise ParameterError(f"geen register.csv in {options.deliveries}")
     if not options.cluster:  # the forkserver imports and warms up while this process reads the register
-        pool.prestart(_warmup_delivery(Path(options.deliveries), period, options.only, options.domain))
+        pool.prestart(_warmup_delivery(options.domain))
     jobs, delivered, missing = plan(options)
     period_dir = Path(options.out_root) / str(period)
     names = {e["kvk"]: e["naam"] for e in delivered}
