@@ -170,8 +170,15 @@ def write_meta(path: Path, meta: DeliveryMeta) -> None:
     write_text_atomic(meta_path_for(path), meta.to_yaml())
 
 
-def find_deliveries(root: str | Path, period: Period | str | None = None, kvk: str | None = None) -> list[DeliveryRef]:
-    """All deliveries under ``root`` (optionally of one period and/or provider), oldest first."""
+def find_deliveries(
+    root: str | Path, period: Period | str | None = None, kvk: str | None = None,
+    *, problems: dict[str, InputError] | None = None,
+) -> list[DeliveryRef]:
+    """All deliveries under ``root`` (optionally of one period and/or provider), oldest first.
+
+    A delivery whose metadata (or name) is refused raises its :class:`InputError`; with ``problems`` it is left out
+    instead and its error kept under its folder's name (the provider), so that one provider's bad sidecar fails
+    only that provider in a batch."""
     root = Path(root)
     period_glob = str(period) if period is not None else "*"
     kvk_glob = kvk if kvk is not None else "*"
@@ -179,15 +186,23 @@ def find_deliveries(root: str | Path, period: Period | str | None = None, kvk: s
     for side in sorted(root.glob(f"{period_glob}/{kvk_glob}/*{META_SUFFIX}")):
         data_path = side.with_name(side.name.removesuffix(META_SUFFIX))
         if data_path.exists():
-            refs.append(DeliveryRef(data_path, load_meta(data_path)))
+            try:
+                refs.append(DeliveryRef(data_path, load_meta(data_path)))
+            except InputError as exc:
+                if problems is None:
+                    raise
+                problems.setdefault(side.parent.name, exc)
     refs.sort(key=lambda r: (r.meta.periode, r.meta.kvk, r.meta.ontvangen, r.path.name))
     return refs
 
 
-def current_deliveries(root: str | Path, period: Period | str | None = None) -> dict[tuple[str, str], DeliveryRef]:
-    """(period, kvk) → the newest delivery (SPEC §2: a correction replaces the earlier delivery completely)."""
+def current_deliveries(
+    root: str | Path, period: Period | str | None = None, *, problems: dict[str, InputError] | None = None
+) -> dict[tuple[str, str], DeliveryRef]:
+    """(period, kvk) → the newest delivery (SPEC §2: a correction replaces the earlier delivery completely);
+    ``problems`` as for :func:`find_deliveries`."""
     current: dict[tuple[str, str], DeliveryRef] = {}
-    for ref in find_deliveries(root, period):
+    for ref in find_deliveries(root, period, problems=problems):
         current[(ref.meta.periode, ref.meta.kvk)] = ref  # sorted by receipt time: the last one wins
     return current
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from spiegel.errors import ParameterError, SpiegelError
+from spiegel.errors import InputError, ParameterError, SpiegelError
 from spiegel.periods import Period
 from spiegel.safetext import printable
 
@@ -248,7 +248,7 @@ def _resumable(period_dir: Path, domain: str = "jeugdhulp") -> tuple[str, dict[s
 def plan(options: BatchOptions) -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """(jobs, register rows with a delivery, register rows without one), for the options' period and domain."""
     from spiegel import domains
-    from spiegel.deliveries import current_deliveries, current_delivery
+    from spiegel.deliveries import current_deliveries, find_deliveries
     from spiegel.pipeline import ReportJob
     from spiegel.register import load_register
 
@@ -256,20 +256,25 @@ def plan(options: BatchOptions) -> tuple[list[Any], list[dict[str, Any]], list[d
     domains.get(options.domain).check_period(period)
     register = load_register(Path(options.deliveries) / "register.csv")
     register = register[register["domein"] == options.domain]
+    problems: dict[str, InputError] = {}  # provider → why its delivery's metadata is refused
     if options.only:
         unknown = sorted(set(options.only) - set(register["kvk"]))
         if unknown:
             raise ParameterError(f"--only: niet in het register ({options.domain}): {', '.join(unknown)}")
         register = register[register["kvk"].isin(options.only)]
         # a few providers: look in their own folders instead of reading every sidecar of the period
-        refs = {kvk: current_delivery(options.deliveries, period, kvk) for kvk in register["kvk"]}
+        refs = {}
+        for kvk in register["kvk"]:
+            found = find_deliveries(options.deliveries, period, kvk, problems=problems)
+            refs[kvk] = found[-1] if found else None
     else:
-        refs = {kvk: ref for (_, kvk), ref in current_deliveries(options.deliveries, period).items()}
+        refs = {kvk: ref for (_, kvk), ref in current_deliveries(options.deliveries, period, problems=problems).items()}
     current = {kvk: ref for kvk, ref in refs.items() if ref is not None and ref.meta.domein == options.domain}
     delivered, missing = [], []
     for row in register.itertuples(index=False):
         entry = {"kvk": row.kvk, "naam": row.naam, "grootteklasse": row.grootteklasse}
-        (delivered if row.kvk in current else missing).append(entry)
+        # a provider whose delivery's metadata is refused gets a job all the same: it fails there, with the reason
+        (delivered if row.kvk in current or row.kvk in problems else missing).append(entry)
     engine = "spiegel_warm" if options.engine == "warm" else None
     extra = {"notebook": Path(options.notebook).resolve()} if options.notebook else {}
     jobs = [
