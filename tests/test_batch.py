@@ -281,3 +281,73 @@ def test_the_forkserver_warm_up_builds_the_sections_without_starting_vl_converts
     threads = json.loads(out.stdout.strip().splitlines()[-1])
     assert not any(name.startswith(("V8", "tokio")) for name in threads["before"]), threads["before"]
     assert any(name.startswith("V8") for name in threads["after"])  # the check sees the runtime once it runs
+
+
+_LIVE_BATCH = """
+import sys
+from pathlib import Path
+from spiegel.batch import BatchOptions, run_batch, runner
+runner._WRITE_EVERY = runner._INDEX_EVERY = runner._INDEX_COST_FACTOR = 0  # every result published at once
+result = run_batch(BatchOptions(period="2025H1", deliveries=Path(sys.argv[1]), out_root=Path(sys.argv[2]),
+                   formats=("csv",), notebook=Path(sys.argv[3]), workers=2, progress=False))
+sys.exit(result.exit_code)
+"""
+
+
+def _index_rows(html: str) -> dict[str, str]:
+    """KvK → the row's status class, from the providers table of index.html."""
+    return dict((kvk, cls) for cls, kvk in re.findall(r"<tr class='(\w*)'><td>(\d{8})</td>", html))
+
+
+def test_period_manifest_and_index_are_kept_current_while_the_batch_runs_and_valid_after_kill_9(tmp_path):
+    kvks = [f"1000{i:04d}" for i in range(1, 11)]
+    store = make_store(tmp_path / "d", kvks, missing=["10000099"])
+    out = tmp_path / "o"
+    period_dir = out / "2025H1"
+    env = dict(os.environ, SPIEGEL_TEST_DELAY="0.4")
+    proc = subprocess.Popen([sys.executable, "-c", _LIVE_BATCH, str(store), str(out), str(NOTEBOOK)], env=env,
+                            start_new_session=True)
+    deadline = time.monotonic() + 180
+    seen_early = None
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            live = json.loads((period_dir / "manifest.json").read_text(encoding="utf-8"))
+            seen_early = seen_early or live  # the first version read: there before any report was made
+            if live["counts"]["gemaakt"] >= 3:
+                break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the batch finished before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+    assert seen_early is not None and seen_early["status"] == "bezig"
+    manifest = json.loads((period_dir / "manifest.json").read_text(encoding="utf-8"))  # valid after kill -9
+    assert manifest["status"] == "bezig" and manifest["counts"]["gemaakt"] >= 3
+    made = {p["kvk"] for p in manifest["providers"] if p["status"] == "gemaakt"}
+    stamped = {p.parent.name for p in period_dir.glob(f"*/{STAMP}")}
+    assert made <= stamped and len(stamped - made) <= 1  # current: at most the report in hand when killed
+    assert {p["kvk"] for p in manifest["providers"]} == {*kvks, "10000099"}
+    csv_rows = (period_dir / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    assert len(csv_rows) == 1 + len(kvks) + 1
+    html = (period_dir / "index.html").read_text(encoding="utf-8")
+    assert html.rstrip().endswith("</html>") and "Tussenstand" in html
+    rows = _index_rows(html)
+    assert set(rows) == set(kvks)
+    shown_made = {k for k, cls in rows.items() if cls == "ok"}
+    assert shown_made <= made and len(made - shown_made) <= 1 and len(shown_made) >= 2
+    assert not list(period_dir.glob(".*.tmp"))  # no half-written index or manifest left under a temp name either
+
+    result = run_batch(options(store, out, resume=True))  # and the finished batch's page says nothing of it
+    final = result.index.read_text(encoding="utf-8")
+    assert result.exit_code == 0 and "Tussenstand" not in final and set(_index_rows(final).values()) == {"ok"}
+
+
+def test_live_index_is_throttled_while_running_and_always_written_at_the_end(tmp_path, monkeypatch):
+    from spiegel.batch import runner
+
+    calls = []
+    monkeypatch.setattr("spiegel.batch.index.write_index", lambda folder, m: calls.append(m["status"]) or folder)
+    live = runner._LiveIndex(tmp_path)
+    for status in ("bezig", "bezig", "bezig", "onderbroken", "klaar"):
+        live(json.dumps({"status": status}))
+    assert calls == ["bezig", "onderbroken", "klaar"]

@@ -15,6 +15,7 @@ import sys
 
 from spiegel import __version__
 from spiegel.errors import SpiegelError
+from spiegel.safetext import printable
 
 COMMANDS = ("synth", "inspect", "validate", "report", "batch", "demo")
 
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except SpiegelError as exc:
-        print(f"spiegel {args.command}: {exc}", file=sys.stderr)
+        print(f"spiegel {args.command}: {printable(str(exc))}", file=sys.stderr)  # no terminal escape from a name
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"spiegel {args.command}: afgebroken", file=sys.stderr)

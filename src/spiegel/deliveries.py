@@ -25,6 +25,7 @@ from spiegel.errors import InputError, ParameterError
 from spiegel.io import file_stamp, parse_yaml
 from spiegel.periods import Period
 from spiegel.read import sha256_bytes
+from spiegel.safetext import check_text, printable
 
 META_SUFFIX = ".meta.yml"
 # libyaml's safe dumper when available (5× faster; a batch handles thousands of sidecars); reading goes through
@@ -99,6 +100,7 @@ _META_CACHE_MAX = 4096
 def load_meta(path: str | Path) -> DeliveryMeta:
     """Metadata of a delivery file, from its sidecar (remembered by :func:`spiegel.io.file_stamp`)."""
     path = Path(path)
+    check_text(path.parent, path.name, column="bestandsnaam")  # the file's name is shown in the reports
     side = meta_path_for(path)
     try:
         st = side.stat()
@@ -126,6 +128,9 @@ def _read_meta(side: Path) -> DeliveryMeta:
     for key in ("kvk", "naam", "domein", "periode", "ontvangen"):
         if key not in raw or raw[key] in (None, ""):
             raise InputError(side, "verplicht veld ontbreekt", column=key)
+    for key, value in raw.items():  # the name (and every other text) reaches the reports, index and manifest
+        if isinstance(value, str):
+            check_text(side, value, column=printable(str(key)))
     # YAML reads an unquoted 01234567 as a number and drops the leading zero; a quoted string is taken as is.
     kvk = str(raw["kvk"]).zfill(8) if isinstance(raw["kvk"], int) else str(raw["kvk"])
     if not _KVK.match(kvk):
@@ -165,8 +170,15 @@ def write_meta(path: Path, meta: DeliveryMeta) -> None:
     write_text_atomic(meta_path_for(path), meta.to_yaml())
 
 
-def find_deliveries(root: str | Path, period: Period | str | None = None, kvk: str | None = None) -> list[DeliveryRef]:
-    """All deliveries under ``root`` (optionally of one period and/or provider), oldest first."""
+def find_deliveries(
+    root: str | Path, period: Period | str | None = None, kvk: str | None = None,
+    *, problems: dict[str, InputError] | None = None,
+) -> list[DeliveryRef]:
+    """All deliveries under ``root`` (optionally of one period and/or provider), oldest first.
+
+    A delivery whose metadata (or name) is refused raises its :class:`InputError`; with ``problems`` it is left out
+    instead and its error kept under its folder's name (the provider), so that one provider's bad sidecar fails
+    only that provider in a batch."""
     root = Path(root)
     period_glob = str(period) if period is not None else "*"
     kvk_glob = kvk if kvk is not None else "*"
@@ -174,15 +186,23 @@ def find_deliveries(root: str | Path, period: Period | str | None = None, kvk: s
     for side in sorted(root.glob(f"{period_glob}/{kvk_glob}/*{META_SUFFIX}")):
         data_path = side.with_name(side.name.removesuffix(META_SUFFIX))
         if data_path.exists():
-            refs.append(DeliveryRef(data_path, load_meta(data_path)))
+            try:
+                refs.append(DeliveryRef(data_path, load_meta(data_path)))
+            except InputError as exc:
+                if problems is None:
+                    raise
+                problems.setdefault(side.parent.name, exc)
     refs.sort(key=lambda r: (r.meta.periode, r.meta.kvk, r.meta.ontvangen, r.path.name))
     return refs
 
 
-def current_deliveries(root: str | Path, period: Period | str | None = None) -> dict[tuple[str, str], DeliveryRef]:
-    """(period, kvk) → the newest delivery (SPEC §2: a correction replaces the earlier delivery completely)."""
+def current_deliveries(
+    root: str | Path, period: Period | str | None = None, *, problems: dict[str, InputError] | None = None
+) -> dict[tuple[str, str], DeliveryRef]:
+    """(period, kvk) → the newest delivery (SPEC §2: a correction replaces the earlier delivery completely);
+    ``problems`` as for :func:`find_deliveries`."""
     current: dict[tuple[str, str], DeliveryRef] = {}
-    for ref in find_deliveries(root, period):
+    for ref in find_deliveries(root, period, problems=problems):
         current[(ref.meta.periode, ref.meta.kvk)] = ref  # sorted by receipt time: the last one wins
     return current
 

@@ -62,8 +62,12 @@ def _unique(name: str, used: set[str]) -> str:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as CSV; a text cell that a spreadsheet would take for a formula is neutralised
+    (:func:`spiegel.safetext.neutralise_frame`)."""
+    from spiegel.safetext import neutralise_frame
+
     buffer = io.StringIO()
-    frame.to_csv(buffer, sep=";", index=False, lineterminator="\n", decimal=",")
+    neutralise_frame(frame).to_csv(buffer, sep=";", index=False, lineterminator="\n", decimal=",")
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 

@@ -222,7 +222,9 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
     except SpiegelError as exc:
         result.stage, result.error_type, result.message = stage, type(exc).__name__, str(exc)
     except Exception as exc:  # a failure of one provider must not stop a batch
-        result.stage, result.error_type = stage, type(exc).__name__
+        ename = getattr(exc, "ename", None)  # the notebook's own error: an InputError there is the file's fault
+        result.stage = stage
+        result.error_type = ename if ename in _USER_ERRORS else type(exc).__name__
         result.message = _safe_message(exc, failed_notebook_name(job.notebook))  # type: ignore[arg-type]
         failed = job.out_dir / failed_notebook_name(job.notebook)  # type: ignore[arg-type]
         if failed.exists():
@@ -270,12 +272,15 @@ def _read_summary(out_dir: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+_USER_ERRORS = {"InputError", "ParameterError", "SpiegelError"}
+
+
 def _safe_message(exc: BaseException, notebook: str = "het notebook") -> str:
     """A message for the manifest. papermill's error carries the notebook's exception; we keep its type and the
     place, not its text, because an unexpected exception's text may quote data."""
     ename = getattr(exc, "ename", None)
     if ename:
-        if ename in {"InputError", "ParameterError", "SpiegelError"}:
+        if ename in _USER_ERRORS:
             return f"{ename}: {getattr(exc, 'evalue', '')}"
         return f"{ename} in cel {getattr(exc, 'exec_count', '?')} van het notebook (zie {notebook})"
     frames = traceback.extract_tb(exc.__traceback__)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from spiegel.errors import InputError
+from spiegel.safetext import check_frame
 
 COLUMNS = ("kvk", "naam", "domein", "grootteklasse", "gemeenten")
 SIZE_CLASSES = ("klein", "middel", "groot", "zeer_groot")
@@ -28,6 +29,7 @@ def load_register(path: str | Path) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise InputError(path, f"kolommen ontbreken: {', '.join(missing)}", rule="JH-B03")
+    check_frame(path, frame, first_row=2)  # a name with a control or bidi character would reach every output
     bad = ~frame["kvk"].str.fullmatch(r"\d{8}")
     if bad.any():
         raise InputError(path, "KvK-nummer moet 8 cijfers zijn", row=int(bad.idxmax()) + 2, column="kvk")

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from spiegel.io import write_bytes_atomic
+from spiegel.safetext import neutralise_cell
 
 # Styles (cellXfs indexes in STYLES_XML): 0 default, 1 bold (header), 2 integer "#,##0", 3 decimal "#,##0.0".
 BOLD, INTEGER, DECIMAL = 1, 2, 3
@@ -87,7 +88,7 @@ def _body(value: object, text_attr: str, strings: _Strings) -> tuple[str, int]:
     elif isinstance(value, int | float):
         style = INTEGER if isinstance(value, int) else DECIMAL
         return f' s="{style}"><v>{value!r}</v></c>', style
-    text = value if isinstance(value, str) else str(value)
+    text = neutralise_cell(value if isinstance(value, str) else str(value))  # never a live formula
     return f'{text_attr} t="s"><v>{strings.ref(text)}</v></c>', 0
 
 

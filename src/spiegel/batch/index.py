@@ -18,8 +18,13 @@ from typing import Any
 from spiegel.formats import fmt_int
 from spiegel.periods import Period
 from spiegel.present.report import SUMMARY_FILE
+from spiegel.safetext import printable
 
 INDEX_FILE = "index.html"
+#: What the page says about a batch that has not finished (its manifest's status); nothing once it is ``klaar``.
+_STATE = {"bezig": "Tussenstand: de batch liep nog toen deze pagina werd geschreven. Is hij gestopt, hervat dan "
+                   "met spiegel batch --resume.",
+          "onderbroken": "De batch is onderbroken; hervat met spiegel batch --resume."}
 STATUS_CLASS = {"gemaakt": "ok", "ongewijzigd": "ok", "mislukt": "fout", "wachtend": "wacht"}
 
 
@@ -43,6 +48,12 @@ def read_summaries(
         except (FileNotFoundError, ValueError):
             continue
     return out
+
+
+def _text(value: str) -> str:
+    """Text for the page: HTML-escaped, with any control or bidi character shown as U+FFFD (names are checked when
+    read; this also covers a manifest written by an older version and messages naming a file)."""
+    return escape(printable(str(value)))
 
 
 def _num(value: int | None) -> str:
@@ -69,10 +80,10 @@ def _provider_rows(records: list[dict[str, Any]]) -> str:
         if status == "mislukt":
             message = f"{r.get('stage') or ''}: {r.get('error_type') or ''} — {r.get('message') or ''}"
         rows.append(
-            f"<tr class='{STATUS_CLASS.get(status, '')}'><td>{kvk}</td><td class='t'>{escape(r.get('naam', ''))}</td>"
+            f"<tr class='{STATUS_CLASS.get(status, '')}'><td>{kvk}</td><td class='t'>{_text(r.get('naam', ''))}</td>"
             f"<td class='t'>{escape(status)}</td><td>{_num(val.get('fouten'))}</td>"
             f"<td>{_num(val.get('waarschuwingen'))}</td><td class='t'>{' '.join(links)}</td>"
-            f"<td class='t'>{escape(message)}</td></tr>"
+            f"<td class='t'>{_text(message)}</td></tr>"
         )
     return "".join(rows)
 
@@ -89,7 +100,7 @@ def _section(manifest: dict[str, Any], overview: str, titel: str, suffix: str, l
     records = manifest.get("providers", [])
     counts = manifest.get("counts", {})
     missing = manifest.get("missing", [])
-    miss_rows = "".join(f"<tr><td>{escape(m['kvk'])}</td><td class='t'>{escape(m['naam'])}</td>"
+    miss_rows = "".join(f"<tr><td>{escape(m['kvk'])}</td><td class='t'>{_text(m['naam'])}</td>"
                         f"<td class='t'>{escape(m.get('grootteklasse', ''))}</td></tr>" for m in missing)
     key_figures = " · ".join(
         f"{escape(label)}: <b>{fmt_int(counts.get(key, 0))}</b>"
@@ -97,8 +108,10 @@ def _section(manifest: dict[str, Any], overview: str, titel: str, suffix: str, l
                            ("geen levering", "geen levering"))
     )
     h = f"h{level}"
+    state = _STATE.get(manifest.get("status", ""), "")
     return f"""<p class="klein">batch {escape(manifest.get('batch_id', ''))} ·
 code {escape(str(manifest.get('code_version', '')))} · bijgewerkt {escape(manifest.get('updated', ''))}</p>
+{f'<p class="staat"><b>{state}</b></p>' if state else ''}
 <p>{key_figures}</p>
 <nav><a href="#aanbieders{suffix}">Aanbieders</a> · <a href="#landelijk{suffix}">Landelijk overzicht</a> ·
 <a href="#zonder{suffix}">Zonder levering</a></nav>

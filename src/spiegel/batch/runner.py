@@ -24,8 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from spiegel.errors import ParameterError, SpiegelError
+from spiegel.errors import InputError, ParameterError, SpiegelError
 from spiegel.periods import Period
+from spiegel.safetext import printable
 
 MADE, FAILED, UNCHANGED, MISSING, PENDING = "gemaakt", "mislukt", "ongewijzigd", "geen levering", "wachtend"
 MANIFEST_FIELDS = (
@@ -34,6 +35,10 @@ MANIFEST_FIELDS = (
     "t_zoeken", "t_uitvoeren", "t_opmaken", "t_totaal", "worker", "max_rss_mb", "finished",
 )
 _WRITE_EVERY = 3.0  # seconds between manifest rewrites while the batch runs
+# Seconds between rewrites of the period's index.html while the batch runs (at least; and at least 50 times what
+# the last one took, so the live index costs the main process under 2 % of its time however large the period).
+_INDEX_EVERY = 20.0
+_INDEX_COST_FACTOR = 50
 
 
 @dataclass
@@ -115,6 +120,11 @@ class Manifest:
         self.records: dict[str, dict[str, Any]] = {}
         self._encoded: dict[str, tuple[str, str]] = {}  # kvk → (JSON line, CSV row) of its current record
         self._last_write = 0.0
+        #: Where else each rewrite goes (suffix → path): the period's top-level copy, kept current while the batch
+        #: runs so that a reviewer sees its progress, also after a crash.
+        self.copies: dict[str, Path] = {}
+        #: Called with the manifest just written (JSON text) after each rewrite: the batch's live index.
+        self.on_write: Callable[[str], None] | None = None
         folder.mkdir(parents=True, exist_ok=True)
         self._journal = open(folder / "journal.jsonl", "a", encoding="utf-8")  # noqa: SIM115
 
@@ -123,6 +133,9 @@ class Manifest:
         return self.folder / "manifest.json"
 
     def put(self, record: dict[str, Any], journal: bool = True) -> None:
+        for key in ("naam", "message"):  # checked metadata, or a message naming a file: no control or bidi character
+            if isinstance(record.get(key), str):
+                record[key] = printable(record[key])
         line = json.dumps(record, ensure_ascii=False, sort_keys=True)
         self.records[record["kvk"]] = record
         self._encoded[record["kvk"]] = (line, _csv_row(record))
@@ -149,16 +162,23 @@ class Manifest:
         rows = [self._encoded[kvk] for kvk in sorted(self._encoded)]
         body = ",\n".join(line for line, _ in rows)
         providers = f' "providers": [\n{body}\n ]' if rows else ' "providers": []'
-        write_text_atomic(self.json_path, head[:-2] + ",\n" + providers + "\n}\n")
-        write_text_atomic(self.folder / "manifest.csv", _CSV_HEADER + "".join(row for _, row in rows))
+        text = {".json": head[:-2] + ",\n" + providers + "\n}\n", ".csv": _CSV_HEADER + "".join(r for _, r in rows)}
+        for suffix, content in text.items():
+            write_text_atomic(self.folder / f"manifest{suffix}", content)
+            if suffix in self.copies:
+                write_text_atomic(self.copies[suffix], content)
+        if self.on_write is not None:
+            self.on_write(text[".json"])
 
     def close(self) -> None:
         self._journal.close()
 
 
 def _csv_line(values: list[Any]) -> str:
+    from spiegel.safetext import neutralise_cell
+
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(values)
+    csv.writer(buffer, lineterminator="\n").writerow([neutralise_cell(v) for v in values])
     return buffer.getvalue()
 
 
@@ -228,7 +248,7 @@ def _resumable(period_dir: Path, domain: str = "jeugdhulp") -> tuple[str, dict[s
 def plan(options: BatchOptions) -> tuple[list[Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """(jobs, register rows with a delivery, register rows without one), for the options' period and domain."""
     from spiegel import domains
-    from spiegel.deliveries import current_deliveries, current_delivery
+    from spiegel.deliveries import current_deliveries, find_deliveries
     from spiegel.pipeline import ReportJob
     from spiegel.register import load_register
 
@@ -236,20 +256,25 @@ def plan(options: BatchOptions) -> tuple[list[Any], list[dict[str, Any]], list[d
     domains.get(options.domain).check_period(period)
     register = load_register(Path(options.deliveries) / "register.csv")
     register = register[register["domein"] == options.domain]
+    problems: dict[str, InputError] = {}  # provider → why its delivery's metadata is refused
     if options.only:
         unknown = sorted(set(options.only) - set(register["kvk"]))
         if unknown:
             raise ParameterError(f"--only: niet in het register ({options.domain}): {', '.join(unknown)}")
         register = register[register["kvk"].isin(options.only)]
         # a few providers: look in their own folders instead of reading every sidecar of the period
-        refs = {kvk: current_delivery(options.deliveries, period, kvk) for kvk in register["kvk"]}
+        refs = {}
+        for kvk in register["kvk"]:
+            found = find_deliveries(options.deliveries, period, kvk, problems=problems)
+            refs[kvk] = found[-1] if found else None
     else:
-        refs = {kvk: ref for (_, kvk), ref in current_deliveries(options.deliveries, period).items()}
+        refs = {kvk: ref for (_, kvk), ref in current_deliveries(options.deliveries, period, problems=problems).items()}
     current = {kvk: ref for kvk, ref in refs.items() if ref is not None and ref.meta.domein == options.domain}
     delivered, missing = [], []
     for row in register.itertuples(index=False):
         entry = {"kvk": row.kvk, "naam": row.naam, "grootteklasse": row.grootteklasse}
-        (delivered if row.kvk in current else missing).append(entry)
+        # a provider whose delivery's metadata is refused gets a job all the same: it fails there, with the reason
+        (delivered if row.kvk in current or row.kvk in problems else missing).append(entry)
     engine = "spiegel_warm" if options.engine == "warm" else None
     extra = {"notebook": Path(options.notebook).resolve()} if options.notebook else {}
     jobs = [
@@ -321,6 +346,11 @@ def run_batch(options: BatchOptions) -> BatchResult:
         "missing": missing,
     }
     manifest = Manifest(period_dir / "batches" / batch_id, header)
+    from spiegel.batch.index import manifest_file
+
+    manifest.copies = {s: period_dir / manifest_file(options.domain, s) for s in (".json", ".csv")}
+    live_index = _LiveIndex(period_dir) if options.index else None
+    manifest.on_write = live_index
 
     for job in jobs:
         manifest.put({"kvk": job.kvk, "naam": names[job.kvk], "period": str(period), "status": PENDING,
@@ -405,22 +435,32 @@ def run_batch(options: BatchOptions) -> BatchResult:
         manifest.write("onderbroken" if interrupted else "klaar")
         manifest.close()
 
-    from spiegel.batch.index import manifest_file
-    from spiegel.io import write_bytes_atomic
-
-    for suffix in (".json", ".csv"):  # the domain's latest batch, next to the index
-        write_bytes_atomic(period_dir / manifest_file(options.domain, suffix),
-                           (manifest.folder / f"manifest{suffix}").read_bytes())
-    index_path = None
-    if options.index and not interrupted:
-        from spiegel.batch.index import write_index
-
-        index_path = write_index(period_dir, json.loads(manifest.json_path.read_text(encoding="utf-8")))
+    index_path = live_index.path if live_index is not None else None  # the last write above was forced: current
     return BatchResult(
         batch_id=batch_id, period=str(period), manifest=manifest.json_path, index=index_path,
         counts=manifest.counts(), elapsed=time.perf_counter() - clock, interrupted=interrupted,
         records=list(manifest.records.values()),
     )
+
+
+class _LiveIndex:
+    """The period's ``index.html``, rewritten after a manifest rewrite while the batch runs — throttled (see
+    :data:`_INDEX_EVERY`) except for the final write (status ``klaar`` or ``onderbroken``)."""
+
+    def __init__(self, period_dir: Path) -> None:
+        self.period_dir = period_dir
+        self.path: Path | None = None
+        self._next = 0.0
+
+    def __call__(self, manifest_json: str) -> None:
+        from spiegel.batch.index import write_index
+
+        manifest = json.loads(manifest_json)
+        start = time.monotonic()
+        if manifest.get("status") == "bezig" and start < self._next:
+            return
+        self.path = write_index(self.period_dir, manifest)
+        self._next = time.monotonic() + max(_INDEX_EVERY, _INDEX_COST_FACTOR * (time.monotonic() - start))
 
 
 def _stop_on_sigterm():

@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     if result.status != "gemaakt":
         print(f"spiegel report: {result.kvk} {result.period}: mislukt bij {result.stage}: {result.message}",
               file=sys.stderr)
-        return 2 if result.stage == "zoeken" else 1
+        user_error = result.error_type in ("InputError", "ParameterError", "SpiegelError")  # the input's fault
+        return 2 if result.stage == "zoeken" or user_error else 1
     for name, path in sorted(result.outputs.items()):
         print(f"{name:10} {path}")
     return 0
