@@ -84,3 +84,79 @@ def test_show_publishes_exactly_what_ipython_display_of_each_item_publishes():
         assert len(shown) == len(items) and shown[0].metadata  # the title's metadata travels along
     finally:
         shell.close()
+
+
+# --- extracts for one gemeente (issue 26, items 1-3; docs/uitvoer.md "Uittreksel per gemeente") ----------------
+
+ERRORS_PROVIDER = "91000022"  # the sample provider with the deliberate errors
+
+
+def _texts(items) -> str:
+    flat = [i for obj in items for i in (obj.items if isinstance(obj, Stack) else [obj])]
+    return "\n".join(i.plain() for i in flat)
+
+
+def test_an_extract_shows_no_validation_counts_or_row_numbers(shown):
+    r = report.build(ERRORS_PROVIDER, "2025H1", DELIVERIES, protection="cbs", gemeente="0363")
+    r.validatie()
+    tables = [i for i in shown if isinstance(i, Table)]
+    assert tables and all(t.columns == ["regel", "ernst", "melding"] for t in tables)
+    text = _texts(shown)
+    assert "controles een fout" in text and "volledige rapport" in text
+    assert "Eerste rijnummers" not in text and "herlever" not in text
+    assert list(r.tables()["validatie"].columns) == ["regel", "ernst", "groep", "melding"]
+    # the provider's own report keeps the counts and row numbers
+    own = report.build(ERRORS_PROVIDER, "2025H1", DELIVERIES)
+    assert {"aantal", "rijen"} <= set(own.tables()["validatie"].columns)
+
+
+def test_an_extracts_text_is_written_for_a_gemeente_reader(shown):
+    r = report.build(REFERENCE_PROVIDER, "2025H1", DELIVERIES, protection="cbs", gemeente="0362")
+    r.voorblad()
+    r.gemeenten()
+    text = _texts(shown)
+    assert "uittreksel voor de gemeente Amstelveen" in text
+    assert "herlever" not in text and "zodat de aanbieder" not in text
+    assert "= eindstand" not in text and "niet altijd precies de eindstand" in text
+
+
+def test_an_extract_has_no_exact_figure_and_its_exact_summary_lies_outside_its_folder(tmp_path):
+    import json
+
+    r = report.build(REFERENCE_PROVIDER, "2025H1", DELIVERIES, protection="cbs", gemeente="0362")
+    assert "gemeenten" not in set(r.shown.summary["kengetal"])  # "Aantal gemeenten" is not protected
+    folder = tmp_path / "gemeente-0362"
+    r.exporteer(folder, ("csv",))
+    sent = json.loads((folder / "samenvatting.json").read_text(encoding="utf-8"))
+    assert "records" not in sent["levering"]
+    cells = [v for row in sent["stromen"] for k, v in row.items() if k.startswith("trajecten_")]
+    assert cells and all(v == "." or v % 5 == 0 for v in cells)
+    assert "." in cells  # the sample's 0362 extract holds small numbers
+    exact = json.loads((tmp_path / "samenvatting-gemeente-0362.json").read_text(encoding="utf-8"))
+    assert exact["levering"]["records"] == r.source.rows
+    assert any(v not in (".",) and v % 5 for row in exact["stromen"] for k, v in row.items()
+               if k.startswith("trajecten_"))
+
+
+def test_an_empty_extract_is_refused_before_anything_is_written(tmp_path):
+    from spiegel.errors import ParameterError
+    from spiegel.pipeline import ReportJob, make_report
+
+    with pytest.raises(ParameterError, match="geen trajecten voor gemeente 0363"):
+        report.build("91000088", "2025H1", DELIVERIES, protection="cbs", gemeente="0363")
+    job = ReportJob(kvk="91000088", period="2025H1", deliveries=DELIVERIES, out_root=tmp_path, formats=("csv",),
+                    protection="cbs", gemeente="0363", engine="spiegel_warm")
+    result = make_report(job)
+    assert (result.status, result.stage) == ("mislukt", "zoeken")
+    assert "er is geen uittreksel gemaakt" in result.message
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_fully_secret_chart_becomes_a_sentence(shown):
+    from spiegel.present.charts import SecretChart
+
+    r = report.build("91000088", "2025H1", DELIVERIES, protection="cbs", gemeente="0384")  # 6 trajectories
+    r.samenvatting()
+    secret = [i for i in shown if isinstance(i, SecretChart)]
+    assert len(secret) == 1 and "niet getoond" in secret[0].plain()
+    assert "<svg" not in secret[0].html()

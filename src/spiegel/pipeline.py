@@ -14,7 +14,8 @@ Layout of one report's folder (``outputs/<period>/<kvk>/``, an extract for one g
     spiegelrapport.pdf       PDF
     tabellen.xlsx            every table, one sheet per table
     tabellen/<table>.csv     the same tables as CSV
-    samenvatting.json        aggregates for the batch manifest and index (no row values)
+    samenvatting.json        aggregates for the batch manifest and index (no row values; in an extract protected,
+                             the exact one beside the extract folder: see spiegel.present.report.summary_path)
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any
 from spiegel import __version__, fastpath
 from spiegel.errors import InputError, ParameterError, SpiegelError
 from spiegel.periods import Period
-from spiegel.present.report import SUMMARY_FILE
+from spiegel.present.report import summary_path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 NOTEBOOKS = PACKAGE_ROOT.parents[1] / "notebooks"
@@ -194,6 +195,10 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
     clock = time.perf_counter()
     try:
         files = input_files(job)
+        if job.gemeente:  # an extract that would hold nothing is refused before anything is written
+            from spiegel.report import check_extract
+
+            check_extract(job.kvk, job.period, job.deliveries, job.gemeente, domain=job.domain)
         result.input_key = input_key(job, files)
         result.timings["zoeken"] = round(time.perf_counter() - clock, 4)
 
@@ -202,7 +207,7 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
             notebook_path, executed = _execute(job)
         result.outputs["notebook"] = str(notebook_path)
         result.timings["uitvoeren"] = round(time.perf_counter() - clock, 4)
-        result.summary = _read_summary(job.out_dir)
+        result.summary = _read_summary(summary_path(job.out_dir, job.gemeente))
         for name, value in result.summary.pop("bestanden", {}).items():
             result.outputs[name] = str(job.out_dir / value)
 
@@ -265,8 +270,7 @@ def _execute(job: ReportJob) -> tuple[Path, Any]:
     return final, executed
 
 
-def _read_summary(out_dir: Path) -> dict[str, Any]:
-    path = out_dir / SUMMARY_FILE
+def _read_summary(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))

@@ -27,7 +27,7 @@ from spiegel.periods import Period
 from spiegel.present.report import SUMMARY_FILE, Report
 from spiegel.read import Delivery, read_delivery
 
-__all__ = ["SUMMARY_FILE", "Report", "build", "resolve_deliveries"]
+__all__ = ["SUMMARY_FILE", "Report", "build", "check_extract", "resolve_deliveries"]
 
 
 def resolve_deliveries(deliveries: str | Path | None) -> Path:
@@ -96,6 +96,8 @@ def build(
         delivery, per, history=[(Period.parse(r.meta.periode), d) for r, d in history], previous=previous,
         gemeente=gemeente,
     )
+    if gemeente is not None:
+        _refuse_empty_extract(dom, exact, provider, per, gemeente)
     shown = protect.protect_counts(exact, protection)
     timings["tellen"] = _lap(clock)
     return dom.report_class(
@@ -113,6 +115,33 @@ def build(
         timings=timings,
         domain=dom,
     )
+
+
+def check_extract(
+    provider: str, period: str | Period, deliveries: str | Path | None, gemeente: str, *, domain: str = "jeugdhulp"
+) -> None:
+    """Raise :class:`ParameterError` when the extract for ``gemeente`` would hold nothing: the provider delivered
+    no trajectory for that gemeente in the period. ``spiegel report --gemeente`` calls it before it writes anything
+    (exit status 2, no folder), and :func:`build` refuses such an extract too (docs/uitvoer.md)."""
+    dom = domains.get(domain)
+    per = Period.parse(str(period))
+    if gemeente not in codes.valid_codes(per.last_day):
+        raise ParameterError(f"gemeente {gemeente} bestaat niet op {fmt_date(per.last_day)}")
+    root = resolve_deliveries(deliveries)
+    ref = store.current_delivery(root, per, provider)
+    if ref is None or ref.meta.domein != dom.name:
+        return  # build says what is wrong
+    exact = dom.count_function(read_ref(ref, dom), per, gemeente=gemeente)
+    _refuse_empty_extract(dom, exact, provider, per, gemeente)
+
+
+def _refuse_empty_extract(dom: domains.Domain, exact: Any, provider: str, per: Period, gemeente: str) -> None:
+    if dom.report_class.holds_nothing(exact):
+        name = codes.gemeente_name(gemeente, per.last_day)
+        raise ParameterError(
+            f"KvK {provider} leverde voor {per.label} geen trajecten voor gemeente {gemeente} ({name}); "
+            "er is geen uittreksel gemaakt"
+        )
 
 
 def _lap(start: float) -> float:

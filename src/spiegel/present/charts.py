@@ -195,6 +195,30 @@ class Chart(Display):
         return {SVG_MIME: self.svg, PLAIN_MIME: self.plain()}, {}
 
 
+class SecretChart(Display):
+    """What a chart builder returns when every value it would draw is secret (``.``): one sentence in place of an
+    empty chart."""
+
+    def __init__(self, title: str | None, hidden: int) -> None:
+        self.title = title
+        self.hidden = hidden
+        self.text = (f"Grafiek{f' “{title}”' if title else ''} niet getoond: alle {fmt_int(hidden)} waarden zijn "
+                     f"geheim ({SECRET}) onder de beveiliging van kleine aantallen.")
+
+    def html(self) -> str:
+        return f'<p class="sp-note sp-chart-secret">{esc_html(self.text)}</p>'
+
+    def typst(self) -> str:
+        return f"#block(below: 1.2em, text(size: 9pt, fill: luma(30%), {typst_str(self.text)}))\n"
+
+    def plain(self) -> str:
+        return self.text
+
+
+def _all_secret(records: Sequence[object], hidden: int) -> bool:
+    return hidden > 0 and not records
+
+
 PDF_TEXT_WIDTH_PT = TYPST_TEXT_WIDTH_PT  # wider charts are scaled down to the text width
 
 
@@ -343,6 +367,8 @@ def flow_chart(
                 continue
             records.append({"categorie": str(row[0]), "maat": labels.get(measure, measure), "aantal": number})
         lines.append(f"{row[0]}: " + ", ".join(parts))
+    if _all_secret(records, hidden):
+        return SecretChart(title, hidden)  # type: ignore[return-value]
     measure_labels = [labels.get(m, m) for m in measures]
     colors = [FLOW_COLORS.get(m, PALETTE[i % len(PALETTE)]) for i, m in enumerate(measures)]
     spec = _grouped_bars(order, field="maat", groups=measure_labels, colors=colors, padding=0.25, step=9,
@@ -373,6 +399,8 @@ def top_chart(
     rows = [(str(c), v) for c, v in zip(*_column_lists(frame, [category, value]), strict=True)]
     known = [(c, _numeric(v)) for c, v in rows if _numeric(v) is not None]
     hidden = sum(1 for _, v in rows if isinstance(v, str))
+    if _all_secret(known, hidden):
+        return SecretChart(title, hidden)  # type: ignore[return-value]
     known.sort(key=lambda item: (-item[1], item[0]))  # type: ignore[operator]
     shown, rest = known[:top], known[top:]
     records = [{"categorie": c, "aantal": v, "groep": "top"} for c, v in shown]
@@ -431,6 +459,8 @@ def comparison_chart(
                 continue
             records.append({"categorie": str(cat), "periode": label, "aantal": number})
         lines.append(f"{cat}: {current_label} {fmt_int(cur)}, {previous_label} {fmt_int(prev)}")
+    if _all_secret(records, hidden):
+        return SecretChart(title, hidden)  # type: ignore[return-value]
     periods = [current_label, previous_label]
     spec = _grouped_bars(order, field="periode", groups=periods, colors=[PRIMARY, SECONDARY], padding=0.3, step=10,
                          value_title=value_title)

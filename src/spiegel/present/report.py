@@ -31,6 +31,15 @@ from spiegel.read import SourceInfo
 SUMMARY_FILE = "samenvatting.json"
 
 
+def summary_path(out_dir: str | Path, gemeente: str | None = None) -> Path:
+    """Where a report's exact summary (what the batch manifest reads) lives: ``samenvatting.json`` in the report's
+    folder; for an extract for one gemeente ``samenvatting-gemeente-<code>.json`` in the provider's folder, beside
+    the extract's folder, so that the extract's folder (what is sent to the gemeente) holds protected figures only.
+    The extract's own ``samenvatting.json`` is protected (docs/uitvoer.md)."""
+    out = Path(out_dir)
+    return out / SUMMARY_FILE if not gemeente else out.parent / f"samenvatting-gemeente-{gemeente}.json"
+
+
 @dataclass
 class Report:
     """Everything one report shows. ``counts`` are exact; ``shown`` are protected under ``protection``."""
@@ -61,6 +70,22 @@ class Report:
     def summary_extra(self) -> dict[str, Any]:
         """What the domain adds to :meth:`summary_record` (for its part of the batch index)."""
         return {}
+
+    def summary_extra_protected(self) -> dict[str, Any]:
+        """What the domain adds to the protected summary of an extract (from ``shown`` only)."""
+        return {}
+
+    @classmethod
+    def holds_nothing(cls, counts: Counts) -> bool:
+        """True when exact ``counts`` hold nothing to report (an extract for a gemeente the provider did not work
+        for, which ``spiegel.report.build`` refuses)."""
+        return False
+
+    @property
+    def is_extract(self) -> bool:
+        """An extract for one gemeente: it leaves the provider, so it shows protected figures only and no
+        validation detail (docs/uitvoer.md)."""
+        return self.gemeente is not None
 
     def table_descriptions(self) -> dict[str, str]:
         descriptions = {name: table.description for name, table in self.shown.tables.items()}
@@ -109,6 +134,16 @@ class Report:
     def validatie(self) -> None:
         f = self.findings
         parts: list[Display] = [self.status_callout()]
+        if self.is_extract:
+            table = self.extract_validation_table()
+            if len(table):
+                parts.append(Table(
+                    table, "Controles met een bevinding", columns=["regel", "ernst", "melding"],
+                    column_labels={"regel": "Regel", "ernst": "Ernst", "melding": "Melding"}, total_label=None,
+                    note="Zonder aantallen en rijnummers: die staan in het volledige rapport van de aanbieder.",
+                ))
+            show(*parts)
+            return
         table = f.summary()
         if len(table):
             table = table.assign(rijen=table["rijen"].map(rows_text), kolommen=table["kolommen"].map(cols_text))
@@ -147,12 +182,19 @@ class Report:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table of the report, protected, in the layout of ``docs/uitvoer.md``."""
+        if self.is_extract:
+            return {**self.export_tables(), "validatie": self.extract_validation_table()}
         return {
             **self.export_tables(),
             "validatie": self.findings.summary().assign(
                 rijen=lambda t: t["rijen"].map(rows_text), kolommen=lambda t: t["kolommen"].map(cols_text)
             ),
         }
+
+    def extract_validation_table(self) -> pd.DataFrame:
+        """An extract's validation table: which controls found something in the whole delivery (rule, severity,
+        group, message), without numbers of rows or row numbers, which belong to the provider's report."""
+        return self.findings.summary()[["regel", "ernst", "groep", "melding"]].reset_index(drop=True)
 
     def exporteer(self, output_dir: str | Path | None, table_formats: Sequence[str] = ("xlsx", "csv")) -> None:
         """Write the tables (XLSX and/or CSV) and ``samenvatting.json`` to ``output_dir``; nothing when None."""
@@ -170,12 +212,18 @@ class Report:
         if "csv" in table_formats:
             write_csvs(tables, out / "tabellen")
             files["csv"] = "tabellen"
-        write_text_atomic(out / SUMMARY_FILE, json.dumps(self.summary_record(files), indent=1, ensure_ascii=False))
+        exact = json.dumps(self.summary_record(files), indent=1, ensure_ascii=False)
+        if self.is_extract:  # the extract's folder gets the protected summary, the exact one stays outside it
+            protected = json.dumps(self.summary_record(files, protected=True), indent=1, ensure_ascii=False)
+            write_text_atomic(out / SUMMARY_FILE, protected)
+        write_text_atomic(summary_path(out, self.gemeente), exact)
 
-    def summary_record(self, files: dict[str, str] | None = None) -> dict[str, Any]:
-        """Aggregates for the batch manifest and index (exact counts of groups; no row values)."""
+    def summary_record(self, files: dict[str, str] | None = None, *, protected: bool = False) -> dict[str, Any]:
+        """Aggregates for the batch manifest and index (exact counts of groups; no row values). ``protected``: the
+        summary an extract's folder holds, with the protected counts and without the delivery's number of
+        records."""
         f = self.findings
-        return {
+        record = {
             "kvk": self.kvk,
             "naam": self.naam,
             "periode": str(self.period),
@@ -193,16 +241,21 @@ class Report:
                 "waarschuwingen": rules_with(f, "waarschuwing"),
                 "regels": sorted(f.codes()),
             },
-            **self.summary_extra(),
+            **(self.summary_extra_protected() if protected else self.summary_extra()),
             "tijden": self.timings,
             "bestanden": files or {},
         }
+        if protected:
+            del record["levering"]["records"]
+        return record
 
     # --- helpers -------------------------------------------------------------------------------------------
 
     def status_callout(self) -> Callout:
         f = self.findings
         errors, warnings = rules_with(f, "fout"), rules_with(f, "waarschuwing")
+        if self.is_extract:
+            return self._extract_status_callout(errors, warnings)
         if errors:
             return Callout(
                 f"De aanlevering overtreedt {regels(errors)} met een fout en {regels(warnings)} met een "
@@ -217,6 +270,27 @@ class Report:
                 title="Validatie: waarschuwingen",
             )
         return Callout("De aanlevering voldoet aan alle controles.", kind="ok", title="Validatie: in orde")
+
+    def _extract_status_callout(self, errors: int, warnings: int) -> Callout:
+        """The validation outcome for a gemeente reader: how many controls found something in the provider's whole
+        delivery, no counts of rows (the provider has the full report)."""
+        if errors:
+            return Callout(
+                f"Bij de controle van de hele aanlevering van de aanbieder gaven {controles(errors)} een fout en "
+                f"{controles(warnings)} een waarschuwing. Fouten kunnen de cijfers in dit uittreksel beïnvloeden. "
+                "De aanbieder heeft het volledige rapport met de bevindingen en kan de aanlevering corrigeren.",
+                kind="warning",
+                title="Kwaliteit van de aanlevering",
+            )
+        if warnings:
+            return Callout(
+                f"Bij de controle van de hele aanlevering van de aanbieder gaven geen controles een fout en "
+                f"{controles(warnings)} een waarschuwing. De aanbieder heeft het volledige rapport met de bevindingen.",
+                kind="info",
+                title="Kwaliteit van de aanlevering",
+            )
+        return Callout("De aanlevering van de aanbieder voldoet aan alle controles.", kind="ok",
+                       title="Kwaliteit van de aanlevering")
 
     def previous_note(self) -> str:
         if self.previous is None:
@@ -239,6 +313,10 @@ def rules_with(findings: Any, ernst: str) -> int:
 
 def regels(n: int) -> str:
     return f"{fmt_int(n)} {'regel' if n == 1 else 'regels'}"
+
+
+def controles(n: int) -> str:
+    return f"{fmt_int(n)} {'controle' if n == 1 else 'controles'}"
 
 
 def show(*items: Display) -> None:

@@ -26,7 +26,7 @@ Conventions of every table in :class:`Counts`:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from typing import Any
 
@@ -662,7 +662,28 @@ def count_report(
     if gemeente is not None:
         prepared = _only_gemeente(prepared, gemeente)
         prev_prepared = _only_gemeente(prev_prepared, gemeente) if prev_prepared is not None else None
+        return _extract_counts(count(prepared, period, previous=prev_prepared))
     return count(prepared, period, previous=prev_prepared)
+
+
+#: Summary figures an extract for one gemeente leaves out: they describe the provider's whole delivery (and
+#: stay exact under every policy), which is not what an extract shows (docs/uitvoer.md).
+EXTRACT_LEAVES_OUT = frozenset({"gemeenten"})
+
+
+def _extract_counts(counts: Counts) -> Counts:
+    """An extract's counts: the summary without the figures of :data:`EXTRACT_LEAVES_OUT`, so that every figure
+    of an extract is protected."""
+    table = counts.tables["kerncijfers"]
+    frame = table.frame[~table.frame["kengetal"].isin(EXTRACT_LEAVES_OUT)].reset_index(drop=True)
+    return replace(counts, tables={**counts.tables, "kerncijfers": table.with_frame(frame)})
+
+
+def is_empty(counts: Counts) -> bool:
+    """True when the counts hold no trajectory active in the period (exact counts)."""
+    summary = counts.summary
+    total = summary.loc[summary["kengetal"] == "trajecten_totaal", "waarde"]
+    return bool(len(total)) and int(total.iloc[0]) == 0
 
 
 def _only_gemeente(prepared: pd.DataFrame, gemeente: str) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from spiegel import protect
+from spiegel import codes, protect
 from spiegel.count import column_lists as _lists
 from spiegel.domains.jeugdhulp import count
 from spiegel.domains.jeugdhulp.count import MEASURE_LABELS
@@ -53,7 +53,21 @@ class Report(BaseReport):
         "voorblad", "samenvatting", "gemeenten", "uitsplitsingen", "duur", "validatie", "definities",
     )
 
+    @classmethod
+    def holds_nothing(cls, counts: Any) -> bool:
+        return count.is_empty(counts)
+
     def intro(self) -> Paragraph:
+        if self.is_extract:
+            name = codes.gemeente_name(self.gemeente, self.period.last_day)
+            return Paragraph(
+                f"Dit is het uittreksel voor de gemeente {name} uit het spiegelrapport van {self.naam}. Het toont "
+                f"de trajecten jeugdhulp en de jongeren die deze aanbieder voor {self.period.label} aanleverde voor "
+                "de Beleidsinformatie Jeugd, met deze gemeente als verantwoordelijke gemeente: in- en uitstroom "
+                "en uitsplitsingen.",
+                "Kleine aantallen zijn beveiligd (zie Bescherming hierboven). Het uittreksel bevat alleen "
+                "afgeronde aantallen en codes; geen gegevens van personen.",
+            )
         return Paragraph(
             "Dit spiegelrapport telt de eigen aanlevering van de aanbieder voor de Beleidsinformatie Jeugd: "
             "trajecten en jongeren per gemeente, met in- en uitstroom en uitsplitsingen. Het controleert "
@@ -74,6 +88,8 @@ class Report(BaseReport):
             "jongeren_totaal",
             "gemeenten",
         ):
+            if key not in row:  # an extract has no "Aantal gemeenten"
+                continue
             i = row[key]
             detail = f"vorige periode: {fmt_int(summary['vorige'][i])}" if prev else None
             items.append(KeyFigure(summary["label"][i], summary["waarde"][i], detail))
@@ -115,8 +131,12 @@ class Report(BaseReport):
         }
         parts: list[Display] = [
             Paragraph(
-                "Trajecten per gemeente die verantwoordelijk is (woonplaatsbeginsel). Beginstand + instroom − "
-                "uitstroom = eindstand; jongeren tellen één keer per gemeente.",
+                "Trajecten per gemeente die verantwoordelijk is (woonplaatsbeginsel). Jongeren tellen één keer per "
+                "gemeente. " + (
+                    "Beginstand + instroom − uitstroom = eindstand." if self.protection == "exact" else
+                    "De aantallen zijn afgerond (zie Bescherming), daardoor is beginstand + instroom − uitstroom "
+                    "niet altijd precies de eindstand."
+                ),
             ),
             Table(table, "Trajecten en jongeren per gemeente", columns=columns, column_labels=labels),
         ]
@@ -221,16 +241,11 @@ class Report(BaseReport):
 
     def summary_extra(self) -> dict[str, Any]:
         """The flows of the hulpvorm groups per gemeente (exact), for the index's national overview."""
-        flows = self.counts.flows
-        groups = flows[flows["hulpvorm"].isin(LEVEL_GROUPS)]
-        counted = [c for c in count.FLOW_COLUMNS if c.startswith("trajecten")]
-        columns = {c: groups[c].tolist() for c in ("gemeente", "hulpvorm", *counted)}  # itertuples: ~1 ms more
-        return {
-            "stromen": [
-                {"gemeente": gemeente, "hulpvorm": hulpvorm, **{c: int(columns[c][i]) for c in counted}}
-                for i, (gemeente, hulpvorm) in enumerate(zip(columns["gemeente"], columns["hulpvorm"], strict=True))
-            ],
-        }
+        return {"stromen": _group_flows(self.counts.flows, int)}
+
+    def summary_extra_protected(self) -> dict[str, Any]:
+        """The same flows, protected (an extract's own summary): ints or ``"."``."""
+        return {"stromen": _group_flows(self.shown.flows, lambda v: v if isinstance(v, str) else int(v))}
 
     # --- helpers -------------------------------------------------------------------------------------------
 
@@ -314,6 +329,17 @@ class Report(BaseReport):
         if n == 1:
             return "op basis van de ene eerdere periode die beschikbaar was"
         return f"op basis van {n} eerdere perioden die beschikbaar waren"
+
+
+def _group_flows(flows: pd.DataFrame, cell: Any) -> list[dict[str, Any]]:
+    """The trajectory flows of the hulpvorm groups per gemeente as records, each cell through ``cell``."""
+    groups = flows[flows["hulpvorm"].isin(LEVEL_GROUPS)]
+    counted = [c for c in count.FLOW_COLUMNS if c.startswith("trajecten")]
+    columns = {c: groups[c].tolist() for c in ("gemeente", "hulpvorm", *counted)}  # itertuples: ~1 ms more
+    return [
+        {"gemeente": gemeente, "hulpvorm": hulpvorm, **{c: cell(columns[c][i]) for c in counted}}
+        for i, (gemeente, hulpvorm) in enumerate(zip(columns["gemeente"], columns["hulpvorm"], strict=True))
+    ]
 
 
 @dataclass(frozen=True)
