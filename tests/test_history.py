@@ -260,3 +260,31 @@ def test_the_key_file_is_made_once_outside_the_outputs(tmp_path, monkeypatch):
 def test_window_is_five_years_of_periods_up_to_the_period():
     assert history.first_day_of_window(P) == date(2020, 1, 1)
     assert history.first_day_of_window(Period.parse("2024H1")) == date(2019, 1, 1)
+
+
+# --- the speed door: many plain CSV files at once ----------------------------------------------------------
+
+
+def test_bulk_reading_gives_the_readers_frames_for_plain_and_other_files(tmp_path):
+    """spiegel.bulkread against read_delivery: the sample (semicolon and comma CSV, Windows-1252, XLSX, fixed
+    width, the faulty delivery) and plain files with a BOM, CRLF line ends, blank lines and padded values."""
+    from spiegel import bulkread
+    from spiegel import deliveries as store
+    from spiegel.read import read_delivery
+    from spiegel.sample import DELIVERIES
+
+    refs = [r for r in store.find_deliveries(DELIVERIES) if r.meta.domein == JH.name]
+    extra = deliver(tmp_path, B, "2025H1", [row(Y["gap0"], "20250101", "20250228"), row(" " + Y["gap1"], "20250101")])
+    text = extra.read_bytes().replace(b"\n", b"\r\n\r\n")
+    extra.write_bytes(b"\xef\xbb\xbf" + text)
+    comma = deliver(tmp_path, C, "2025H1", [row("999999999", "20250101", postcode="1012 ab")])
+    comma.write_text(comma.read_text().replace(";", ","))
+    refs += [store.current_delivery(tmp_path, "2025H1", B), store.current_delivery(tmp_path, "2025H1", C)]
+    columns = {"bsn", "geslacht", "geboortedatum", "postcode", "datum_aanvang", "datum_einde"}
+    frame, owner, unreadable = bulkread.read_frames(refs, JH, columns=columns)
+    assert unreadable == 0
+    shown = ["bsn", "bsn_status", "geslacht", "geboortedatum", "postcode", "datum_aanvang", "datum_einde"]
+    for i, ref in enumerate(refs):
+        expected = read_delivery(ref.path, JH.layout(ref.meta.indeling)).frame[shown].reset_index(drop=True)
+        got = frame[owner == i][shown].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got.astype(object), expected.astype(object), check_dtype=False)

@@ -44,8 +44,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spiegel import dates, flows, youth
-from spiegel.errors import InputError, ParameterError
+from spiegel import bulkread, dates, flows, youth
+from spiegel.errors import ParameterError
 from spiegel.periods import Period
 
 VERSION = 1
@@ -56,6 +56,7 @@ KEYS_FILE, ENDS_FILE, META_FILE = "jongeren.npy", "einden.npy", "index.json"
 WORK_FOLDER = "werk"  # OUT/<period>/werk/: where the batch and spiegel report keep the index (not for reviewers)
 _SPAN = np.int64(1) << np.int64(20)  # day numbers below 2**20: 1900-01-01 + 2,870 years
 _EPOCH = np.datetime64("1900-01-01", "D")
+_COLUMNS = frozenset({"bsn", "geslacht", "geboortedatum", "postcode"})  # the youth key (spiegel.youth)
 _PERIOD_NAME = re.compile(r"^\d{4}(H[12]|Q[1-4]|J)$")
 
 
@@ -223,33 +224,32 @@ def build(root: str | Path, domain: Any, period: Period, *, key: bytes | None = 
           refs: list[Any] | None = None) -> YouthHistory:
     """Read every delivery of :func:`sources` once and make the history (in memory). A delivery that cannot be
     read is left out and counted in ``meta["onleesbaar"]`` (its own report says why)."""
-    from spiegel.read import read_delivery
-
     spec = _spec(domain)
     key = secret() if key is None else key
     refs = sources(root, domain, period) if refs is None else refs
     first, last = np.datetime64(period.first_day, "D"), np.datetime64(period.last_day, "D")
     keys: list[np.ndarray] = []
     ends: list[np.ndarray] = []
-    started: list[tuple[str, np.ndarray, np.ndarray, int]] = []  # the period's own deliveries: kvk, keys, starts
+    started: tuple[np.ndarray, ...] | None = None  # the period's own deliveries: owner, started owner, keys, starts
+    own: list[Any] = []
     used: set[str] = set()
     unreadable = 0
-    for ref in refs:
-        try:
-            delivery = read_delivery(ref.path, domain.layout(ref.meta.indeling))
-        except InputError:
-            unreadable += 1
+    for other in sorted({ref.meta.periode for ref in refs}, key=Period.parse):  # a period at a time: bounded memory
+        group = [ref for ref in refs if ref.meta.periode == other]
+        frame, owner, failed = bulkread.read_frames(group, domain, columns=_COLUMNS | {spec["start"], spec["end"]})
+        unreadable += failed
+        if frame is None:
             continue
-        used.add(ref.meta.kvk)
-        frame = delivery.frame
+        used.update(group[i].meta.kvk for i in np.unique(owner))
         start, end = dates.days(frame[spec["start"]]), dates.days(frame[spec["end"]])
         ended = ~np.isnat(end) & ~(end < start)  # an end before the start makes no one herhaald (as count.py)
         if ended.any():
             keys.append(youth.keys(frame, ended))
             ends.append(_day_numbers(end[ended]))
-        if ref.meta.periode == str(period):
+        if other == str(period):
             instroom = flows.flags(start, end, first, last)["instroom"] & ~np.isnat(start)
-            started.append((ref.meta.kvk, youth.keys(frame, instroom), start[instroom], len(frame)))
+            own = group
+            started = (owner, owner[instroom], youth.keys(frame, instroom), start[instroom])
     all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=object)
     all_ends = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
     hashed = keyed_hashes(all_keys, key)
@@ -258,10 +258,16 @@ def build(root: str | Path, domain: Any, period: Period, *, key: bytes | None = 
     made = YouthHistory(unique, composite, {})
     held = sorted({ref.meta.periode for ref in refs}, key=Period.parse)
     per_provider = {}
-    for kvk, started_keys, starts, rows in started:  # what the report shows: the flags, the periods, the providers
+    if started is not None:  # what each report shows: its herhaald flags, the periods, the providers
+        owner, started_owner, started_keys, starts = started
         flags = made._lookup(keyed_hashes(started_keys, key), starts)
-        text = f"{' '.join(held)} {len(used)} {rows} {len(flags)} "
-        per_provider[kvk] = hashlib.sha256(text.encode() + np.packbits(flags).tobytes()).hexdigest()[:16]
+        order = np.argsort(started_owner, kind="stable")
+        bounds = np.searchsorted(started_owner[order], np.arange(len(own) + 1))
+        rows = np.bincount(owner, minlength=len(own))
+        for i in np.unique(owner):
+            mine = flags[order[bounds[i]:bounds[i + 1]]]
+            text = f"{' '.join(held)} {len(used)} {rows[i]} {len(mine)} "
+            per_provider[own[i].meta.kvk] = hashlib.sha256(text.encode() + np.packbits(mine).tobytes()).hexdigest()[:16]
     meta = {
         "versie": VERSION,
         "domein": domain.name,
