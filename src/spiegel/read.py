@@ -836,6 +836,18 @@ def _typed(raw: pd.DataFrame, layout: RecordLayout, where: _Where) -> pd.DataFra
     return pd.DataFrame(data, index=raw.index)
 
 
+def typed_frame(raw: pd.DataFrame, layout: Layout, *, name: str = "", columns: Any = None) -> pd.DataFrame:
+    """The typed frame of a raw frame (a ``rij`` column and one text column per column of the one-set ``layout``,
+    or of ``columns`` only; values stripped), exactly as :func:`read_delivery` types a file's records
+    (``spiegel.bulkread`` uses it)."""
+    from dataclasses import replace
+
+    record = layout.single
+    if columns is not None:
+        record = replace(record, kolommen=tuple(c for c in record.kolommen if c.naam in columns))
+    return _typed(raw, record, _Where(name, layout))
+
+
 def bsn_status(values: pd.Series, special: dict[str, str]) -> np.ndarray:
     """The :data:`BSN_STATUS` of every value (an object array); ``special``: code → status."""
     if fastpath.small(len(values)):
