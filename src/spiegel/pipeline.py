@@ -198,7 +198,7 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
         result.timings["zoeken"] = round(time.perf_counter() - clock, 4)
 
         stage, clock = "uitvoeren", time.perf_counter()
-        with fastpath.string_storage(input_bytes(files)):
+        with fastpath.string_storage(input_bytes(files)), _gemeente_tables_target(job):
             notebook_path, executed = _execute(job)
         result.outputs["notebook"] = str(notebook_path)
         result.timings["uitvoeren"] = round(time.perf_counter() - clock, 4)
@@ -228,6 +228,29 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
         if failed.exists():
             result.outputs["notebook_fout"] = str(failed)
     return result
+
+
+@contextlib.contextmanager
+def _gemeente_tables_target(job: ReportJob):
+    """While the notebook runs, tell the report where to leave its exact per-gemeente tables (the period's work
+    folder, ``spiegel.present.gemeentetabellen``); an old file is removed first. Not for an extract of one
+    gemeente."""
+    from spiegel.present import gemeentetabellen
+
+    if job.gemeente:
+        yield
+        return
+    target = gemeentetabellen.tables_path(Path(job.out_root).resolve(), str(job.period), job.domain, job.kvk)
+    target.unlink(missing_ok=True)
+    before = os.environ.get(gemeentetabellen.ENV)
+    os.environ[gemeentetabellen.ENV] = str(target)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(gemeentetabellen.ENV, None)
+        else:
+            os.environ[gemeentetabellen.ENV] = before
 
 
 def _execute(job: ReportJob) -> tuple[Path, Any]:

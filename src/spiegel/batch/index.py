@@ -187,7 +187,14 @@ def write_index(period_dir: Path, manifest: dict[str, Any] | None = None) -> Pat
         suffix = "" if len(manifests) == 1 else f"-{name}"
         parts.append((found, _overview(domain, period_dir, found), domain.titel, suffix))
     path = period_dir / INDEX_FILE
-    write_text_atomic(path, render_period_index(period, parts))
+    page = render_period_index(period, parts)
+    from spiegel.batch.gemeenteoverzicht import index_section  # the "Gemeenten" section (SPEC §10)
+
+    gemeenten = index_section(period_dir)
+    if gemeenten:
+        page = page.replace("<script>", gemeenten + "<script>", 1).replace(
+            "</h1>", '</h1>\n<nav><a href="#gemeenten">Gemeenten</a></nav>', 1)
+    write_text_atomic(path, page)
     return path
 
 

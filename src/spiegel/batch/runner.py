@@ -55,6 +55,7 @@ class BatchOptions:
     index: bool = True
     job_fn: Callable[[Any], Any] | None = None  # default spiegel.pipeline.make_report
     notebook: Path | None = None  # default: the pipeline's notebook
+    gemeenten: bool = True  # make the gemeenteoverzichten (SPEC §10) from the reports' tables, when the domain has them
 
 
 @dataclass
@@ -407,6 +408,8 @@ def run_batch(options: BatchOptions) -> BatchResult:
     for suffix in (".json", ".csv"):  # the domain's latest batch, next to the index
         write_bytes_atomic(period_dir / manifest_file(options.domain, suffix),
                            (manifest.folder / f"manifest{suffix}").read_bytes())
+    if options.gemeenten and not interrupted:
+        _gemeenteoverzichten(options, period)
     index_path = None
     if options.index and not interrupted:
         from spiegel.batch.index import write_index
@@ -417,6 +420,20 @@ def run_batch(options: BatchOptions) -> BatchResult:
         counts=manifest.counts(), elapsed=time.perf_counter() - clock, interrupted=interrupted,
         records=list(manifest.records.values()),
     )
+
+
+def _gemeenteoverzichten(options: BatchOptions, period: Period) -> None:
+    """The period's gemeenteoverzichten, from the tables the reports left (none for a domain without them)."""
+    from spiegel.batch.gemeenteoverzicht import make_overzichten
+    from spiegel.present.gemeentetabellen import tables_folder
+    from spiegel.register import load_register
+
+    if not tables_folder(options.out_root, str(period), options.domain).is_dir():
+        return
+    register = load_register(Path(options.deliveries) / "register.csv")
+    make_overzichten(options.out_root, period, register=register[register["domein"] == options.domain],
+                     domain=options.domain,
+                     formats=(*(f for f in options.formats if f in ("html", "pdf", "xlsx")), "csv"))
 
 
 def _stop_on_sigterm():

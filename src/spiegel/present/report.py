@@ -62,6 +62,11 @@ class Report:
         """What the domain adds to :meth:`summary_record` (for its part of the batch index)."""
         return {}
 
+    def gemeente_tables(self) -> tuple[dict[str, str], dict[str, list[int]]] | None:
+        """The exact counts per gemeente for the gemeenteoverzicht (SPEC §10): (column → Dutch label, gemeente code
+        → counts in column order), or None when the domain has no gemeenteoverzicht."""
+        return None
+
     def table_descriptions(self) -> dict[str, str]:
         descriptions = {name: table.description for name, table in self.shown.tables.items()}
         descriptions["validatie"] = VALIDATION_TABLE_DESCRIPTION
@@ -171,6 +176,25 @@ class Report:
             write_csvs(tables, out / "tabellen")
             files["csv"] = "tabellen"
         write_text_atomic(out / SUMMARY_FILE, json.dumps(self.summary_record(files), indent=1, ensure_ascii=False))
+        self.leave_gemeente_tables()
+
+    def leave_gemeente_tables(self) -> None:
+        """Write the exact per-gemeente tables where the pipeline asked (``spiegel.present.gemeentetabellen.ENV``),
+        outside the report's folder; nothing for an extract of one gemeente or without the variable."""
+        import os
+
+        from spiegel.present import gemeentetabellen
+
+        target = os.environ.get(gemeentetabellen.ENV)
+        if not target or self.gemeente:
+            return
+        tables = self.gemeente_tables()
+        if tables is None:
+            return
+        columns, rows = tables
+        gemeentetabellen.write_tables(target, gemeentetabellen.record(
+            kvk=self.kvk, naam=self.naam, period=str(self.period), domain=self.domain.name,
+            sha256=self.source.sha256, columns=columns, rows=rows))
 
     def summary_record(self, files: dict[str, str] | None = None) -> dict[str, Any]:
         """Aggregates for the batch manifest and index (exact counts of groups; no row values)."""

@@ -232,6 +232,28 @@ class Report(BaseReport):
             ],
         }
 
+    def gemeente_tables(self) -> tuple[dict[str, str], dict[str, list[int]]]:
+        """Exact trajecten (the four flows and the total), jongeren, and trajecten zonder and met verblijf per
+        gemeente, for the gemeenteoverzicht; the row of all gemeenten and "onbekend" are left out."""
+        columns = {f"trajecten_{m}": MEASURE_LABELS[m] for m in FLOW_MEASURES}
+        columns["trajecten_totaal"] = "Trajecten totaal"
+        columns.update({"jongeren_totaal": "Jongeren", "zonder_verblijf": "Zonder verblijf",
+                        "met_verblijf": "Met verblijf"})
+        rows = _lists(self.counts.flows, "gemeente", "hulpvorm", *[f"trajecten_{m}" for m in FLOW_MEASURES],
+                      "jongeren_totaal")
+        out: dict[str, list[int]] = {}
+        verblijf: dict[tuple[str, str], int] = {}
+        for i, (code, hulpvorm) in enumerate(zip(rows["gemeente"], rows["hulpvorm"], strict=True)):
+            if code in (count.TOTAAL, count.ONBEKEND):
+                continue
+            if hulpvorm == "totaal":
+                out[code] = [int(rows[f"trajecten_{m}"][i]) for m in FLOW_MEASURES] + [int(rows["jongeren_totaal"][i])]
+            elif hulpvorm in ("zonder_verblijf", "met_verblijf"):
+                verblijf[(code, hulpvorm)] = int(rows["trajecten_totaal"][i])
+        for code, values in out.items():
+            values += [verblijf.get((code, "zonder_verblijf"), 0), verblijf.get((code, "met_verblijf"), 0)]
+        return columns, out
+
     # --- helpers -------------------------------------------------------------------------------------------
 
     def _too_many_gemeenten(self) -> bool:
