@@ -9,6 +9,25 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def history_key(tmp_path_factory):
+    """The secret of the youth history's keyed hash (spiegel.history) in a test folder, not the user's config
+    folder; set for the whole session, so worker processes started by tests see it too."""
+    import os
+
+    from spiegel.history import KEY_ENV
+
+    path = tmp_path_factory.mktemp("sleutel") / "geschiedenis.key"
+    path.write_text("0123456789abcdef0123456789abcdef\n", encoding="ascii")
+    old = os.environ.get(KEY_ENV)
+    os.environ[KEY_ENV] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop(KEY_ENV, None)
+    else:
+        os.environ[KEY_ENV] = old
+
+
 @pytest.fixture(scope="session")
 def sample_reports(tmp_path_factory):
     """Every sample provider's 2025H1 report (notebook, HTML, PDF, XLSX, CSV), made the way `spiegel report`

@@ -203,6 +203,26 @@ def test_register_lists_every_provider_with_valid_fields(country):
     assert set(register["domein"]) == {"jeugdhulp"}
     valid = codes.valid_codes(PERIODS[-1].last_day)
     assert all(set(g.split()) <= valid for g in register["gemeenten"])
+    hidden = register["gemeenten_mogen_inzien"] == "nee"
+    assert set(register["gemeenten_mogen_inzien"]) == {"ja", "nee"}
+    assert 0 < hidden.sum() <= 0.1 * len(register)  # a few providers keep their name from the gemeenten
+
+
+def test_register_without_the_inzien_column_means_ja_and_a_bad_value_is_a_dutch_error(tmp_path):
+    from spiegel.errors import InputError
+
+    path = tmp_path / "register.csv"
+    path.write_text("kvk,naam,domein,grootteklasse,gemeenten\n12345678,Geheim BV,jeugdhulp,klein,0363\n")
+    assert list(load_register(path)["gemeenten_mogen_inzien"]) == ["ja"]
+    path.write_text("kvk,naam,domein,grootteklasse,gemeenten,gemeenten_mogen_inzien\n"
+                    "12345678,A,jeugdhulp,klein,0363,Nee\n23456789,B,jeugdhulp,klein,0363,\n"
+                    "34567890,C,jeugdhulp,klein,0363,misschien\n")
+    with pytest.raises(InputError) as caught:
+        load_register(path)
+    message = str(caught.value)
+    assert "ja of nee" in message and "4" in message and "misschien" not in message
+    path.write_text("\n".join(path.read_text().splitlines()[:3]) + "\n")
+    assert list(load_register(path)["gemeenten_mogen_inzien"]) == ["nee", "ja"]
 
 
 def test_some_registered_providers_deliver_nothing(country, refs):
@@ -337,6 +357,8 @@ def test_sample_providers_play_their_roles():
     assert {sample.REFERENCE_PROVIDER, sample.FAULTY_PROVIDER, sample.CORRECTED_PROVIDER,
             sample.MISSING_PROVIDER} <= set(register["kvk"])
     assert find_deliveries(sample.DELIVERIES, kvk=sample.MISSING_PROVIDER) == []
+    hidden = register.loc[register["gemeenten_mogen_inzien"] == "nee", "kvk"]
+    assert set(hidden) == set(sample.HIDDEN_PROVIDERS)
     reference_ref = current_deliveries(sample.DELIVERIES, "2025H1")[("2025H1", sample.REFERENCE_PROVIDER)]
     reference = read_delivery(reference_ref.path, LAYOUT)
     assert 200 <= len(reference) <= 800

@@ -33,7 +33,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "spiegel.elfproef", "spiegel.fastpath", "spiegel.codes", "spiegel.gemeenten", "spiegel.youth",
               "spiegel.offload", "spiegel.flows")),
     ("read", ("spiegel.layouts", "spiegel.read", "spiegel.deliveries", "spiegel.register", "spiegel.write",
-              "spiegel.inspection", "spiegel.domains", "spiegel.sample")),
+              "spiegel.inspection", "spiegel.domains", "spiegel.sample", "spiegel.history")),
     ("validate", ("spiegel.validate",)),
     ("count", ("spiegel.count",)),
     ("protect", ("spiegel.protect",)),

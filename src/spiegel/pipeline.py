@@ -67,6 +67,7 @@ class ReportJob:
     notebook: Path | None = None
     domain: str = DEFAULT_DOMAIN
     domain_module: str | None = field(default=None, compare=False)  # what a worker imports to know the domain
+    youth_history: Path | None = None  # folder of the youth history of every provider (spiegel.history)
 
     def __post_init__(self) -> None:
         from spiegel import domains
@@ -102,6 +103,7 @@ class ReportJob:
             "gemeente": self.gemeente,
             "output_dir": str(self.out_dir.resolve()),
             "table_formats": [f for f in self.formats if f in ("xlsx", "csv")],
+            **({"youth_history": str(Path(self.youth_history).resolve())} if self.youth_history else {}),
         }
 
 
@@ -169,9 +171,10 @@ def input_bytes(files: list[Any]) -> int:
 def input_key(job: ReportJob, files: list[Any] | None = None) -> str:
     """A hash of everything a report depends on: the current delivery and the provider's earlier deliveries
     (:func:`input_files`, passed in when the caller has them already), the parameters, the code version and
-    the notebook."""
+    the notebook; with a youth history (``job.youth_history``) also the deliveries of every provider it was made
+    of (its fingerprint), so that another provider's new delivery makes the report again."""
     parts = [ref.sha256() for ref in (files if files is not None else input_files(job))]
-    params = {k: v for k, v in job.parameters().items() if k not in ("deliveries", "output_dir")}
+    params = {k: v for k, v in job.parameters().items() if k not in ("deliveries", "output_dir", "youth_history")}
     payload = {
         "deliveries": parts,
         "parameters": params,
@@ -181,6 +184,11 @@ def input_key(job: ReportJob, files: list[Any] | None = None) -> str:
         "code": code_version(),
         "notebook": hashlib.sha256(Path(job.notebook).read_bytes()).hexdigest(),
     }
+    if job.youth_history:
+        from spiegel.history import read_meta
+
+        meta = read_meta(job.youth_history) or {}
+        payload["youth_history"] = meta.get("vingerafdruk")
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from spiegel import codes, domains, protect
 from spiegel import deliveries as store
+from spiegel import history as youth_index
 from spiegel.deliveries import DeliveryRef
 from spiegel.errors import InputError, ParameterError
 from spiegel.formats import fmt_date
@@ -62,8 +63,13 @@ def build(
     protection: str = "exact",
     gemeente: str | None = None,
     domain: str = "jeugdhulp",
+    youth_history: str | Path | None = None,
 ) -> Any:
-    """Read, validate, count and protect one provider's delivery for one period; the domain's report object."""
+    """Read, validate, count and protect one provider's delivery for one period; the domain's report object.
+
+    ``youth_history``: the folder of the youth history of every provider (``spiegel.history``, made by the batch
+    or ``spiegel report``) for herhaald beroep bij enige aanbieder; ``None``: built here in memory from the
+    deliveries folder (for a domain that uses one)."""
     from spiegel.validate import validate
 
     clock = time.perf_counter()
@@ -86,6 +92,12 @@ def build(
     previous_ref, previous = next(((r, d) for r, d in history if r.meta.periode == str(per.previous())), (None, None))
     timings["lezen"] = _lap(clock)
 
+    extra: dict[str, Any] = {}
+    if youth_index.uses_history(dom):
+        clock = time.perf_counter()
+        extra["youth_history"] = _youth_history(root, dom, per, youth_history)
+        timings["geschiedenis"] = _lap(clock)
+
     clock = time.perf_counter()
     findings = validate(delivery, per, previous=previous, meta=ref.meta, domain=dom,
                         history=[(Period.parse(r.meta.periode), d) for r, d in history])
@@ -94,7 +106,7 @@ def build(
     clock = time.perf_counter()
     exact = dom.count_function(
         delivery, per, history=[(Period.parse(r.meta.periode), d) for r, d in history], previous=previous,
-        gemeente=gemeente,
+        gemeente=gemeente, **extra,
     )
     shown = protect.protect_counts(exact, protection)
     timings["tellen"] = _lap(clock)
@@ -113,6 +125,15 @@ def build(
         timings=timings,
         domain=dom,
     )
+
+
+def _youth_history(root: Path, dom: domains.Domain, per: Period, folder: str | Path | None) -> Any:
+    if folder in (None, ""):
+        return youth_index.build(root, dom, per)
+    loaded = youth_index.load(folder)
+    if loaded.meta.get("domein") != dom.name or loaded.meta.get("periode") != str(per):
+        raise ParameterError(f"de jeugdgeschiedenis in {folder} hoort niet bij {dom.name} {per}")
+    return loaded
 
 
 def _lap(start: float) -> float:

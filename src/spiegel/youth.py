@@ -69,6 +69,21 @@ def ids(frames: list[pd.DataFrame], *, bsn: str = "bsn") -> np.ndarray:
     return out
 
 
+def keys(frame: pd.DataFrame, rows: np.ndarray, *, bsn: str = "bsn") -> np.ndarray:
+    """Who the youth of each selected row (bool mask) is, as text comparable across deliveries and providers (an
+    object array): ``b<bsn>`` where the BSN identifies the youth, else ``p`` + :func:`fallback_keys`. The same
+    split as :func:`ids`; for :mod:`spiegel.history`, which keeps only a keyed hash of it."""
+    rows = np.asarray(rows, dtype=bool)
+    known = has_bsn(frame[f"{bsn}_status"].to_numpy())
+    out = np.empty(int(rows.sum()), dtype=object)
+    chosen = known[rows]
+    if chosen.any():
+        out[chosen] = ["b" + str(v) for v in _objects(frame[bsn])[rows & known]]
+    if (~chosen).any():
+        out[~chosen] = ["p" + k for k in fallback_keys(frame, rows & ~known, bsn=bsn)]
+    return out
+
+
 _HASHED = np.int64(1) << np.int64(62)
 
 

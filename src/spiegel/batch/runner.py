@@ -53,6 +53,7 @@ class BatchOptions:
     max_rss_mb: float = 480.0  # memory budget per worker: one that would pass it with its next job is replaced
     progress: bool = True
     index: bool = True
+    keep_youth_history: bool = False  # keep OUT/<period>/werk/jeugdgeschiedenis-* after the batch (spiegel.history)
     job_fn: Callable[[Any], Any] | None = None  # default spiegel.pipeline.make_report
     notebook: Path | None = None  # default: the pipeline's notebook
     gemeenten: bool = True  # make the gemeenteoverzichten (SPEC §10) from the reports' tables, when the domain has them
@@ -295,6 +296,11 @@ def run_batch(options: BatchOptions) -> BatchResult:
         pool.prestart(_warmup_delivery(Path(options.deliveries), period, options.only, options.domain))
     jobs, delivered, missing = plan(options)
     period_dir = Path(options.out_root) / str(period)
+    history_folder, history_info = _youth_history(options, period, period_dir, jobs)
+    if history_folder is not None:
+        from dataclasses import replace
+
+        jobs = [replace(job, youth_history=history_folder) for job in jobs]
     names = {e["kvk"]: e["naam"] for e in delivered}
 
     previous = _resumable(period_dir, options.domain) if options.resume else None
@@ -316,6 +322,7 @@ def run_batch(options: BatchOptions) -> BatchResult:
         },
         "code_version": code_version(),
         "missing": missing,
+        **({"youth_history": history_info} if history_info else {}),
     }
     manifest = Manifest(period_dir / "batches" / batch_id, header)
 
@@ -399,6 +406,10 @@ def run_batch(options: BatchOptions) -> BatchResult:
             signal.signal(signal.SIGTERM, previous_term)
         if bar is not None:
             bar.close()
+        if history_folder is not None and not options.keep_youth_history:
+            from spiegel.history import remove
+
+            remove(history_folder)
         manifest.write("onderbroken" if interrupted else "klaar")
         manifest.close()
 
@@ -434,6 +445,26 @@ def _gemeenteoverzichten(options: BatchOptions, period: Period) -> None:
     make_overzichten(options.out_root, period, register=register[register["domein"] == options.domain],
                      domain=options.domain,
                      formats=(*(f for f in options.formats if f in ("html", "pdf", "xlsx")), "csv"))
+
+
+def _youth_history(
+    options: BatchOptions, period: Period, period_dir: Path, jobs: list[Any]
+) -> tuple[Path | None, dict[str, Any] | None]:
+    """The youth history of every provider (spiegel.history) for the batch's reports: built once here, or an
+    index kept by an earlier run reused when it holds the same deliveries. (None, None) for a domain without
+    one or a batch without reports."""
+    from spiegel import domains, history
+
+    domain = domains.get(options.domain)
+    if not jobs or not history.uses_history(domain):
+        return None, None
+    clock, cpu = time.perf_counter(), time.process_time()
+    folder, built = history.ensure(options.deliveries, domain, period, period_dir / history.WORK_FOLDER)
+    meta = history.read_meta(folder) or {}
+    info = {k: meta.get(k) for k in ("perioden", "aanbieders", "leveringen", "onleesbaar", "jongeren", "einden")}
+    info.update(gebouwd=built, seconden=round(time.perf_counter() - clock, 2),
+                cpu_seconden=round(time.process_time() - cpu, 2), bewaard=options.keep_youth_history)
+    return folder, info
 
 
 def _stop_on_sigterm():

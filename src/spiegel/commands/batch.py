@@ -41,6 +41,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="memory budget per worker process: a worker that would pass it with its next report "
                    "(estimated from the size of the delivery files) is replaced first (default: 480)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--keep-youth-history", action="store_true",
+                   help="keep the youth history of every provider (herhaald beroep, a pseudonymous index in "
+                   "OUT/<period>/werk/) after the batch instead of removing it; a later batch or spiegel report "
+                   "reuses it while the deliveries are the same (docs/batch.md)")
     p.set_defaults(run=run)
 
 
@@ -81,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         recycle=args.recycle,
         max_rss_mb=args.max_memory,
         progress=not args.no_progress,
+        keep_youth_history=args.keep_youth_history,
     )
     result = run_batch(options)
     print(result.summary_line(), file=sys.stderr if result.interrupted else sys.stdout)

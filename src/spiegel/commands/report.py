@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import Any
 
 from spiegel.commands import add_domain_argument, domain_of
 
@@ -39,6 +41,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="papermill engine: run the cells in this process (warm, the default; the engine of the batch) "
         "or in a fresh Jupyter kernel (kernel: as JupyterLab runs them, about 3 s slower)",
     )
+    p.add_argument(
+        "--keep-youth-history", action="store_true",
+        help="keep the youth history of every provider (herhaald beroep) that this report builds in "
+        "OUT/<period>/werk/ for the next report or batch (default: removed afterwards; one kept earlier is "
+        "reused while the deliveries are the same)",
+    )
     p.set_defaults(run=run)
 
 
@@ -47,18 +55,42 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from spiegel.errors import ParameterError
-    from spiegel.pipeline import ReportJob, make_report
 
     if args.gemeente and not (args.gemeente.isdigit() and len(args.gemeente) == 4):
         raise ParameterError("--gemeente verwacht een CBS-gemeentecode van 4 cijfers, bijv. 0363")
     if not (args.provider.isdigit() and len(args.provider) == 8):
         raise ParameterError("--provider verwacht een KvK-nummer van 8 cijfers")
     deliveries = Path(args.deliveries) if args.deliveries else _sample()
+    domain = domain_of(args)
+    folder, built = _youth_history(domain, args.period, deliveries, Path(args.out))
+    try:
+        return _run(args, domain, deliveries, folder)
+    finally:
+        if folder is not None and built and not args.keep_youth_history:
+            from spiegel.history import remove
+
+            remove(folder)
+
+
+def _youth_history(domain: Any, period: str, deliveries: Path, out: Path) -> tuple[Path | None, bool]:
+    """(folder, built now) of the youth history for herhaald beroep (spiegel.history); (None, False) when the
+    domain has none or the period has no deliveries folder."""
+    from spiegel import history
+    from spiegel.periods import Period
+
+    per = Period.parse(period)
+    domain.check_period(per)
+    if not history.uses_history(domain) or not (deliveries / str(per)).is_dir():
+        return None, False
+    return history.ensure(deliveries, domain, per, out / str(per) / history.WORK_FOLDER)
+
+
+def _run(args: argparse.Namespace, domain: Any, deliveries: Path, folder: Path | None) -> int:
+    from spiegel.pipeline import ReportJob, make_report
+
     job = ReportJob(
-        domain=domain_of(args).name,
+        domain=domain.name,
         kvk=args.provider,
         period=args.period,
         deliveries=deliveries,
@@ -68,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         gemeente=args.gemeente,
         renderer=args.renderer,
         engine="spiegel_warm" if args.engine == "warm" else None,
+        youth_history=folder,
     )
     if job.engine == "spiegel_warm":
         from spiegel.sidecar import Sidecar

@@ -3,7 +3,7 @@
 A report made by ``spiegel.pipeline.make_report`` (so by the batch and by ``spiegel report``) writes, besides its
 own outputs, one compact JSON file with the exact counts of each gemeente it counted: a list of columns with their
 Dutch labels and per gemeente one row of integers. The file lies in the period's work folder
-(``<out>/<period>/.werk/gemeentetabellen/<domain>/<kvk>.json``), never in the provider's report folder, and holds
+(``<out>/<period>/werk/gemeentetabellen/<domain>/<kvk>.json``), never in the provider's report folder, and holds
 no finding, row number or row-level value: only the counts the report computed. The pipeline tells the report
 where to write through the environment variable :data:`ENV` (a notebook run by hand writes nothing), and removes
 an old file before the report is made again, so a failed report leaves no stale counts behind.
@@ -19,12 +19,12 @@ from typing import Any
 
 #: The environment variable that names the file a report writes its exact per-gemeente tables to.
 ENV = "SPIEGEL_GEMEENTETABELLEN"
-WORK_FOLDER = ".werk"
+WORK_FOLDER = "werk"  # the period's work folder, shared with spiegel.history (not for reviewers)
 FORMAT = 1
 
 
 def tables_folder(out_root: str | Path, period: str, domain: str) -> Path:
-    """``<out>/<period>/.werk/gemeentetabellen/<domain>``: where the reports of a period leave their tables."""
+    """``<out>/<period>/werk/gemeentetabellen/<domain>``: where the reports of a period leave their tables."""
     return Path(out_root) / str(period) / WORK_FOLDER / "gemeentetabellen" / domain
 
 

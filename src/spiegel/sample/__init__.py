@@ -15,4 +15,5 @@ REFERENCE_PROVIDER = "91000011"  # clean, mid-size (a few hundred trajectories):
 FAULTY_PROVIDER = "91000022"  # 2025H1 holds deliberate errors of every validation group
 CORRECTED_PROVIDER = "91000033"  # delivered 2025H1 twice: the second delivery is a correction
 MISSING_PROVIDER = "91000044"  # registered, never delivered
+HIDDEN_PROVIDERS = ("91000088", "91000100")  # register: gemeenten_mogen_inzien = nee (SPEC §10)
 FAULTS: Path = DELIVERIES / "verwachte_fouten.yml"

@@ -20,4 +20,6 @@ DOMAIN = Domain(
     synth="synth:synth_country",
     sample="sample:write_sample",
     sample_periods=("2024H2", "2025H1"),
+    # herhaald beroep bij enige aanbieder (SPEC §6): the youth history of every provider (spiegel.history)
+    extra={"youth_history": {"start": "datum_aanvang", "end": "datum_einde"}},
 )

@@ -25,7 +25,7 @@ Conventions of every table in :class:`Counts`:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any
@@ -91,7 +91,8 @@ DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "reden_beeindiging": ("reden_beeindiging", "reden_beeindiging", "uitstroom"),
     "reden_groep": ("reden_groep", "reden_beeindiging_groep", "uitstroom"),
     "crisis": ("gestart_met_crisis", "gestart_met_crisis", "instroom"),
-    "nieuw_herhaald": ("nieuw_herhaald", "nieuw_herhaald", "instroom"),
+    "nieuw_herhaald": ("nieuw_herhaald", "nieuw_herhaald", "instroom"),  # bij deze aanbieder
+    "nieuw_herhaald_enige": ("nieuw_herhaald_enige", "nieuw_herhaald_enige", "instroom"),  # bij enige aanbieder
 }
 
 SUMMARY_FIGURES: dict[str, str] = {
@@ -239,13 +240,16 @@ def prepare(
     *,
     history: Sequence[pd.DataFrame] = (),
     history_periods: int | None = None,
+    youth_history: Any | None = None,
 ) -> pd.DataFrame:
     """The delivery frame with the derived columns every count uses; identifiers removed.
 
     ``frame`` is a typed delivery frame (``spiegel.read.Delivery.frame``); ``history`` are typed frames of
     the provider's earlier deliveries (any periods, any order), used only for herhaald beroep.
     ``history_periods`` is how many past periods those frames cover (default ``len(history)``); it is kept
-    in ``attrs["history_periods"]`` for :func:`count` and the report text.
+    in ``attrs["history_periods"]`` for :func:`count` and the report text. ``youth_history`` is the history of
+    every provider (:class:`spiegel.history.YouthHistory`) for herhaald beroep *bij enige aanbieder*; its
+    ``meta`` is kept in ``attrs["youth_history"]`` (None without one).
 
     Added columns (SPEC §6):
 
@@ -264,7 +268,9 @@ def prepare(
       einde lies before aanvang.
     - ``herhaald`` (bool, true only for instroom rows) and ``nieuw_herhaald`` (``nieuw`` | ``herhaald``,
       empty when not started): the same youth had a trajectory that ended at least one day before this
-      start and at most five years before it, in ``history`` or in this delivery.
+      start and at most five years before it, in ``history`` or in this delivery (*bij deze aanbieder*).
+    - ``herhaald_enige`` and ``nieuw_herhaald_enige``: the same, with the trajectories of every provider in
+      ``youth_history`` as well (*bij enige aanbieder*); without ``youth_history`` equal to the above.
     - ``crisis`` (bool: gestart_met_crisis is 01) and ``reden_groep`` (``volgens_plan`` | ``voortijdig`` |
       ``onbekend``; empty when there is no datum_einde).
 
@@ -324,9 +330,17 @@ def prepare(
     nieuw_herhaald = np.where(herhaald, "herhaald", "nieuw").astype(object)
     nieuw_herhaald[~out["instroom"]] = None  # type: ignore[index]
     out["nieuw_herhaald"] = nieuw_herhaald
+    herhaald_enige = herhaald
+    if youth_history is not None:  # the own history too: an unreadable own delivery is still seen by the report
+        herhaald_enige = herhaald | youth_history.herhaald(frame, start, out["instroom"])  # type: ignore[arg-type]
+    out["herhaald_enige"] = herhaald_enige
+    nieuw_herhaald_enige = np.where(herhaald_enige, "herhaald", "nieuw").astype(object)
+    nieuw_herhaald_enige[~out["instroom"]] = None  # type: ignore[index]
+    out["nieuw_herhaald_enige"] = nieuw_herhaald_enige
 
     result = _frame(out)
     result.attrs["history_periods"] = len(history) if history_periods is None else int(history_periods)
+    result.attrs["youth_history"] = dict(youth_history.meta) if youth_history is not None else None
     result.attrs["period"] = str(period)
     return result
 
@@ -409,6 +423,7 @@ class Counts(BaseCounts):
 
     history_periods_available: int = 0
     has_previous: bool = False
+    youth_history: Mapping[str, Any] | None = None  # what the history of every provider held (spiegel.history)
 
     @property
     def flows(self) -> pd.DataFrame:
@@ -495,6 +510,7 @@ def count(
         },
         history_periods_available=int(history_periods_available),
         has_previous=previous is not None,
+        youth_history=prepared.attrs.get("youth_history"),
     )
 
 
@@ -647,14 +663,17 @@ def count_report(
     history: Sequence[tuple[Period, Any]] = (),
     previous: Any | None = None,
     gemeente: str | None = None,
+    youth_history: Any | None = None,
 ) -> Counts:
     """The domain's count function: the exact counts of one report.
 
     ``delivery`` is the provider's delivery for ``period`` (``spiegel.read.Delivery``); ``history`` its
     earlier deliveries with their periods (herhaald beroep); ``previous`` the delivery of the previous period (the
     comparison in the summary), prepared with the history before it. ``gemeente``: only that gemeente's records
-    (an extract)."""
-    prepared = prepare(delivery.frame, period, history=[d.frame for _, d in history])
+    (an extract). ``youth_history``: the history of every provider (:class:`spiegel.history.YouthHistory`)
+    for herhaald beroep bij enige aanbieder; the previous period's comparison uses the provider's own history
+    only (the summary holds no herhaald figure)."""
+    prepared = prepare(delivery.frame, period, history=[d.frame for _, d in history], youth_history=youth_history)
     prev_prepared = None
     if previous is not None:
         older = [d.frame for p, d in history if p < period.previous()]

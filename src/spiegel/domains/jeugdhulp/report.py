@@ -23,6 +23,7 @@ from spiegel.count import column_lists as _lists
 from spiegel.domains.jeugdhulp import count
 from spiegel.domains.jeugdhulp.count import MEASURE_LABELS
 from spiegel.formats import fmt_date, fmt_int
+from spiegel.history import describe as describe_history
 from spiegel.present import charts
 from spiegel.present.display import (
     BulletList,
@@ -166,6 +167,8 @@ class Report(BaseReport):
                     formats={"aandeel": "pct"},
                 )
             )
+            if name == "nieuw_herhaald_enige":
+                parts.append(Paragraph(self._herhaald_text()))
             if per_gemeente:
                 parts.append(self._breakdown_by_gemeente(name, rows))
         if self._too_many_gemeenten():
@@ -203,7 +206,9 @@ class Report(BaseReport):
             "**Leeftijd**: op de laatste dag dat het traject in de periode liep.",
             "**Duur**: datum einde min datum aanvang in dagen, voor beëindigde trajecten.",
             "**Herhaald beroep**: een gestart traject van een jongere die eerder jeugdhulp had die minstens één dag "
-            f"vóór de start eindigde, binnen vijf jaar ({self._history_text()}).",
+            "vóór de start eindigde, binnen vijf jaar. *Bij deze aanbieder*: eerdere jeugdhulp in de eigen "
+            f"aanleveringen ({self._history_text()}). *Bij enige aanbieder*: eerdere jeugdhulp bij welke aanbieder "
+            f"dan ook, zoals CBS herhaald beroep telt ({self._any_history_text()}).",
             f"**Bescherming**: {protect.describe_policy(self.protection)}",
         ]
         _show(BulletList(items, title="Definities"))
@@ -324,6 +329,18 @@ class Report(BaseReport):
             f"{rows['titel'][0]} per gemeente (trajecten)",
             columns=["gemeentenaam", *order],
             column_labels=labels,
+        )
+
+    def _any_history_text(self) -> str:
+        meta = self.counts.youth_history
+        if meta is None:
+            return "de aanleveringen van andere aanbieders waren niet beschikbaar: alleen de eigen aanleveringen"
+        return f"op basis van de aanleveringen die beschikbaar waren: {describe_history(meta)}"
+
+    def _herhaald_text(self) -> str:
+        return (
+            "Herhaald beroep bij enige aanbieder telt ook eerdere jeugdhulp bij andere aanbieders mee en is "
+            f"daarom minstens zo hoog als herhaald beroep bij deze aanbieder ({self._any_history_text()})."
         )
 
     def _history_text(self) -> str:

@@ -7,7 +7,8 @@ The sample is the domain's synthetic country generator run on a small hand-made 
 - :data:`~spiegel.sample.FAULTY_PROVIDER` delivers 2025H1 with deliberate errors of every validation group
   (SPEC §7), each on a few rows, listed with their rule codes and row numbers in ``verwachte_fouten.yml``;
 - :data:`~spiegel.sample.CORRECTED_PROVIDER` delivers 2025H1 twice (the second delivery is a correction);
-- :data:`~spiegel.sample.MISSING_PROVIDER` is registered but never delivers.
+- :data:`~spiegel.sample.MISSING_PROVIDER` is registered but never delivers;
+- :data:`~spiegel.sample.HIDDEN_PROVIDERS` say ``gemeenten_mogen_inzien = nee`` in the register (SPEC §10).
 
 Everything is deterministic: regenerating gives byte-identical files (a test checks the committed sample).
 """
@@ -119,7 +120,8 @@ def write_sample(out: str | Path) -> SynthResult:
                 files.append(synth.write_one(out, prov.kvk, prov.naam, period, prov.fmt, received, raw=part))
                 delivered += len(part)
         rows[str(period)] = delivered
-    register = synth.register_frame(spec, [p.kvk for p in PROVIDERS], sizes)
+    hidden = np.array([p.kvk in sample.HIDDEN_PROVIDERS for p in PROVIDERS])
+    register = synth.register_frame(spec, [p.kvk for p in PROVIDERS], sizes, hidden)
     write_text_atomic(out / FAULTS_FILE, _faults_yaml(faults))
     return SynthResult(
         out=out,

@@ -82,6 +82,7 @@ NEVER_DELIVERS, SKIPS_PERIOD, CORRECTS_PERIOD = 0.006, 0.006, 0.01
 RECEIPT_WINDOW_DAYS = 21  # SPEC §2: deadline 3 weeks after the period's end
 SIZE_CLASS_LIMITS = ((20, "klein"), (1_000, "middel"), (10_000, "groot"))  # else zeer_groot
 MAX_SCALE = 5.0
+NOT_VISIBLE_SHARE = 0.03  # providers whose register row says gemeenten_mogen_inzien = nee
 
 DAY0 = np.datetime64("1970-01-01", "D")
 HULPVORMEN = tuple(HULPVORM_SHARES)
@@ -629,7 +630,11 @@ def _kvk_numbers(n: int, seed: int) -> list[str]:
     return [str(x) for x in numbers]
 
 
-def register_frame(spec: ProviderSpec, kvk: list[str], sizes: np.ndarray) -> pd.DataFrame:
+def register_frame(
+    spec: ProviderSpec, kvk: list[str], sizes: np.ndarray, hidden: np.ndarray | None = None
+) -> pd.DataFrame:
+    """The register rows; ``hidden`` marks the providers with ``gemeenten_mogen_inzien = nee`` (default: none)."""
+    hidden = np.zeros(len(kvk), dtype=bool) if hidden is None else np.asarray(hidden, dtype=bool)
     return pd.DataFrame(
         {
             "kvk": kvk,
@@ -637,8 +642,17 @@ def register_frame(spec: ProviderSpec, kvk: list[str], sizes: np.ndarray) -> pd.
             "domein": "jeugdhulp",
             "grootteklasse": [size_class(s) for s in sizes],
             "gemeenten": [" ".join(g) for g in spec.gemeenten],
+            "gemeenten_mogen_inzien": np.where(hidden, "nee", "ja"),
         }
     )
+
+
+def hidden_providers(n: int, seed: int) -> np.ndarray:
+    """Which providers of a synthetic country say ``gemeenten_mogen_inzien = nee`` (a few: SPEC §10)."""
+    hidden = _rng(seed, 900_000, n).random(n) < NOT_VISIBLE_SHARE
+    if n >= 5 and not hidden.any():
+        hidden[_rng(seed, 900_001).integers(0, n)] = True
+    return hidden
 
 
 @dataclass
@@ -728,7 +742,7 @@ def _write_country(
                 files.append(write_one(out, kvk[p], spec.names[p], period, fmt, received, **own))
             delivered += len(part)
         rows[str(period)] = delivered
-    register = register_frame(spec, kvk, sizes)
+    register = register_frame(spec, kvk, sizes, hidden_providers(n, seed))
     return SynthResult(
         out=out,
         register=register,
