@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spiegel import dates, youth
+from spiegel import dates, flows, youth
 from spiegel.errors import InputError, ParameterError
 from spiegel.periods import Period
 
@@ -191,18 +191,28 @@ class YouthHistory:
         key = secret() if key is None else key
         if key_id(key) != self.meta["sleutel"]:
             raise ParameterError("de jeugdgeschiedenis is met een andere sleutel gemaakt; maak haar opnieuw")
-        hashed = keyed_hashes(youth.keys(frame, rows, bsn=bsn), key)
+        result[rows] = self._lookup(keyed_hashes(youth.keys(frame, rows, bsn=bsn), key), start[rows])
+        return result
+
+    def _lookup(self, hashed: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """Per (hashed youth, start day): an end in the history in [start − 5 years, start − 1 day]."""
+        if len(self.keys) == 0:
+            return np.zeros(len(hashed), dtype=bool)
         position = np.searchsorted(self.keys, hashed)
         position = np.minimum(position, len(self.keys) - 1)
         known = self.keys[position] == hashed
-        a = start[rows]
         latest = _day_numbers(a) - 1  # ended at least one day before the start
         query = position.astype(np.int64) * _SPAN + latest
         found = np.searchsorted(self.ends, query, side="right") - 1
         candidate = self.ends[np.maximum(found, 0)]
         limit = _day_numbers(dates.years_before(a, YEARS))
-        result[rows] = known & (found >= 0) & (candidate // _SPAN == position) & (candidate % _SPAN >= limit)
-        return result
+        return known & (found >= 0) & (candidate // _SPAN == position) & (candidate % _SPAN >= limit)
+
+    def provider_key(self, kvk: str) -> str | None:
+        """What this history means for the reports of one provider of the period: a digest of the herhaald flags
+        of its started trajectories (``meta["per_aanbieder"]``). A report's input key holds it, so another
+        provider's new delivery makes a report again only when it changes one of its herhaald beroepen."""
+        return (self.meta.get("per_aanbieder") or {}).get(kvk)
 
 
 def _day_numbers(days: np.ndarray) -> np.ndarray:
@@ -218,8 +228,10 @@ def build(root: str | Path, domain: Any, period: Period, *, key: bytes | None = 
     spec = _spec(domain)
     key = secret() if key is None else key
     refs = sources(root, domain, period) if refs is None else refs
+    first, last = np.datetime64(period.first_day, "D"), np.datetime64(period.last_day, "D")
     keys: list[np.ndarray] = []
     ends: list[np.ndarray] = []
+    started: list[tuple[str, np.ndarray, np.ndarray, int]] = []  # the period's own deliveries: kvk, keys, starts
     used: set[str] = set()
     unreadable = 0
     for ref in refs:
@@ -235,16 +247,26 @@ def build(root: str | Path, domain: Any, period: Period, *, key: bytes | None = 
         if ended.any():
             keys.append(youth.keys(frame, ended))
             ends.append(_day_numbers(end[ended]))
+        if ref.meta.periode == str(period):
+            instroom = flows.flags(start, end, first, last)["instroom"] & ~np.isnat(start)
+            started.append((ref.meta.kvk, youth.keys(frame, instroom), start[instroom], len(frame)))
     all_keys = np.concatenate(keys) if keys else np.zeros(0, dtype=object)
     all_ends = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
     hashed = keyed_hashes(all_keys, key)
     unique = np.unique(hashed)
     composite = np.unique(np.searchsorted(unique, hashed).astype(np.int64) * _SPAN + all_ends)
+    made = YouthHistory(unique, composite, {})
+    held = sorted({ref.meta.periode for ref in refs}, key=Period.parse)
+    per_provider = {}
+    for kvk, started_keys, starts, rows in started:  # what the report shows: the flags, the periods, the providers
+        flags = made._lookup(keyed_hashes(started_keys, key), starts)
+        text = f"{' '.join(held)} {len(used)} {rows} {len(flags)} "
+        per_provider[kvk] = hashlib.sha256(text.encode() + np.packbits(flags).tobytes()).hexdigest()[:16]
     meta = {
         "versie": VERSION,
         "domein": domain.name,
         "periode": str(period),
-        "perioden": sorted({ref.meta.periode for ref in refs}, key=Period.parse),
+        "perioden": held,
         "aanbieders": len(used),
         "leveringen": len(refs) - unreadable,
         "onleesbaar": unreadable,
@@ -252,6 +274,7 @@ def build(root: str | Path, domain: Any, period: Period, *, key: bytes | None = 
         "einden": len(composite),
         "vingerafdruk": fingerprint(refs),
         "sleutel": key_id(key),
+        "per_aanbieder": per_provider,
     }
     return YouthHistory(unique, composite, meta)
 
@@ -280,9 +303,20 @@ def write(history: YouthHistory, folder: str | Path) -> Path:
 
 
 def read_meta(folder: str | Path) -> dict[str, Any] | None:
+    """The ``index.json`` of an index folder (None when there is none); remembered per modification time (the
+    batch asks for it once per report)."""
     path = Path(folder) / META_FILE
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return _read_meta(str(path), stamp)
+
+
+@lru_cache(maxsize=8)
+def _read_meta(path: str, stamp: int) -> dict[str, Any] | None:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 

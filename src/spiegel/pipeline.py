@@ -171,8 +171,9 @@ def input_bytes(files: list[Any]) -> int:
 def input_key(job: ReportJob, files: list[Any] | None = None) -> str:
     """A hash of everything a report depends on: the current delivery and the provider's earlier deliveries
     (:func:`input_files`, passed in when the caller has them already), the parameters, the code version and
-    the notebook; with a youth history (``job.youth_history``) also the deliveries of every provider it was made
-    of (its fingerprint), so that another provider's new delivery makes the report again."""
+    the notebook; with a youth history (``job.youth_history``) also what that history says about this provider's
+    started trajectories (``spiegel.history.YouthHistory.provider_key``), so that another provider's new delivery
+    makes the report again only when it changes one of its herhaald beroepen."""
     parts = [ref.sha256() for ref in (files if files is not None else input_files(job))]
     params = {k: v for k, v in job.parameters().items() if k not in ("deliveries", "output_dir", "youth_history")}
     payload = {
@@ -188,7 +189,7 @@ def input_key(job: ReportJob, files: list[Any] | None = None) -> str:
         from spiegel.history import read_meta
 
         meta = read_meta(job.youth_history) or {}
-        payload["youth_history"] = meta.get("vingerafdruk")
+        payload["youth_history"] = (meta.get("per_aanbieder") or {}).get(job.kvk)
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
