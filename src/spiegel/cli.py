@@ -16,7 +16,7 @@ import sys
 from spiegel import __version__
 from spiegel.errors import SpiegelError
 
-COMMANDS = ("synth", "inspect", "validate", "report", "batch", "demo")
+COMMANDS = ("synth", "inspect", "validate", "report", "batch", "gemeente", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
