@@ -237,6 +237,53 @@ class Report(BaseReport):
             ],
         }
 
+    def record_changes(self) -> pd.DataFrame | None:
+        """Records added, removed and changed by the correction per gemeente, matched on the record key (SPEC
+        §3.4); exact counts (the section protects them)."""
+        if self.replaced is None:
+            return None
+        from spiegel.domains.jeugdhulp.facts import Facts
+        from spiegel.domains.jeugdhulp.herlevering import record_changes
+
+        table = record_changes(Facts(self.replaced.before, self.period), Facts(self.replaced.now, self.period))
+        if self.gemeente:
+            table = table[table["gemeente"].isin([self.gemeente, count.TOTAAL])].reset_index(drop=True)
+        return table
+
+    def flow_changes(self) -> list[Display]:
+        """Trajecten and jongeren of all gemeenten, and trajecten per gemeente, before and after the correction."""
+        if self.replaced is None:
+            return []
+        before, now = self.replaced.shown.flows, self.shown.flows
+        key = ["gemeente", "hulpvorm"]
+        measures = [*[f"trajecten_{m}" for m in FLOW_MEASURES], "jongeren_totaal"]
+        total_before = before[(before["gemeente"] == "totaal") & (before["hulpvorm"] == "totaal")]
+        total_now = now[(now["gemeente"] == "totaal") & (now["hulpvorm"] == "totaal")]
+        labels = {**{f"trajecten_{m}": MEASURE_LABELS[m] for m in FLOW_MEASURES}, "jongeren_totaal": "Jongeren"}
+        rows = []
+        for m in measures:
+            b = total_before[m].iloc[0] if len(total_before) else None
+            n = total_now[m].iloc[0] if len(total_now) else None
+            rows.append({"label": labels[m], "voor": b, "na": n, "verschil": protect.difference(n, b)})
+        merged = now[now["hulpvorm"] == "totaal"][[*key, "gemeentenaam", "trajecten_totaal"]].merge(
+            before[before["hulpvorm"] == "totaal"][[*key, "gemeentenaam", "trajecten_totaal"]],
+            on=key, how="outer", suffixes=("_na", "_voor"))
+        merged["gemeentenaam"] = merged["gemeentenaam_na"].fillna(merged["gemeentenaam_voor"])
+        per_gemeente = pd.DataFrame({
+            "gemeentenaam": merged["gemeentenaam"],
+            "voor": [None if pd.isna(v) else v for v in merged["trajecten_totaal_voor"]],
+            "na": [None if pd.isna(v) else v for v in merged["trajecten_totaal_na"]],
+        })
+        per_gemeente["verschil"] = [protect.difference(n, b) for n, b in zip(per_gemeente["na"], per_gemeente["voor"],
+                                                                            strict=True)]
+        cols = {"voor": "Vervangen aanlevering", "na": "Deze aanlevering", "verschil": "Verschil"}
+        return [
+            Table(pd.DataFrame(rows), "Trajecten en jongeren (alle gemeenten) voor en na de herlevering",
+                  column_labels={"label": "Kengetal", **cols}, total_label=None),
+            Table(per_gemeente, "Trajecten (totaal in de periode) per gemeente voor en na de herlevering",
+                  column_labels={"gemeentenaam": "Gemeente", **cols}),
+        ]
+
     def gemeente_tables(self) -> tuple[dict[str, str], dict[str, list[int]]]:
         """Exact trajecten (the four flows and the total), jongeren, and trajecten zonder and met verblijf per
         gemeente, for the gemeenteoverzicht; the row of all gemeenten and "onbekend" are left out."""
