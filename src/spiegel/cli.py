@@ -17,7 +17,7 @@ from spiegel import __version__
 from spiegel.errors import SpiegelError
 from spiegel.safetext import printable
 
-COMMANDS = ("synth", "inspect", "validate", "report", "batch", "demo")
+COMMANDS = ("synth", "inspect", "validate", "report", "batch", "gemeente", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:

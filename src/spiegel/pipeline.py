@@ -211,8 +211,11 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
         result.input_key = input_key(job, files)
         result.timings["zoeken"] = round(time.perf_counter() - clock, 4)
 
+        kept = keep_replaced_report(job, files)
+        if kept is not None:
+            result.outputs["vervangen"] = str(kept)
         stage, clock = "uitvoeren", time.perf_counter()
-        with fastpath.string_storage(input_bytes(files)):
+        with fastpath.string_storage(input_bytes(files)), _gemeente_tables_target(job):
             notebook_path, executed = _execute(job)
         result.outputs["notebook"] = str(notebook_path)
         result.timings["uitvoeren"] = round(time.perf_counter() - clock, 4)
@@ -244,6 +247,70 @@ def make_report(job: ReportJob, render_fn: Callable[..., dict[str, Path]] | None
         if failed.exists():
             result.outputs["notebook_fout"] = str(failed)
     return result
+
+
+REPLACED_FOLDER = "vervangen"
+
+
+def keep_replaced_report(job: ReportJob, files: list[Any]) -> Path | None:
+    """Before a report is made from another delivery than the one its folder shows (a herlevering), move the old
+    report into ``vervangen/<receipt time of its delivery>/`` (SPEC §11: kept, never overwritten). Returns the
+    newest kept report's HTML (or folder), or None when there is none."""
+    import shutil
+    from datetime import datetime
+
+    out = job.out_dir
+    kept_root = out / REPLACED_FOLDER
+    try:
+        summary = json.loads(summary_path(out, job.gemeente).read_text(encoding="utf-8"))
+        old = summary.get("levering") or {}
+        current = files[0].sha256() if files and hasattr(files[0], "sha256") else None
+    except (OSError, ValueError, SpiegelError):
+        old, current = {}, None
+    if old.get("sha256") and current and old["sha256"] != current:
+        try:
+            stamp = datetime.fromisoformat(str(old.get("ontvangen"))).strftime("%Y%m%dT%H%M%S")
+        except ValueError:
+            stamp = str(old["sha256"])[:12]
+        target = kept_root / stamp
+        if not target.exists():
+            tmp = kept_root / f".{uuid.uuid4().hex}.tmp"
+            tmp.mkdir(parents=True)
+            for item in out.iterdir():
+                if item.name == REPLACED_FOLDER or item.name.startswith(("gemeente-", ".")):
+                    continue
+                shutil.move(str(item), str(tmp / item.name))
+            os.replace(tmp, target)
+    if not kept_root.is_dir():
+        return None
+    folders = sorted(p for p in kept_root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        return None
+    html = folders[-1] / "spiegelrapport.html"
+    return html if html.exists() else folders[-1]
+
+
+@contextlib.contextmanager
+def _gemeente_tables_target(job: ReportJob):
+    """While the notebook runs, tell the report where to leave its exact per-gemeente tables (the period's work
+    folder, ``spiegel.present.gemeentetabellen``); an old file is removed first. Not for an extract of one
+    gemeente."""
+    from spiegel.present import gemeentetabellen
+
+    if job.gemeente:
+        yield
+        return
+    target = gemeentetabellen.tables_path(Path(job.out_root).resolve(), str(job.period), job.domain, job.kvk)
+    target.unlink(missing_ok=True)
+    before = os.environ.get(gemeentetabellen.ENV)
+    os.environ[gemeentetabellen.ENV] = str(target)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(gemeentetabellen.ENV, None)
+        else:
+            os.environ[gemeentetabellen.ENV] = before
 
 
 def _execute(job: ReportJob) -> tuple[Path, Any]:

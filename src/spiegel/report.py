@@ -112,6 +112,7 @@ def build(
         _refuse_empty_extract(dom, exact, provider, per, gemeente)
     shown = protect.protect_counts(exact, protection)
     timings["tellen"] = _lap(clock)
+    replaced = _replaced(root, ref, delivery, dom, per, protection, gemeente, previous, history, extra)
     return dom.report_class(
         kvk=provider,
         naam=ref.meta.naam,
@@ -126,6 +127,7 @@ def build(
         previous=previous_ref,
         timings=timings,
         domain=dom,
+        replaced=replaced,
     )
 
 
@@ -154,6 +156,29 @@ def _refuse_empty_extract(dom: domains.Domain, exact: Any, provider: str, per: P
             f"KvK {provider} leverde voor {per.label} geen trajecten voor gemeente {gemeente} ({name}); "
             "er is geen uittreksel gemaakt"
         )
+
+def _replaced(root: Path, ref: DeliveryRef, delivery: Delivery, dom: domains.Domain, per: Period, protection: str,
+              gemeente: str | None, previous: Any, history: list, extra: dict[str, Any]) -> Any:
+    """What a correction (herlevering) replaces (SPEC §11): the delivery of the same provider and period received
+    just before it, read, validated and counted the same way; None for a first delivery or an unreadable one."""
+    from spiegel.present.report import Replaced
+    from spiegel.validate import validate
+
+    if not ref.meta.correctie:
+        return None
+    earlier = [r for r in store.find_deliveries(root, per, ref.meta.kvk) if r.meta.ontvangen < ref.meta.ontvangen
+               and r.meta.domein == dom.name]
+    if not earlier:
+        return None
+    before_ref = earlier[-1]
+    before = _read_optional(before_ref, dom)
+    if before is None:
+        return None
+    older = [(Period.parse(r.meta.periode), d) for r, d in history]
+    findings = validate(before, per, previous=previous, meta=before_ref.meta, domain=dom, history=older)
+    exact = dom.count_function(before, per, history=older, previous=previous, gemeente=gemeente, **extra)
+    return Replaced(ref=before_ref, source=before.source, before=before, now=delivery, findings=findings,
+                    counts=exact, shown=protect.protect_counts(exact, protection))
 
 
 def _youth_history(root: Path, dom: domains.Domain, per: Period, folder: str | Path | None) -> Any:

@@ -74,14 +74,19 @@ def _provider_rows(records: list[dict[str, Any]]) -> str:
                 links.append(f"<a href='{kvk}/{escape(outputs[fmt])}'>{label}</a>")
         if outputs.get("notebook_fout"):
             links.append(f"<a href='{kvk}/{escape(outputs['notebook_fout'])}'>notebook</a>")
+        if outputs.get("vervangen"):  # the report of the delivery a herlevering replaced (SPEC §11)
+            links.append(f"<a href='{kvk}/{escape(outputs['vervangen'])}'>vervangen rapport</a>")
         summary = r.get("summary") or {}
+        status_text = status
+        if (summary.get("levering") or {}).get("correctie"):
+            status_text = f"{status} · herlevering"
         val = summary.get("validatie") or {}
         message = ""
         if status == "mislukt":
             message = f"{r.get('stage') or ''}: {r.get('error_type') or ''} — {r.get('message') or ''}"
         rows.append(
             f"<tr class='{STATUS_CLASS.get(status, '')}'><td>{kvk}</td><td class='t'>{_text(r.get('naam', ''))}</td>"
-            f"<td class='t'>{escape(status)}</td><td>{_num(val.get('fouten'))}</td>"
+            f"<td class='t'>{escape(status_text)}</td><td>{_num(val.get('fouten'))}</td>"
             f"<td>{_num(val.get('waarschuwingen'))}</td><td class='t'>{' '.join(links)}</td>"
             f"<td class='t'>{_text(message)}</td></tr>"
         )
@@ -200,7 +205,14 @@ def write_index(period_dir: Path, manifest: dict[str, Any] | None = None) -> Pat
         suffix = "" if len(manifests) == 1 else f"-{name}"
         parts.append((found, _overview(domain, period_dir, found), domain.titel, suffix))
     path = period_dir / INDEX_FILE
-    write_text_atomic(path, render_period_index(period, parts))
+    page = render_period_index(period, parts)
+    from spiegel.batch.gemeenteoverzicht import index_section  # the "Gemeenten" section (SPEC §10)
+
+    gemeenten = index_section(period_dir)
+    if gemeenten:
+        page = page.replace("<script>", gemeenten + "<script>", 1).replace(
+            "</h1>", '</h1>\n<nav><a href="#gemeenten">Gemeenten</a></nav>', 1)
+    write_text_atomic(path, page)
     return path
 
 

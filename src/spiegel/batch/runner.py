@@ -60,6 +60,7 @@ class BatchOptions:
     keep_youth_history: bool = False  # keep OUT/<period>/werk/jeugdgeschiedenis-* after the batch (spiegel.history)
     job_fn: Callable[[Any], Any] | None = None  # default spiegel.pipeline.make_report
     notebook: Path | None = None  # default: the pipeline's notebook
+    gemeenten: bool = True  # make the gemeenteoverzichten (SPEC §10) from the reports' tables, when the domain has them
 
 
 @dataclass
@@ -447,6 +448,11 @@ def run_batch(options: BatchOptions) -> BatchResult:
         manifest.close()
 
     index_path = live_index.path if live_index is not None else None  # the last write above was forced: current
+    if options.gemeenten and not interrupted and _gemeenteoverzichten(options, period) and live_index is not None:
+        from spiegel.batch.index import write_index
+
+        # again, now that the index can link the gemeenteoverzichten
+        index_path = write_index(period_dir, json.loads(manifest.json_path.read_text(encoding="utf-8")))
     return BatchResult(
         batch_id=batch_id, period=str(period), manifest=manifest.json_path, index=index_path,
         counts=manifest.counts(), elapsed=time.perf_counter() - clock, interrupted=interrupted,
@@ -472,6 +478,22 @@ class _LiveIndex:
             return
         self.path = write_index(self.period_dir, manifest)
         self._next = time.monotonic() + max(_INDEX_EVERY, _INDEX_COST_FACTOR * (time.monotonic() - start))
+
+
+def _gemeenteoverzichten(options: BatchOptions, period: Period) -> bool:
+    """The period's gemeenteoverzichten, from the tables the reports left (none for a domain without them); True
+    when it made them."""
+    from spiegel.batch.gemeenteoverzicht import make_overzichten
+    from spiegel.present.gemeentetabellen import tables_folder
+    from spiegel.register import load_register
+
+    if not tables_folder(options.out_root, str(period), options.domain).is_dir():
+        return False
+    register = load_register(Path(options.deliveries) / "register.csv")
+    make_overzichten(options.out_root, period, register=register[register["domein"] == options.domain],
+                     domain=options.domain,
+                     formats=(*(f for f in options.formats if f in ("html", "pdf", "xlsx")), "csv"))
+    return True
 
 
 def _youth_history(

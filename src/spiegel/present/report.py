@@ -41,6 +41,19 @@ def summary_path(out_dir: str | Path, gemeente: str | None = None) -> Path:
 
 
 @dataclass
+class Replaced:
+    """The delivery a correction replaces (SPEC §11), read, validated and counted like the current one."""
+
+    ref: DeliveryRef
+    source: SourceInfo
+    before: Any  # spiegel.read.Delivery: the replaced delivery
+    now: Any  # spiegel.read.Delivery: the correction
+    findings: Any  # spiegel.validate.Findings of the replaced delivery
+    counts: Counts  # exact
+    shown: Counts  # protected like the report
+
+
+@dataclass
 class Report:
     """Everything one report shows. ``counts`` are exact; ``shown`` are protected under ``protection``."""
 
@@ -57,6 +70,7 @@ class Report:
     previous: DeliveryRef | None
     timings: dict[str, float] = field(default_factory=dict)
     domain: Any = None  # spiegel.domains.Domain
+    replaced: Replaced | None = None  # what this correction replaces (SPEC §11)
 
     #: The report's sections in notebook order (the batch's warm-up builds them the same way).
     SECTIONS: ClassVar[tuple[str, ...]] = ("voorblad", "validatie")
@@ -87,6 +101,20 @@ class Report:
         validation detail (docs/uitvoer.md)."""
         return self.gemeente is not None
 
+    def gemeente_tables(self) -> tuple[dict[str, str], dict[str, list[int]]] | None:
+        """The exact counts per gemeente for the gemeenteoverzicht (SPEC §10): (column → Dutch label, gemeente code
+        → counts in column order), or None when the domain has no gemeenteoverzicht."""
+        return None
+
+    def record_changes(self) -> pd.DataFrame | None:
+        """Records added, removed and changed by the correction, per gemeente (columns ``gemeente``,
+        ``gemeentenaam``, ``toegevoegd``, ``verwijderd``, ``gewijzigd``; exact), or None."""
+        return None
+
+    def flow_changes(self) -> list[Display]:
+        """The domain's tables of the counts before and after the correction."""
+        return []
+
     def table_descriptions(self) -> dict[str, str]:
         descriptions = {name: table.description for name, table in self.shown.tables.items()}
         descriptions["validatie"] = VALIDATION_TABLE_DESCRIPTION
@@ -110,6 +138,9 @@ class Report:
             "Bescherming": protect.describe_policy(self.protection),
             "Gemaakt met": f"spiegel {__version__}",
         }
+        if self.replaced is not None:
+            r = self.replaced.ref
+            facts["Vervangt"] = f"{Path(r.path).name}, ontvangen {fmt_datetime(r.meta.ontvangen)}"
         if self.gemeente:
             facts["Uittreksel"] = (
                 f"alleen gemeente {self.gemeente} ({codes.gemeente_name(self.gemeente, self.period.last_day)})"
@@ -130,6 +161,58 @@ class Report:
             self.intro(),
             self.status_callout(),
         )
+        if self.replaced is not None:
+            self.herlevering()
+
+    def herlevering(self) -> None:
+        """Wat is er veranderd door de herlevering (SPEC §11): the replaced delivery, records added / removed /
+        changed per gemeente (counts only), the counts before and after, and findings gone and new."""
+        from spiegel.present.display import Heading
+
+        r = self.replaced
+        assert r is not None
+        parts: list[Display] = [
+            Heading("Wat is er veranderd door de herlevering", level=2),
+            Paragraph(
+                f"Deze aanlevering is een herlevering. Zij vervangt de aanlevering {Path(r.ref.path).name}, ontvangen "
+                f"{fmt_datetime(r.ref.meta.ontvangen)} (SHA-256 {r.source.sha256}). Records zijn vergeleken op de "
+                "recordsleutel (jeugdige, datum aanvang, hulpvorm); hieronder staan alleen aantallen."
+            ),
+        ]
+        changes = self.record_changes()
+        if changes is not None:
+            shown = changes.copy()
+            for column in ("toegevoegd", "verwijderd", "gewijzigd"):
+                shown[column] = protect.protect_values(shown[column].tolist(), self.protection)
+            parts.append(Table(shown, "Records toegevoegd, verwijderd en gewijzigd per gemeente",
+                               columns=["gemeentenaam", "toegevoegd", "verwijderd", "gewijzigd"],
+                               column_labels={"gemeentenaam": "Gemeente", "toegevoegd": "Toegevoegd",
+                                              "verwijderd": "Verwijderd", "gewijzigd": "Gewijzigd"}))
+        parts.extend(self.flow_changes())
+        parts.append(self._findings_changes())
+        show(*parts)
+
+    def _findings_changes(self) -> Display:
+        before = self.replaced.findings.summary() if self.replaced is not None else pd.DataFrame()
+        now = self.findings.summary()
+
+        def by_rule(table: pd.DataFrame) -> dict[str, tuple[str, str, int]]:
+            if not len(table):
+                return {}
+            return {row.regel: (row.ernst, row.melding, int(row.aantal)) for row in table.itertuples()}
+
+        old, new = by_rule(before), by_rule(now)
+        rows = [{"regel": code, "ernst": old[code][0], "melding": old[code][1], "status": "verdwenen",
+                 "voor": old[code][2], "na": 0} for code in sorted(set(old) - set(new))]
+        rows += [{"regel": code, "ernst": new[code][0], "melding": new[code][1], "status": "nieuw",
+                  "voor": 0, "na": new[code][2]} for code in sorted(set(new) - set(old))]
+        rows += [{"regel": code, "ernst": new[code][0], "melding": new[code][1], "status": "gebleven",
+                  "voor": old[code][2], "na": new[code][2]} for code in sorted(set(new) & set(old))]
+        if not rows:
+            return Paragraph("Geen bevindingen in de vervangen aanlevering en geen in deze.")
+        return Table(pd.DataFrame(rows), "Bevindingen: verdwenen, nieuw en gebleven",
+                     column_labels={"regel": "Regel", "ernst": "Ernst", "melding": "Melding", "status": "Status",
+                                    "voor": "Rijen voor", "na": "Rijen na"}, total_label=None)
 
     def validatie(self) -> None:
         f = self.findings
@@ -217,6 +300,25 @@ class Report:
             protected = json.dumps(self.summary_record(files, protected=True), indent=1, ensure_ascii=False)
             write_text_atomic(out / SUMMARY_FILE, protected)
         write_text_atomic(summary_path(out, self.gemeente), exact)
+        self.leave_gemeente_tables()
+
+    def leave_gemeente_tables(self) -> None:
+        """Write the exact per-gemeente tables where the pipeline asked (``spiegel.present.gemeentetabellen.ENV``),
+        outside the report's folder; nothing for an extract of one gemeente or without the variable."""
+        import os
+
+        from spiegel.present import gemeentetabellen
+
+        target = os.environ.get(gemeentetabellen.ENV)
+        if not target or self.gemeente:
+            return
+        tables = self.gemeente_tables()
+        if tables is None:
+            return
+        columns, rows = tables
+        gemeentetabellen.write_tables(target, gemeentetabellen.record(
+            kvk=self.kvk, naam=self.naam, period=str(self.period), domain=self.domain.name,
+            sha256=self.source.sha256, columns=columns, rows=rows))
 
     def summary_record(self, files: dict[str, str] | None = None, *, protected: bool = False) -> dict[str, Any]:
         """Aggregates for the batch manifest and index (exact counts of groups; no row values). ``protected``: the

@@ -252,6 +252,75 @@ class Report(BaseReport):
         """The same flows, protected (an extract's own summary): ints or ``"."``."""
         return {"stromen": _group_flows(self.shown.flows, lambda v: v if isinstance(v, str) else int(v))}
 
+    def record_changes(self) -> pd.DataFrame | None:
+        """Records added, removed and changed by the correction per gemeente, matched on the record key (SPEC
+        §3.4); exact counts (the section protects them)."""
+        if self.replaced is None:
+            return None
+        from spiegel.domains.jeugdhulp.facts import Facts
+        from spiegel.domains.jeugdhulp.herlevering import record_changes
+
+        table = record_changes(Facts(self.replaced.before, self.period), Facts(self.replaced.now, self.period))
+        if self.gemeente:
+            table = table[table["gemeente"].isin([self.gemeente, count.TOTAAL])].reset_index(drop=True)
+        return table
+
+    def flow_changes(self) -> list[Display]:
+        """Trajecten and jongeren of all gemeenten, and trajecten per gemeente, before and after the correction."""
+        if self.replaced is None:
+            return []
+        before, now = self.replaced.shown.flows, self.shown.flows
+        key = ["gemeente", "hulpvorm"]
+        measures = [*[f"trajecten_{m}" for m in FLOW_MEASURES], "jongeren_totaal"]
+        total_before = before[(before["gemeente"] == "totaal") & (before["hulpvorm"] == "totaal")]
+        total_now = now[(now["gemeente"] == "totaal") & (now["hulpvorm"] == "totaal")]
+        labels = {**{f"trajecten_{m}": MEASURE_LABELS[m] for m in FLOW_MEASURES}, "jongeren_totaal": "Jongeren"}
+        rows = []
+        for m in measures:
+            b = total_before[m].iloc[0] if len(total_before) else None
+            n = total_now[m].iloc[0] if len(total_now) else None
+            rows.append({"label": labels[m], "voor": b, "na": n, "verschil": protect.difference(n, b)})
+        merged = now[now["hulpvorm"] == "totaal"][[*key, "gemeentenaam", "trajecten_totaal"]].merge(
+            before[before["hulpvorm"] == "totaal"][[*key, "gemeentenaam", "trajecten_totaal"]],
+            on=key, how="outer", suffixes=("_na", "_voor"))
+        merged["gemeentenaam"] = merged["gemeentenaam_na"].fillna(merged["gemeentenaam_voor"])
+        per_gemeente = pd.DataFrame({
+            "gemeentenaam": merged["gemeentenaam"],
+            "voor": [None if pd.isna(v) else v for v in merged["trajecten_totaal_voor"]],
+            "na": [None if pd.isna(v) else v for v in merged["trajecten_totaal_na"]],
+        })
+        per_gemeente["verschil"] = [protect.difference(n, b) for n, b in zip(per_gemeente["na"], per_gemeente["voor"],
+                                                                            strict=True)]
+        cols = {"voor": "Vervangen aanlevering", "na": "Deze aanlevering", "verschil": "Verschil"}
+        return [
+            Table(pd.DataFrame(rows), "Trajecten en jongeren (alle gemeenten) voor en na de herlevering",
+                  column_labels={"label": "Kengetal", **cols}, total_label=None),
+            Table(per_gemeente, "Trajecten (totaal in de periode) per gemeente voor en na de herlevering",
+                  column_labels={"gemeentenaam": "Gemeente", **cols}),
+        ]
+
+    def gemeente_tables(self) -> tuple[dict[str, str], dict[str, list[int]]]:
+        """Exact trajecten (the four flows and the total), jongeren, and trajecten zonder and met verblijf per
+        gemeente, for the gemeenteoverzicht; the row of all gemeenten and "onbekend" are left out."""
+        columns = {f"trajecten_{m}": MEASURE_LABELS[m] for m in FLOW_MEASURES}
+        columns["trajecten_totaal"] = "Trajecten totaal"
+        columns.update({"jongeren_totaal": "Jongeren", "zonder_verblijf": "Zonder verblijf",
+                        "met_verblijf": "Met verblijf"})
+        rows = _lists(self.counts.flows, "gemeente", "hulpvorm", *[f"trajecten_{m}" for m in FLOW_MEASURES],
+                      "jongeren_totaal")
+        out: dict[str, list[int]] = {}
+        verblijf: dict[tuple[str, str], int] = {}
+        for i, (code, hulpvorm) in enumerate(zip(rows["gemeente"], rows["hulpvorm"], strict=True)):
+            if code in (count.TOTAAL, count.ONBEKEND):
+                continue
+            if hulpvorm == "totaal":
+                out[code] = [int(rows[f"trajecten_{m}"][i]) for m in FLOW_MEASURES] + [int(rows["jongeren_totaal"][i])]
+            elif hulpvorm in ("zonder_verblijf", "met_verblijf"):
+                verblijf[(code, hulpvorm)] = int(rows["trajecten_totaal"][i])
+        for code, values in out.items():
+            values += [verblijf.get((code, "zonder_verblijf"), 0), verblijf.get((code, "met_verblijf"), 0)]
+        return columns, out
+
     # --- helpers -------------------------------------------------------------------------------------------
 
     def _too_many_gemeenten(self) -> bool:
