@@ -18,7 +18,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name spiegel --display-name "Python (spiegel)" >/dev/null
+	$(BIN)/python -m spiegel.kernel install >/dev/null  # the kernel "spiegel" (ipykernel; src/spiegel/kernel.py)
 	touch $(STAMP)
 
 install: $(STAMP)

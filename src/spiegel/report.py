@@ -23,6 +23,7 @@ from spiegel import deliveries as store
 from spiegel.deliveries import DeliveryRef
 from spiegel.errors import InputError, ParameterError
 from spiegel.formats import fmt_date
+from spiegel.parameters import notebook_parameters
 from spiegel.periods import Period
 from spiegel.present.report import SUMMARY_FILE, Report
 from spiegel.read import Delivery, read_delivery
@@ -68,6 +69,7 @@ def build(
 
     clock = time.perf_counter()
     timings: dict[str, float] = {}
+    provider, period, gemeente = notebook_parameters(provider, period, gemeente)  # papermill -p gives integers
     dom = domains.get(domain)
     per = Period.parse(str(period))
     dom.check_period(per)
