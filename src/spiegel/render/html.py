@@ -2,7 +2,8 @@
 
 The exporter, its Jinja environment and the style sheet are created once per process and reused (the first
 export costs ~0.1–0.3 s, later ones ~10–30 ms). The output is one file with the CSS inlined, charts as inline SVG,
-no ``<script>`` at all, and nothing that loads from another host (checked after every export).
+no ``<script>`` at all, and nothing that loads from another host or from a file beside it (checked after every
+export).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from nbformat import NotebookNode
 
 from spiegel.present.display import HTML_MIME, PLAIN_MIME, SVG_MIME
 from spiegel.present.markup import esc_html
-from spiegel.render.notebook import RenderError, document_info, external_references, output_text
+from spiegel.render.notebook import RenderError, document_info, external_references, output_text, relative_references
 from spiegel.render.settings import CSS_FILE, TEMPLATES, Settings
 
 _lock = threading.Lock()
@@ -101,6 +102,12 @@ def notebook_to_html(nb: NotebookNode, settings: Settings) -> str:
         raise RenderError(
             f"the HTML report would load {len(external)} resource(s) from another host "
             f"(first: {external[0]!r}); render charts with spiegel.present.Chart, not altair's HTML renderer"
+        )
+    relative = relative_references(html)
+    if relative:
+        raise RenderError(
+            f"the HTML report would load {len(relative)} resource(s) by a relative link (first: {relative[0]!r}), "
+            "which is not sent with the report; embed it (a data: URI) or leave it out"
         )
     return html
 
