@@ -86,3 +86,13 @@ def page_images(path: str | Path, dpi: float = 40) -> list[tuple[int, int, list[
         return images
     finally:
         doc.close()
+
+
+def page_texts_of_bytes(data: bytes) -> list[str]:
+    """:func:`page_texts` of a PDF in memory."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(data)
+        handle.flush()
+        return page_texts(handle.name)

@@ -110,6 +110,28 @@ def report_blocks(nb: NotebookNode) -> list[tuple[str, Any]]:
     return blocks
 
 
+#: A report with at least this many sections (level-2 headings) gets a table of contents after its title block.
+TOC_MIN_SECTIONS = 4
+TOC_TITLE = "Inhoud"
+_SECTION = re.compile(r"^##[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+def sections(nb: NotebookNode) -> list[str]:
+    """The texts of the level-2 headings (``## …``) of the report's markdown cells, in order: its sections."""
+    return [m.group(1).strip() for kind, content in report_blocks(nb) if kind == "markdown"
+            for m in _SECTION.finditer(content)]
+
+
+def wants_toc(nb: NotebookNode) -> bool:
+    return len(sections(nb)) >= TOC_MIN_SECTIONS
+
+
+def is_title_output(output: Any) -> bool:
+    """Whether an output is the report's title block (:class:`spiegel.present.Title`), after which the table of
+    contents goes."""
+    return isinstance(output.get("metadata", {}).get(DOCUMENT_METADATA_KEY), dict)
+
+
 def output_text(output: NotebookNode, mime: str) -> str | None:
     value = output.get("data", {}).get(mime)
     if value is None:
@@ -215,4 +237,6 @@ __all__ = [
     "read_notebook",
     "relative_references",
     "report_blocks",
+    "sections",
+    "wants_toc",
 ]

@@ -34,16 +34,20 @@ from nbformat import NotebookNode
 from spiegel.io import write_bytes_atomic
 from spiegel.present.charts import font_dir
 from spiegel.present.display import HTML_MIME, SVG_MIME
-from spiegel.render.html import output_to_html
+from spiegel.present.markup import esc_html
+from spiegel.render.html import output_to_html, toc_html
 from spiegel.render.notebook import (
     RenderError,
     document_info,
     external_references,
+    is_title_output,
     output_text,
     relative_references,
     report_blocks,
+    sections,
+    wants_toc,
 )
-from spiegel.render.pdf import output_to_typst
+from spiegel.render.pdf import TYPST_TOC, output_to_typst
 from spiegel.render.settings import CSS_FILE, PAGE_TYP_FILE, Settings
 
 #: ``--to`` value and output suffix per report format.
@@ -65,6 +69,14 @@ def _raw(fmt: str, content: str) -> str:
     return f"{fence}{{={fmt}}}\n{content.rstrip()}\n{fence}\n"
 
 
+_SECTION_LINE = re.compile(r"^##[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+def _slug(text: str) -> str:
+    """An explicit id for a section heading (links of the table of contents)."""
+    return "h-" + (re.sub(r"[^\w]+", "-", text.lower()).strip("-") or "sectie")
+
+
 def notebook_to_qmd(nb: NotebookNode, settings: Settings) -> str:
     """A prepared notebook as a Quarto markdown document without code cells."""
     info = document_info(nb)
@@ -72,9 +84,11 @@ def notebook_to_qmd(nb: NotebookNode, settings: Settings) -> str:
     # pagetitle: the HTML <title> without Quarto's own title block (the report's Title output is the title block)
     front = yaml.safe_dump({"pagetitle": title, "lang": settings.lang}, allow_unicode=True, sort_keys=True)
     parts = [f"---\n{front}---\n", "::: {.sp-report}\n"]
+    toc = wants_toc(nb)
     for kind, content in report_blocks(nb):
         if kind == "markdown":
-            parts.append(content.rstrip() + "\n")
+            parts.append(_SECTION_LINE.sub(lambda m: f"## {m.group(1)} {{#{_slug(m.group(1))}}}", content.rstrip())
+                         + "\n")
             continue
         if output_text(content, "text/markdown") is not None and not any(
             output_text(content, m) is not None for m in (HTML_MIME, SVG_MIME)
@@ -87,6 +101,10 @@ def notebook_to_qmd(nb: NotebookNode, settings: Settings) -> str:
             parts.append(_raw("html", html))
         if typst:
             parts.append(_raw("typst", typst))
+        if toc and is_title_output(content):  # the same table of contents as the built-in back-end's
+            parts.append(_raw("html", toc_html([(_slug(t), esc_html(t)) for t in sections(nb)])))
+            parts.append(_raw("typst", TYPST_TOC))
+            toc = False
     parts.append(":::\n")
     return "\n".join(parts)
 
