@@ -1,5 +1,5 @@
 """Looking at reports as a person would: headless Chromium (Debian's ``chromium``) driven over its DevTools pipe,
-offline, and PNG pixels from its screenshots or from ``pdftoppm`` pages. Shared by the render and report tests."""
+offline, and PNG pixels from its screenshots (PDF pages: tests/pdfpages.py). Shared by the render and report tests."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 
 
 def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
-    """8-bit RGB/RGBA/grey non-interlaced PNG → pixels (enough for Chromium screenshots and pdftoppm pages)."""
+    """8-bit RGB/RGBA/grey non-interlaced PNG → pixels (enough for Chromium screenshots)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width = 8, b"", 0
     height = color = 0
@@ -73,7 +73,7 @@ class _DevTools:
 
     def __init__(self, profile: Path) -> None:
         exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-        assert exe, "headless Chromium is needed for this test: apt-get install chromium (see .ci/run)"
+        assert exe, "headless Chromium is needed for this test: make test installs it (tools/system-packages.sh)"
         to_browser_r, self._to_browser_w = os.pipe()
         self._from_browser_r, from_browser_w = os.pipe()
 
