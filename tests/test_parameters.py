@@ -84,3 +84,16 @@ def test_the_readme_papermill_command_runs_as_shown(index: int, tmp_path: Path):
     assert re.search(r'^gemeente = (363|"0363")$', source, re.MULTILINE), source
     shown = json.dumps([c.get("outputs", []) for c in nb["cells"]], ensure_ascii=False)
     assert "0363" in shown  # the extract names its gemeente by code
+
+
+def test_the_kernel_drops_only_the_plain_tcp_warning():
+    import logging
+
+    from spiegel.kernel import PLAIN_TCP_WARNING, _DropPlainTcpWarning
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("IPKernelApp", logging.WARNING, __file__, 1, message, None, None)
+
+    quiet = _DropPlainTcpWarning()
+    assert not quiet.filter(record(PLAIN_TCP_WARNING + ". All communication ... is sent in plain text"))
+    assert quiet.filter(record("Kernel died: something else"))
