@@ -1,6 +1,7 @@
 # Two entry points do all the set-up on a fresh machine (Python 3.11 and make are all they need):
 #   make demo   synthetic sample -> validation -> reports -> batch index, in outputs/
-#   make test   ruff + the whole test suite (unit tests, notebook checks with nbval)
+#   make test   ruff + the whole test suite (unit tests, notebook checks with nbval); installs the Debian packages
+#               the tests need (Chromium) when it can, else stops with one line naming the command to run
 # The virtual environment lives in .venv; a second run reuses it and starts in seconds.
 
 # The interpreter the venv is made from. A batch spends about half its CPU time in the interpreter, so an
@@ -12,12 +13,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench lock sample notebook clean
+.PHONY: install demo test system-packages lint bench lock sample notebook clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name spiegel --display-name "Python (spiegel)" >/dev/null
+	$(BIN)/python -m spiegel.kernel install >/dev/null  # the kernel "spiegel" (ipykernel; src/spiegel/kernel.py)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,7 +28,11 @@ demo: $(STAMP)
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-test: $(STAMP)
+# First, before the venv is made: a missing system package stops `make test` at once.
+system-packages:
+	@sh tools/system-packages.sh
+
+test: system-packages $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 	$(BIN)/pytest $(NBVAL) notebooks/jeugdhulp.ipynb notebooks/vt.ipynb notebooks/jb.ipynb notebooks/jr.ipynb

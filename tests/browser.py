@@ -1,5 +1,5 @@
 """Looking at reports as a person would: headless Chromium (Debian's ``chromium``) driven over its DevTools pipe,
-offline, and PNG pixels from its screenshots or from ``pdftoppm`` pages. Shared by the render and report tests."""
+offline, and PNG pixels from its screenshots (PDF pages: tests/pdfpages.py). Shared by the render and report tests."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 
 
 def decode_png(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
-    """8-bit RGB/RGBA/grey non-interlaced PNG → pixels (enough for Chromium screenshots and pdftoppm pages)."""
+    """8-bit RGB/RGBA/grey non-interlaced PNG → pixels (enough for Chromium screenshots)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width = 8, b"", 0
     height = color = 0
@@ -73,7 +73,7 @@ class _DevTools:
 
     def __init__(self, profile: Path) -> None:
         exe = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-        assert exe, "headless Chromium is needed for this test: apt-get install chromium (see .ci/run)"
+        assert exe, "headless Chromium is needed for this test: make test installs it (tools/system-packages.sh)"
         to_browser_r, self._to_browser_w = os.pipe()
         self._from_browser_r, from_browser_w = os.pipe()
 
@@ -154,14 +154,20 @@ PAGE_PROBE = textwrap.dedent("""\
       svgs: document.querySelectorAll('svg').length,
       svg_widths: Array.from(document.querySelectorAll('svg')).map(s => s.getBoundingClientRect().width),
       tables: document.querySelectorAll('table.sp-table').length,
+      wraps: Array.from(document.querySelectorAll('.sp-table-wrap')).map(w => {
+        const r = w.getBoundingClientRect();
+        return {left: r.left, right: r.right, client: w.clientWidth, scroll: w.scrollWidth};
+      }),
+      page_width: document.documentElement.scrollWidth,
       text: document.body.innerText,
       height: document.documentElement.scrollHeight
     })""")
 
 
-def open_in_chromium(html: Path, screenshot: Path) -> dict[str, Any]:
-    """Opens ``html`` with the network emulated offline; returns requests to anything but file:/data:, console
-    errors and exceptions, facts about the page, and a small screenshot (a full one is saved to ``screenshot``)."""
+def open_in_chromium(html: Path, screenshot: Path, width: int = 1000) -> dict[str, Any]:
+    """Opens ``html`` in a window ``width`` px wide with the network emulated offline; returns requests to
+    anything but file:/data:, console errors and exceptions, facts about the page, and a small screenshot (a
+    full one is saved to ``screenshot``)."""
     browser = _DevTools(screenshot.parent / "chromium-profile")
     try:
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -172,7 +178,7 @@ def open_in_chromium(html: Path, screenshot: Path) -> dict[str, Any]:
                      {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
                      session=session)
         browser.send("Emulation.setDeviceMetricsOverride",
-                     {"width": 1000, "height": 1400, "deviceScaleFactor": 1, "mobile": False}, session=session)
+                     {"width": width, "height": 1400, "deviceScaleFactor": 1, "mobile": False}, session=session)
         browser.send("Page.navigate", {"url": html.resolve().as_uri()}, session=session)
         browser.wait_for("Page.loadEventFired", session)
         probe = browser.send("Runtime.evaluate", {"expression": PAGE_PROBE, "returnByValue": True}, session=session)
@@ -180,12 +186,12 @@ def open_in_chromium(html: Path, screenshot: Path) -> dict[str, Any]:
         height = int(page["height"])
         full = browser.send("Page.captureScreenshot",
                             {"format": "png", "captureBeyondViewport": True,
-                             "clip": {"x": 0, "y": 0, "width": 1000, "height": height, "scale": 1}},
+                             "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}},
                             session=session)
         screenshot.write_bytes(base64.b64decode(full["data"]))
         small = browser.send("Page.captureScreenshot",
                              {"format": "png", "captureBeyondViewport": True,
-                              "clip": {"x": 0, "y": 0, "width": 1000, "height": min(height, 1400), "scale": 0.15}},
+                              "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 1400), "scale": 0.15}},
                              session=session)
         with browser._lock:
             events = [e for e in browser.events if e.get("sessionId") == session]

@@ -123,7 +123,9 @@ def test_paragraph_supports_bold_and_italic_only():
     assert paragraph.html() == (
         '<p class="sp-text">Er zijn <strong>12</strong> trajecten <em>beëindigd</em> &lt;script&gt;.</p>'
     )
-    assert paragraph.typst() == '#"Er zijn "#strong("12")#" trajecten "#emph("beëindigd")#" <script>."\n'
+    assert paragraph.typst() == (
+        '#block(sticky: true)[#"Er zijn "#strong("12")#" trajecten "#emph("beëindigd")#" <script>."]\n'
+    )
     assert paragraph.plain() == "Er zijn 12 trajecten beëindigd <script>."
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 
+import pdfpages
 from spiegel import deliveries as store
 from spiegel import domains
 from spiegel.read import read_delivery
@@ -61,9 +60,7 @@ def test_the_scan_knows_the_persons_of_every_domain():
 
 def texts_of(path: Path) -> str:
     if path.suffix == ".pdf":
-        assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is needed: see README"
-        return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                              check=True).stdout
+        return pdfpages.pdf_text(path)
     if path.suffix == ".xlsx":
         with zipfile.ZipFile(path) as z:
             return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())

@@ -2,8 +2,8 @@
 
 The fixture notebook is built here from display objects and executed with papermill on the ``spiegel`` kernel,
 like a real report. The HTML is opened in headless Chromium with the network off (driven over the DevTools
-protocol on a pipe, no extra packages); the PDF is checked with poppler's ``pdftotext``/``pdftoppm``. CI
-installs both (``.ci/run``).
+protocol on a pipe, no extra packages); the PDF is read with ``pypdfium2`` (tests/pdf.py). ``make test`` installs
+Chromium when it is missing (tests/ensure_system_packages.sh).
 """
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from browser import decode_png, ink_share, open_in_chromium
+import pdfpages
+from browser import ink_share, open_in_chromium
 from spiegel.render import RenderError, available_renderers, render, select_renderer
 from spiegel.render.markdown import markdown_to_typst
-from spiegel.render.notebook import external_references, prepare
+from spiegel.render.notebook import external_references, prepare, relative_references
 from spiegel.render.pdf import compile_typst, preamble
 from spiegel.render.quarto import notebook_to_qmd
 from spiegel.render.settings import load_settings
@@ -82,8 +82,8 @@ def rendered(executed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     return render(executed, tmp_path_factory.mktemp("out"), renderer="builtin", settings=QUARTO_YML)
 
 
-def _pdftotext(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+def _pdftotext(path: Path) -> str:
+    return pdfpages.pdf_text(path)
 
 
 # ------------------------------------------------------------------------------------------------- built-in HTML
@@ -96,6 +96,7 @@ def test_builtin_html_is_one_small_self_contained_file(rendered: dict[str, Path]
     assert "<script" not in html
     assert "<link" not in html
     assert external_references(html) == []
+    assert relative_references(html) == []
 
 
 def test_builtin_html_shows_outputs_with_dutch_numbers_but_no_code(rendered: dict[str, Path]):
@@ -133,8 +134,7 @@ def test_builtin_pdf_holds_the_dutch_text_tables_and_chart_labels(rendered: dict
 
 
 def test_builtin_pdf_title_metadata_is_the_reports_title(rendered: dict[str, Path]):
-    info = subprocess.run(["pdfinfo", str(rendered["pdf"])], capture_output=True, text=True, check=True).stdout
-    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    fields = pdfpages.metadata(rendered["pdf"])
     assert fields["Title"].strip() == "Spiegelrapport jeugdhulp · Voorbeeld B.V. · 1e halfjaar 2025"
     assert "CreationDate" not in fields  # date: none, so the PDF is the same from run to run
 
@@ -165,18 +165,16 @@ def test_builtin_pdf_title_does_not_stop_typst_reusing_layouts(tmp_path: Path):
 
 
 def test_builtin_pdf_uses_only_the_vendored_report_font(rendered: dict[str, Path]):
-    fonts = subprocess.run(["pdffonts", str(rendered["pdf"])], capture_output=True, text=True, check=True).stdout
-    names = {line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:]}
-    assert names == {"LiberationSans", "LiberationSans-Bold"}
+    fonts = pdfpages.fonts(rendered["pdf"])
+    assert set(fonts) == {"LiberationSans", "LiberationSans-Bold"}
+    assert all(fonts.values())  # embedded
 
 
-def test_builtin_pdf_pages_render_to_images(rendered: dict[str, Path], tmp_path: Path):
-    subprocess.run(["pdftoppm", "-png", "-r", "40", str(rendered["pdf"]), str(tmp_path / "pagina")], check=True)
-    pages = sorted(tmp_path.glob("pagina-*.png"))
+def test_builtin_pdf_pages_render_to_images(rendered: dict[str, Path]):
+    pages = pdfpages.page_images(rendered["pdf"], dpi=40)
     assert len(pages) == 2
-    for page in pages:
-        _, _, pixels = decode_png(page.read_bytes())
-        assert ink_share(pixels) > 0.02, page.name  # not a blank page
+    for number, (_, _, pixels) in enumerate(pages, 1):
+        assert ink_share(pixels) > 0.02, number  # not a blank page
 
 
 def test_rendering_twice_gives_identical_files(executed: Path, rendered: dict[str, Path], tmp_path: Path):
@@ -268,6 +266,32 @@ def test_external_references_ignore_namespaces_and_links_but_catch_loads():
     assert len(found) == 4
 
 
+def test_relative_resource_links_are_found_but_fragments_data_uris_and_plain_links_are_not():
+    assert relative_references(
+        '<svg><use href="#a"/><rect clip-path="url(#c)"/></svg><a href="andere.html">x</a>'
+        '<img src="data:image/png;base64,AA"><img data-src="lui.png"><img src="https://x.org/a.png">'
+    ) == []
+    found = relative_references(
+        '<script src="spiegelrapport_files/libs/quarto-html/quarto.js"></script>'
+        '<link rel=stylesheet href=spiegelrapport_files/libs/bootstrap.css><IMG SRC="Logo.png">'
+        '<p style="background: url(\'achtergrond.png\')"></p><style>@import "extra.css";</style>'
+        '<svg><image xlink:href="kaart.png"/></svg><object data="file:///tmp/a.svg"></object>'
+    )
+    assert found == ["spiegelrapport_files/libs/quarto-html/quarto.js", "spiegelrapport_files/libs/bootstrap.css",
+                     "Logo.png", "achtergrond.png", "extra.css", "kaart.png", "file:///tmp/a.svg"]
+
+
+def test_html_with_a_relative_resource_link_is_refused(tmp_path: Path):
+    nb = new_notebook(cells=[new_code_cell("plaatje()", outputs=[new_output("display_data", data={
+        "text/html": '<img src="spiegelrapport_files/figure-html/grafiek.png">', "text/plain": "plaatje",
+    })])])
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(RenderError, match="relative link"):
+        render(path, tmp_path, formats=["html"], renderer="builtin")
+    assert not (tmp_path / "spiegelrapport.html").exists()
+
+
 def test_markdown_cells_become_typst_headings_lists_and_tables():
     typst = markdown_to_typst(
         "## Kop\n\nEen **vette** zin met `code`.\n\n- een\n- twee\n\n| a | b |\n|---|--:|\n| x | 1 |\n"
@@ -296,20 +320,21 @@ FAKE_QUARTO = """\
 #!/bin/sh
 # Test double for the quarto CLI: records how it was called and writes the output file Quarto would write.
 echo "$PWD|$*" >> "{log}"
-cp _quarto.yml "{log}.project.yml"
+cp "$(dirname "$2")/_quarto.yml" "{log}.project.yml"
 cp "$2" "{log}.qmd"
-ls > "{log}.files"
+ls "$(dirname "$2")" > "{log}.files"
 case "$4" in
-  html) printf '<!DOCTYPE html><html><body>nep</body></html>' > "${{2%.qmd}}.html" ;;
+  html) printf '{html}' > "${{2%.qmd}}.html" ;;
   typst) printf '%%PDF-1.7 nep' > "${{2%.qmd}}.pdf" ;;
 esac
 """
 
 
-def _install_fake_quarto(folder: Path, log: Path) -> None:
+def _install_fake_quarto(folder: Path, log: Path,
+                         html: str = "<!DOCTYPE html><html><body>nep</body></html>") -> None:
     folder.mkdir()
     exe = folder / "quarto"
-    exe.write_text(FAKE_QUARTO.format(log=log))
+    exe.write_text(FAKE_QUARTO.format(log=log, html=html))
     exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
 
 
@@ -322,11 +347,11 @@ def test_quarto_backend_hands_quarto_yml_over_as_project_file(
     assert select_renderer("auto") == "quarto"
     result = render(executed, tmp_path / "out", renderer="auto", settings=QUARTO_YML, stem="rapport")
     calls = [line.split("|") for line in log.read_text().splitlines()]
-    assert [args for _, args in calls] == [
-        "render rapport.qmd --to html",
-        "render rapport.qmd --to typst",
-    ]
     workdir = Path(calls[0][0])
+    assert [args for _, args in calls] == [  # the input by absolute path: its folder is the project
+        f"render {workdir / 'rapport.qmd'} --to html",
+        f"render {workdir / 'rapport.qmd'} --to typst",
+    ]
     assert workdir.name.startswith("spiegel-quarto-") and not workdir.exists()  # temporary, cleaned up
     assert Path(f"{log}.project.yml").read_text() == QUARTO_YML.read_text()
     assert Path(f"{log}.files").read_text().split() == [
@@ -362,6 +387,49 @@ def test_qmd_for_quarto_holds_raw_html_and_typst_blocks_and_no_code(executed: Pa
     assert "```{python}" not in qmd and SECRET_CODE not in qmd and PARAMETER_VALUE not in qmd
 
 
+def test_quarto_backend_uses_the_projects_quarto_yml_from_any_working_directory(
+    executed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Issue 26 item 10: run from a folder without quarto.yml (and a notebook outside the repository), Quarto
+    still gets the project's settings (embed-resources, minimal), never its own defaults."""
+    log = tmp_path / "calls.log"
+    _install_fake_quarto(tmp_path / "bin", log)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    elsewhere = tmp_path / "ergens"
+    elsewhere.mkdir()
+    shutil.copyfile(executed, elsewhere / "rapport.ipynb")
+    monkeypatch.chdir(elsewhere)
+    render(elsewhere / "rapport.ipynb", elsewhere / "uit", renderer="quarto", formats=["html"])
+    assert Path(f"{log}.project.yml").read_text() == QUARTO_YML.read_text()
+
+
+def test_quarto_html_with_relative_resource_links_is_refused(
+    executed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """What Quarto writes with its default settings: libraries beside the page, deleted with the temporary
+    folder. The check refuses it instead of writing a broken page."""
+    page = ('<!DOCTYPE html><html><head><script src="rapport_files/libs/clipboard/clipboard.min.js"></script>'
+            '</head><body>nep</body></html>')
+    _install_fake_quarto(tmp_path / "bin", tmp_path / "calls.log", html=page)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(RenderError, match=r"relative link .*rapport_files/libs/clipboard"):
+        render(executed, tmp_path / "out", renderer="quarto", settings=QUARTO_YML, stem="rapport", formats=["html"])
+    assert not (tmp_path / "out" / "rapport.html").exists()
+
+
+def test_quarto_settings_keep_tables_single_in_the_pdf_and_the_page_centred(executed: Path):
+    """Issue 26 item 11: Quarto must not turn the HTML tables into pandoc tables (the typst block is the PDF's
+    table), and the report sits in one .sp-report div, which the style sheet centres at 52rem like the
+    built-in page."""
+    settings = load_settings(QUARTO_YML)
+    assert settings.data["html-table-processing"] == "none"
+    qmd = notebook_to_qmd(prepare(nbformat.read(executed, as_version=4)), settings)
+    body = qmd.split("---\n", 2)[2].lstrip()
+    assert body.startswith("::: {.sp-report}\n") and body.rstrip().endswith(":::")
+    css = (REPO / "src/spiegel/render/templates/spiegel-report.css").read_text(encoding="utf-8")
+    assert ".sp-report { max-width: 52rem; margin: 0 auto;" in css and "main.sp-report" not in css
+
+
 @pytest.mark.quarto
 @pytest.mark.skipif(shutil.which("quarto") is None,
                     reason="Quarto is not installed: the Quarto back-end is tested where `quarto` is on PATH")
@@ -373,8 +441,11 @@ def test_quarto_renders_self_contained_html_and_a_typst_pdf(executed: Path, tmp_
     assert "1.234" in html and "Trajecten naar hulpvorm" in html
     text = _pdftotext(result["pdf"])
     assert "Trajecten naar hulpvorm" in text and "1.234" in text and "Pagina 1 van" in text
+    assert relative_references(html) == []
+    assert text.count("Trajecten naar hulpvorm") == 1  # each table once (html-table-processing: none)
     check = open_in_chromium(result["html"], tmp_path / "quarto.png")
     assert check["requests"] == [] and check["errors"] == []
+    assert '<div class="sp-report">' in html  # centred at the built-in page's width
 
 
 # ------------------------------------------------------------------------- helpers: PNG decoding, Chromium CDP

@@ -24,6 +24,7 @@ from spiegel import history as youth_index
 from spiegel.deliveries import DeliveryRef
 from spiegel.errors import InputError, ParameterError
 from spiegel.formats import fmt_date
+from spiegel.parameters import notebook_parameters
 from spiegel.periods import Period
 from spiegel.present.report import SUMMARY_FILE, Report
 from spiegel.read import Delivery, read_delivery
@@ -74,6 +75,7 @@ def build(
 
     clock = time.perf_counter()
     timings: dict[str, float] = {}
+    provider, period, gemeente = notebook_parameters(provider, period, gemeente)  # papermill -p gives integers
     dom = domains.get(domain)
     per = Period.parse(str(period))
     dom.check_period(per)

@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from spiegel.formats import fmt_int
+from spiegel.formats import fmt_int, fmt_local_datetime
 from spiegel.periods import Period
 from spiegel.present.report import SUMMARY_FILE
 from spiegel.safetext import printable
@@ -114,8 +114,9 @@ def _section(manifest: dict[str, Any], overview: str, titel: str, suffix: str, l
     )
     h = f"h{level}"
     state = _STATE.get(manifest.get("status", ""), "")
+    updated = fmt_local_datetime(manifest.get("updated"))  # Dutch local time, not ISO UTC
     return f"""<p class="klein">batch {escape(manifest.get('batch_id', ''))} ·
-code {escape(str(manifest.get('code_version', '')))} · bijgewerkt {escape(manifest.get('updated', ''))}</p>
+code {escape(str(manifest.get('code_version', '')))} · bijgewerkt {escape(updated)}</p>
 {f'<p class="staat"><b>{state}</b></p>' if state else ''}
 <p>{key_figures}</p>
 <nav><a href="#aanbieders{suffix}">Aanbieders</a> · <a href="#landelijk{suffix}">Landelijk overzicht</a> ·

@@ -100,6 +100,56 @@ def _unique_ids(svg: str) -> str:
     return svg
 
 
+#: Vega writes English ARIA texts into its SVG; the report is Dutch (issue 26, item 8). Role descriptions by name,
+#: labels by pattern; anything else Vega may write in English is reduced to its Dutch role.
+_ROLES_NL = {
+    "bar": "staaf", "rect": "rechthoek", "text mark": "tekst", "axis": "as", "legend": "legenda", "title": "titel",
+    "group mark container": "groep", "rect mark container": "staven", "text mark container": "teksten",
+    "rule mark container": "lijnen", "line mark container": "lijnen", "area mark container": "vlakken",
+    "symbol mark container": "symbolen", "arc mark container": "sectoren", "point": "punt", "line": "lijn",
+    "area": "vlak", "rule": "lijn", "arc": "sector", "symbol": "symbool", "mark container": "groep",
+}
+_ROLE_ATTR = re.compile(r'aria-roledescription="([^"]*)"')
+_LABEL_ATTR = re.compile(r'aria-label="([^"]*)"')
+_CONTINUOUS = r"(?:linear|log|pow|sqrt|symlog)"
+_ENGLISH_LABELS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"^([XY])-axis titled '(.*)' for a {_CONTINUOUS} scale with values from (.+) to (.+)$"),
+     r"\1-as '\2', van \3 tot \4"),
+    (re.compile(rf"^([XY])-axis for a {_CONTINUOUS} scale with values from (.+) to (.+)$"),
+     r"\1-as, van \2 tot \3"),
+    (re.compile(r"^([XY])-axis titled '(.*)' for a (?:discrete|band|point|ordinal) scale with (\d+) values?: (.*)$"),
+     r"\1-as '\2' met \3 waarden: \4"),
+    (re.compile(r"^([XY])-axis for a (?:discrete|band|point|ordinal) scale with (\d+) values?: (.*)$"),
+     r"\1-as met \2 waarden: \3"),
+    (re.compile(r"^Title text '(.*)'$"), r"Titel: \1"),
+    (re.compile(r"^(?:Symbol|Gradient|Discrete) legend titled '(.*)' for [\w ]+ with (\d+) values?: (.*)$"),
+     r"Legenda '\1' met \2 waarden: \3"),
+    (re.compile(r"^(?:Symbol|Gradient|Discrete) legend for [\w ]+ with (\d+) values?: (.*)$"),
+     r"Legenda met \1 waarden: \2"),
+]
+_ENGLISH_FALLBACK = [(re.compile(r"^([XY])-axis\b"), r"\1-as"), (re.compile(r"^Title text\b"), "Titel"),
+                     (re.compile(r"^\w+ legend\b"), "Legenda")]
+_EN_NUMBER = re.compile(r"(?<![\d.])(\d{1,3}(?:,\d{3})+)(?![\d,])")
+
+
+def _dutch_label(text: str) -> str:
+    for pattern, replacement in _ENGLISH_LABELS:
+        if pattern.match(text):
+            # Vega formats the range with English separators ("1,400"): Dutch ones
+            return _EN_NUMBER.sub(lambda m: m.group(1).replace(",", "."), pattern.sub(replacement, text))
+    for pattern, replacement in _ENGLISH_FALLBACK:
+        if pattern.match(text):
+            return pattern.match(text).expand(replacement)  # type: ignore[union-attr]
+    return text
+
+
+def dutch_aria(svg: str) -> str:
+    """Vega's English accessibility texts in an SVG (``aria-roledescription="bar"``, ``aria-label="X-axis titled
+    …"``) in Dutch; the chart's own Dutch description and the marks' labels (field titles) stay as they are."""
+    svg = _ROLE_ATTR.sub(lambda m: f'aria-roledescription="{_ROLES_NL.get(m.group(1), m.group(1))}"', svg)
+    return _LABEL_ATTR.sub(lambda m: f'aria-label="{_dutch_label(m.group(1))}"', svg)
+
+
 def vegalite_to_svg(spec: Mapping[str, Any]) -> str:
     """vl-convert's SVG of a Vega-Lite spec with our theme, the nl-NL locale and no external requests allowed
     (remembered and compiled once per layout by :mod:`spiegel.present.chart_cache`)."""
@@ -128,7 +178,7 @@ def spec_to_svg(spec: Mapping[str, Any]) -> str:
     (:func:`spiegel.offload.charts_via`): the same SVG, without the 0.8 s first call in this process."""
     from spiegel import offload
 
-    return _unique_ids((offload.chart_converter() or vegalite_to_svg)(spec))
+    return dutch_aria(_unique_ids((offload.chart_converter() or vegalite_to_svg)(spec)))
 
 
 _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"')

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from spiegel.formats import MISSING, fmt_decimal, fmt_int, fmt_pct, is_missing
+from spiegel.formats import MISSING, fmt_decimal, fmt_int, fmt_pct, fmt_signed, is_missing
 from spiegel.present.markup import esc_html, inline_html, inline_plain, inline_typst, inline_typst_code, typst_str
 from spiegel.present.metrics import longest_word_width, text_width
 
@@ -46,6 +46,7 @@ FORMATS: dict[str, Formatter] = {
     "decimal2": lambda value: fmt_decimal(value, 2),
     "pct": fmt_pct,
     "pct0": lambda value: fmt_pct(value, 0),
+    "signed": fmt_signed,
     "text": lambda value: "" if _is_missing(value) else str(value),
 }
 
@@ -168,7 +169,10 @@ class Paragraph(Display):
         return "".join(f'<p class="sp-text">{inline_html(p)}</p>' for p in self.paragraphs)
 
     def typst(self) -> str:
-        return "\n\n".join(inline_typst(p) for p in self.paragraphs) + "\n"
+        # sticky: the text introduces what follows (mostly a table), so it moves to the next page with it, and a
+        # heading above it (typst headings are sticky) never stays alone at the foot of a page
+        body = "\n\n".join(inline_typst(p) for p in self.paragraphs)
+        return f"#block(sticky: true)[{body}]\n"
 
     def plain(self) -> str:
         return "\n\n".join(inline_plain(p) for p in self.paragraphs)
@@ -292,7 +296,7 @@ class KeyFigures(Display):
         for item in self.items:
             detail = f", text(size: 8pt, fill: luma(35%), {inline_typst_code(item.detail)})" if item.detail else ""
             cells.append(
-                "block(width: 100%, inset: 8pt, fill: luma(96%), radius: 3pt, stack(spacing: 4pt, "
+                "block(width: 100%, inset: 8pt, fill: luma(96%), radius: 3pt, breakable: false, stack(spacing: 4pt, "
                 f"text(size: 18pt, weight: \"bold\", {typst_str(self._value(item.value))}), "
                 f"text(size: 9pt, {typst_str(item.label)}){detail}))"
             )
@@ -337,7 +341,7 @@ class Table(Display):
     - ``columns``: the columns to show, in order (default: all).
     - ``column_labels``: header text per column (default: the column name).
     - ``formats``: per column a name from :data:`FORMATS` (``int``, ``decimal``, ``decimal2``, ``pct``, ``pct0``,
-      ``text``) or a callable returning the cell text. Number columns default to ``int``.
+      ``signed``, ``text``) or a callable returning the cell text. Number columns default to ``int``.
     - ``number_columns``: columns to right-align; default: every column whose values are all numbers, missing or
       strings of the protected ``.``/``-`` kind.
     - ``total_label``: rows whose first cell equals it are printed bold (default ``"Totaal"``).
@@ -373,7 +377,8 @@ class Table(Display):
         raw_rows = _rows_of(frame, self.columns)
         if number_columns is None:
             self.numeric = [
-                all(_looks_numeric(row[i]) for row in raw_rows) and any(_is_number(row[i]) for row in raw_rows)
+                all(_looks_numeric(row[i]) for row in raw_rows)
+                and any(_is_number(row[i]) or row[i] in _PROTECTED for row in raw_rows)
                 for i in range(len(self.columns))
             ]
         else:
@@ -505,6 +510,11 @@ class Table(Display):
         if self.source:
             lines.append(f"Bron: {self.source}")
         return "\n".join(lines)
+
+
+#: Cell texts that stand for a number: secret (``.``) and missing (``-``). A column of only these is a number
+#: column too (right-aligned like the numbers it hides).
+_PROTECTED = frozenset({".", MISSING})
 
 
 def _looks_numeric(value: object) -> bool:

@@ -2,11 +2,13 @@
 
 The exporter, its Jinja environment and the style sheet are created once per process and reused (the first
 export costs ~0.1–0.3 s, later ones ~10–30 ms). The output is one file with the CSS inlined, charts as inline SVG,
-no ``<script>`` at all, and nothing that loads from another host (checked after every export).
+no ``<script>`` at all, and nothing that loads from another host or from a file beside it (checked after every
+export).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -14,7 +16,15 @@ from nbformat import NotebookNode
 
 from spiegel.present.display import HTML_MIME, PLAIN_MIME, SVG_MIME
 from spiegel.present.markup import esc_html
-from spiegel.render.notebook import RenderError, document_info, external_references, output_text
+from spiegel.render.notebook import (
+    TOC_TITLE,
+    RenderError,
+    document_info,
+    external_references,
+    output_text,
+    relative_references,
+    wants_toc,
+)
 from spiegel.render.settings import CSS_FILE, TEMPLATES, Settings
 
 _lock = threading.Lock()
@@ -96,13 +106,42 @@ def notebook_to_html(nb: NotebookNode, settings: Settings) -> str:
         exporter = _get_exporter()
         resources = {"spiegel": {"lang": settings.lang, "title": title, "css": _css, "footer": info.get("footer")}}
         html, _ = exporter.from_notebook_node(_Private(nb), resources=resources)
+    if wants_toc(nb):
+        html = with_toc(html)
     external = external_references(html)
     if external:
         raise RenderError(
             f"the HTML report would load {len(external)} resource(s) from another host "
             f"(first: {external[0]!r}); render charts with spiegel.present.Chart, not altair's HTML renderer"
         )
+    relative = relative_references(html)
+    if relative:
+        raise RenderError(
+            f"the HTML report would load {len(relative)} resource(s) by a relative link (first: {relative[0]!r}), "
+            "which is not sent with the report; embed it (a data: URI) or leave it out"
+        )
     return html
+
+
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>.*?</a>)?</h2>', re.DOTALL)
+
+
+def toc_html(entries: list[tuple[str, str]]) -> str:
+    """``<nav>`` with a link per section; ``entries`` are (id, HTML text of the heading)."""
+    items = "".join(f'<li><a href="#{ident}">{text}</a></li>' for ident, text in entries)
+    return (f'<nav class="sp-toc" aria-label="{esc_html(TOC_TITLE)}"><p class="sp-toc-title">{esc_html(TOC_TITLE)}'
+            f"</p><ol>{items}</ol></nav>")
+
+
+def with_toc(html: str) -> str:
+    """The page with a table of contents of its ``<h2>`` sections after the title block (or at the top)."""
+    entries = [(m.group(1), m.group(2).strip()) for m in _H2.finditer(html)]
+    if not entries:
+        return html
+    nav = toc_html(entries)
+    at = html.find("</header>")
+    at = at + len("</header>") if at >= 0 else html.find(">", html.find('<main class="sp-report"')) + 1
+    return html[:at] + nav + html[at:]
 
 
 def output_to_html(output: NotebookNode) -> str:

@@ -110,6 +110,28 @@ def report_blocks(nb: NotebookNode) -> list[tuple[str, Any]]:
     return blocks
 
 
+#: A report with at least this many sections (level-2 headings) gets a table of contents after its title block.
+TOC_MIN_SECTIONS = 4
+TOC_TITLE = "Inhoud"
+_SECTION = re.compile(r"^##[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
+def sections(nb: NotebookNode) -> list[str]:
+    """The texts of the level-2 headings (``## …``) of the report's markdown cells, in order: its sections."""
+    return [m.group(1).strip() for kind, content in report_blocks(nb) if kind == "markdown"
+            for m in _SECTION.finditer(content)]
+
+
+def wants_toc(nb: NotebookNode) -> bool:
+    return len(sections(nb)) >= TOC_MIN_SECTIONS
+
+
+def is_title_output(output: Any) -> bool:
+    """Whether an output is the report's title block (:class:`spiegel.present.Title`), after which the table of
+    contents goes."""
+    return isinstance(output.get("metadata", {}).get(DOCUMENT_METADATA_KEY), dict)
+
+
 def output_text(output: NotebookNode, mime: str) -> str | None:
     value = output.get("data", {}).get(mime)
     if value is None:
@@ -150,6 +172,59 @@ def external_references(html: str) -> list[str]:
     return found
 
 
+_CANDIDATE = re.compile(r"(src|data|poster|srcset|href)\s*=\s*|url\(\s*|@import\s+")
+_VALUE = re.compile(r"""["']([^"']*)|([^\s"'>)]+)""")
+_LOADING_TAGS = {
+    "src": ("script", "img", "iframe", "embed", "source", "video", "audio", "track", "input", "frame"),
+    "data": ("object",), "poster": ("video",), "srcset": ("img", "source"), "href": ("link", "image", "use", "feimage"),
+}
+_SELF_CONTAINED = re.compile(r"^(?:data:|#|https?:|//)", re.IGNORECASE)
+_TAG_NAME = re.compile(r"<([A-Za-z][\w:-]*)")
+
+
+def _positions(text: str, needle: str) -> list[int]:
+    """Every index of ``needle`` in ``text`` (str.find: ~20x faster than a regular expression over a page)."""
+    found, i = [], text.find(needle)
+    while i >= 0:
+        found.append(i)
+        i = text.find(needle, i + 1)
+    return found
+
+
+def relative_references(html: str) -> list[str]:
+    """Resources ``html`` would load from a path beside it (``src="report_files/libs/x.js"``, ``<link href=
+    "style.css">``, ``url(img.png)``, ``file:`` URLs): a self-contained page has none, since such a file is not
+    sent with the report. ``data:`` URIs, fragments (``url(#clip1)``, ``<use href="#a">``) and absolute URLs (for
+    those see :func:`external_references`) are not reported; nor are plain ``<a href>`` links."""
+    found = []
+    lower = html.lower()
+    starts = sorted(
+        i for needle in ("src", "data", "poster", "href", "url(", "@import") for i in _positions(lower, needle)
+    )
+    for start in starts:
+        match = _CANDIDATE.match(lower, start)
+        if match is None or (match.group(1) is not None and start and (lower[start - 1].isalnum()
+                                                                         or lower[start - 1] in "-_")):
+            continue
+        value_match = _VALUE.match(html, match.end())
+        value = (value_match.group(1) if value_match.group(1) is not None else value_match.group(2)) \
+            if value_match else ""
+        value = value.strip()
+        if not value or _SELF_CONTAINED.match(value):
+            continue  # most candidates: url(#clip1), data: URIs
+        attribute = match.group(1)
+        if attribute is not None:  # an attribute: only in a tag that loads it
+            tag_start = html.rfind("<", 0, match.start())
+            tag = _TAG_NAME.match(html, tag_start) if tag_start >= 0 else None
+            if tag is None or ">" in html[tag_start : match.start()]:
+                continue
+            name = tag.group(1).lower().removeprefix("svg:")
+            if name not in _LOADING_TAGS[attribute.lower()]:
+                continue
+        found.append(value[:80])
+    return found
+
+
 __all__ = [
     "PLAIN_MIME",
     "REMOVE_CELL_TAGS",
@@ -160,5 +235,8 @@ __all__ = [
     "output_text",
     "prepare",
     "read_notebook",
+    "relative_references",
     "report_blocks",
+    "sections",
+    "wants_toc",
 ]

@@ -24,7 +24,15 @@ from spiegel.present.charts import FONT_FAMILY, font_dir, typst_svg_image
 from spiegel.present.display import PLAIN_MIME, SVG_MIME, TYPST_MIME
 from spiegel.present.markup import typst_str
 from spiegel.render.markdown import markdown_to_typst
-from spiegel.render.notebook import RenderError, document_info, output_text, report_blocks
+from spiegel.render.notebook import (
+    TOC_TITLE,
+    RenderError,
+    document_info,
+    is_title_output,
+    output_text,
+    report_blocks,
+    wants_toc,
+)
 from spiegel.render.settings import PAGE_TYP_FILE, Settings
 
 RECYCLE_EVERY = 500
@@ -105,13 +113,21 @@ def _png_block(raw: bytes, fmt: str) -> str:
     return f"#block(breakable: false, image(bytes(({values},)), format: \"{fmt}\", width: 100%))\n"
 
 
+#: The table of contents of a long report (sections only: level-2 headings; there are no level-1 headings).
+TYPST_TOC = f"#block(below: 1.5em, outline(title: {typst_str(TOC_TITLE)}, depth: 2, indent: auto))\n"
+
+
 def notebook_to_typst(nb: NotebookNode, settings: Settings) -> str:
     """A prepared notebook as one typst document."""
     info = document_info(nb)
     parts = [preamble(settings)]
     title = " · ".join(x for x in (info.get("title"), info.get("subtitle")) if x) or settings.title
+    toc = wants_toc(nb)
     for kind, content in report_blocks(nb):
         parts.append(markdown_to_typst(content) if kind == "markdown" else output_to_typst(content))
+        if toc and kind == "output" and is_title_output(content):
+            parts.append(TYPST_TOC)
+            toc = False
     # Last, after all content: a set rule is part of the styles of everything after it, and typst remembers
     # layouts by content and styles. With the report's own title in those styles no table cell or paragraph of
     # an earlier report could be reused (a report took ~95 ms to compile instead of ~30 ms when only its title

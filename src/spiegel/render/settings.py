@@ -41,15 +41,20 @@ class Settings:
         return typst if isinstance(typst, dict) else dict(_DEFAULT_TYPST)
 
 
+#: The project's own ``quarto.yml`` (the repository root; the project is installed from its source tree).
+PROJECT_SETTINGS = Path(__file__).resolve().parents[3] / SETTINGS_FILE
+
+
 def find_settings(*starts: Path | None) -> Path | None:
-    """The first ``quarto.yml`` in one of ``starts`` or its parents, then in the working directory's parents."""
+    """The first ``quarto.yml`` in one of ``starts`` or its parents, then in the working directory's parents, and
+    otherwise the project's own (:data:`PROJECT_SETTINGS`): the same settings whatever the working directory."""
     candidates = [Path(s).resolve() for s in starts if s is not None] + [Path.cwd().resolve()]
     for start in candidates:
         for directory in (start, *start.parents):
             path = directory / SETTINGS_FILE
             if path.is_file():
                 return path
-    return None
+    return PROJECT_SETTINGS if PROJECT_SETTINGS.is_file() else None
 
 
 @functools.lru_cache(maxsize=8)

@@ -13,7 +13,7 @@ from spiegel import codes
 from spiegel.count import TOTAAL
 from spiegel.domains.jeugdhulp.count import hulpvorm_groups
 from spiegel.flows import MEASURE_LABELS, MEASURES
-from spiegel.formats import fmt_int
+from spiegel.formats import fmt_int, fmt_pct, fmt_signed
 from spiegel.periods import Period
 
 GROUPS = hulpvorm_groups()
@@ -38,12 +38,21 @@ def national_overview(period: Period, summaries: list[dict[str, Any]], previous:
 
 
 def _change(now: int, before: int | None) -> str:
+    """"Verschil" in the one form the reports use too: the signed difference of counts (``+12``, ``-4``)."""
+    return "" if before is None else fmt_signed(now - before)
+
+
+def _change_pct(now: int, before: int | None) -> str:
     if before is None:
         return ""
     if before == 0:
         return "" if now == 0 else "nieuw"
-    pct = (now - before) / before * 100
-    return f"{pct:+.1f}%".replace(".", ",")
+    return fmt_pct((now - before) / before, 1) if now != before else "0,0%"
+
+
+def _signed_pct(now: int, before: int | None) -> str:
+    text = _change_pct(now, before)
+    return "+" + text if text and text[0].isdigit() and now > (before or 0) else text
 
 
 def _num(value: int | None) -> str:
@@ -61,11 +70,13 @@ def _overview(period: Period, flows: dict, previous: dict) -> str:
         before = previous.get((TOTAL_KEY, key)) if has_prev else None
         cells = "".join(f"<td>{_num(now.get(f, 0))}</td>" for f, _ in FLOWS)
         prev = before.get("trajecten_totaal", 0) if before is not None else None
+        total = now.get("trajecten_totaal", 0)
         rows.append(f"<tr><td>{escape(label)}</td>{cells}<td>{_num(prev)}</td>"
-                    f"<td>{_change(now.get('trajecten_totaal', 0), prev)}</td></tr>")
+                    f"<td>{_change(total, prev)}</td><td>{_signed_pct(total, prev)}</td></tr>")
     head = "".join(f"<th>{escape(lab)}</th>" for _, lab in FLOWS)
     part1 = (f"<h3>Trajecten per hulpvormgroep</h3><table class='num'><thead><tr><th>Hulpvorm</th>{head}"
-             f"<th>Totaal {prev_label}</th><th>Verschil</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+             f"<th>Totaal {prev_label}</th><th>Verschil</th><th>Verschil %</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table>")
 
     names = codes.gemeente_names(period.last_day)
     gemeenten = sorted({g for g, _ in flows if g != TOTAL_KEY} | ({g for g, _ in previous if g != TOTAL_KEY}))

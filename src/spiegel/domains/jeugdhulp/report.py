@@ -113,7 +113,8 @@ class Report(BaseReport):
             "verschil": "Verschil",
         }
         parts.append(
-            Table(self.shown.summary, "Kerncijfers", columns=columns, column_labels=labels, note=self.previous_note())
+            Table(self.shown.summary, "Kerncijfers", columns=columns, column_labels=labels, note=self.previous_note(),
+                  formats={"verschil": "signed"})
         )
         _show(*parts)
 
@@ -199,10 +200,10 @@ class Report(BaseReport):
         duur = self.shown.duur
         table = duur[(duur["gemeente"] == "totaal") & duur["hulpvorm"].isin(LEVEL_GROUPS)]
         _show(
-            Paragraph("Duur van beëindigde trajecten: datum einde min datum aanvang, in dagen."),
+            Paragraph("Datum einde min datum aanvang, in dagen, van de trajecten die in de periode eindigden."),
             Table(
                 table,
-                "Duur van beëindigde trajecten (dagen)",
+                "Duur in dagen per hulpvorm",
                 columns=["label", "trajecten", "gemiddelde", "mediaan"],
                 column_labels={
                     "label": "Hulpvorm",
@@ -231,7 +232,7 @@ class Report(BaseReport):
             f"dan ook, zoals CBS herhaald beroep telt ({self._any_history_text()}).",
             f"**Bescherming**: {protect.describe_policy(self.protection)}",
         ]
-        _show(BulletList(items, title="Definities"))
+        _show(BulletList(items))  # under the notebook's heading "Definities"
 
     # --- exports -------------------------------------------------------------------------------------------
 

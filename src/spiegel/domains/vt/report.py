@@ -108,7 +108,7 @@ class Report(BaseReport):
             Table(table, "Kerncijfers", columns=columns,
                   column_labels={"label": "Kengetal", "aantal": self.period.label,
                                  "vorige": self.period.previous().label, "verschil": "Verschil"},
-                  total_label=None, note=self.previous_note()),
+                  total_label=None, note=self.previous_note(), formats={"verschil": "signed"}),
         )
 
     def velden(self) -> None:
@@ -402,7 +402,7 @@ class Report(BaseReport):
             "**Casus**: meldingen met hetzelfde hoofdnummer.",
             f"**Bescherming**: {protect.describe_policy(self.protection)}",
         ]
-        _show(BulletList(items, title="Definities"))
+        _show(BulletList(items))  # under the notebook's heading "Definities"
 
     # --- exports and the index -----------------------------------------------------------------------------
 
