@@ -126,6 +126,9 @@ def test_jb_duration_uses_aanvang_only_for_records_ended_at_the_first_gi(tmp_pat
     assert (row["duur_aantal"], row["duur_gemiddelde"]) == (1, 120.0)
     assert (row["duur_bij_gi_aantal"], row["duur_bij_gi_mediaan"]) == (1, 10.0)
     assert row["langer_dan_3_maanden"] == 1
+    here = cell(duur, "12", "0363")  # every record lives in 0363: the gemeente row equals the total
+    assert (here["duur_aantal"], here["duur_bij_gi_aantal"], here["langer_dan_3_maanden"]) == (1, 1, 1)
+    assert duur.dependent["duur_gemiddelde"] == "duur_aantal"
 
 
 def test_share_of_ots_youths_with_a_72_machtiging(tmp_path):

@@ -17,6 +17,6 @@ DOMAIN = Domain(
     layouts={"7": "jb-7"},
     default_layout="jb-7",
     notebook="jb.ipynb",
-    aliases=("jeugdbescherming", "JB"),
+    aliases=("jeugdbescherming",),
     family="spiegel.domains.gi",
 )

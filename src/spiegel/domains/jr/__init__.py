@@ -17,6 +17,6 @@ DOMAIN = Domain(
     layouts={"7": "jr-7"},
     default_layout="jr-7",
     notebook="jr.ipynb",
-    aliases=("jeugdreclassering", "JR"),
+    aliases=("jeugdreclassering",),
     family="spiegel.domains.gi",
 )
