@@ -185,3 +185,19 @@ def test_counts_declare_their_count_columns_and_an_extract_holds_one_gemeente(tm
     stromen = counts.tables["stromen"]
     assert set(stromen.frame["gemeente"]) == {"0518"}
     assert "trajecten_eindstand" in stromen.counts and "jongeren_eindstand" in stromen.counts
+
+
+def test_protection_works_on_the_declared_columns(tmp_path):
+    """Policy cbs (a gemeente extract) hides every small count and the durations computed from them; exact keeps
+    the counts as delivered. Labels and codes are not counts and stay."""
+    from spiegel.protect import protect_counts
+
+    counts = JB.count_function(jb_delivery(tmp_path, jb_rows()), H1)
+    cbs = protect_counts(counts, "cbs")
+    row = cell(cbs.tables["stromen"], "totaal")
+    assert str(row["trajecten_eindstand"]) != str(cell(counts.tables["stromen"], "totaal")["trajecten_eindstand"])
+    assert row["label"] == "Totaal jeugdbescherming"
+    duur = cell(cbs.tables["duur"], "totaal")
+    assert str(duur["duur_gemiddelde"]) == str(duur["duur_aantal"])  # hidden with its count
+    exact = protect_counts(counts, "exact")
+    assert cell(exact.tables["stromen"], "totaal")["trajecten_eindstand"] == 4
