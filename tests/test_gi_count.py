@@ -6,8 +6,16 @@ from __future__ import annotations
 import pytest
 
 from gi_helpers import JB, JR, B, jb, jb_delivery, jr, jr_delivery, mu
+from spiegel import fastpath
 from spiegel.domains.gi.count import identity_holds
 from spiegel.periods import Period
+
+
+@pytest.fixture(autouse=True, params=["lijsten", "pandas"])
+def both_paths(request):
+    """Every test on both paths of spiegel.fastpath (small deliveries as lists, large ones with pandas)."""
+    with fastpath.threshold(10**9 if request.param == "lijsten" else 0):
+        yield
 
 H1 = Period.parse("2025H1")
 Q1 = Period.parse("2025Q1")
@@ -118,6 +126,9 @@ def test_jb_duration_uses_aanvang_only_for_records_ended_at_the_first_gi(tmp_pat
     assert (row["duur_aantal"], row["duur_gemiddelde"]) == (1, 120.0)
     assert (row["duur_bij_gi_aantal"], row["duur_bij_gi_mediaan"]) == (1, 10.0)
     assert row["langer_dan_3_maanden"] == 1
+    here = cell(duur, "12", "0363")  # every record lives in 0363: the gemeente row equals the total
+    assert (here["duur_aantal"], here["duur_bij_gi_aantal"], here["langer_dan_3_maanden"]) == (1, 1, 1)
+    assert duur.dependent["duur_gemiddelde"] == "duur_aantal"
 
 
 def test_share_of_ots_youths_with_a_72_machtiging(tmp_path):
@@ -174,3 +185,19 @@ def test_counts_declare_their_count_columns_and_an_extract_holds_one_gemeente(tm
     stromen = counts.tables["stromen"]
     assert set(stromen.frame["gemeente"]) == {"0518"}
     assert "trajecten_eindstand" in stromen.counts and "jongeren_eindstand" in stromen.counts
+
+
+def test_protection_works_on_the_declared_columns(tmp_path):
+    """Policy cbs (a gemeente extract) hides every small count and the durations computed from them; exact keeps
+    the counts as delivered. Labels and codes are not counts and stay."""
+    from spiegel.protect import protect_counts
+
+    counts = JB.count_function(jb_delivery(tmp_path, jb_rows()), H1)
+    cbs = protect_counts(counts, "cbs")
+    row = cell(cbs.tables["stromen"], "totaal")
+    assert str(row["trajecten_eindstand"]) != str(cell(counts.tables["stromen"], "totaal")["trajecten_eindstand"])
+    assert row["label"] == "Totaal jeugdbescherming"
+    duur = cell(cbs.tables["duur"], "totaal")
+    assert str(duur["duur_gemiddelde"]) == str(duur["duur_aantal"])  # hidden with its count
+    exact = protect_counts(counts, "exact")
+    assert cell(exact.tables["stromen"], "totaal")["trajecten_eindstand"] == 4

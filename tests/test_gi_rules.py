@@ -6,8 +6,16 @@ from __future__ import annotations
 import pytest
 
 from gi_helpers import JB, JR, B, jb, jb_delivery, jr, jr_delivery, mu
+from spiegel import fastpath
 from spiegel.periods import Period
 from spiegel.validate import validate
+
+
+@pytest.fixture(autouse=True, params=["lijsten", "pandas"])
+def both_paths(request):
+    """Every test on both paths of spiegel.fastpath (small deliveries as lists, large ones with pandas)."""
+    with fastpath.threshold(10**9 if request.param == "lijsten" else 0):
+        yield
 
 H1, Q1 = Period.parse("2025H1"), Period.parse("2025Q1")
 
@@ -134,17 +142,161 @@ def test_transfers_across_gis(tmp_path):
     assert "JR-X01" not in validate(sender, Q1).regels
 
 
-def gi_catalogue() -> str:
-    """docs/validatieregels-gi.md: the catalogues of jb and jr. Regenerate with
-    ``PYTHONPATH=tests .venv/bin/python -c "import test_gi_rules as t; print(t.gi_catalogue(), end='')" >
-    docs/validatieregels-gi.md``."""
-    from spiegel.validate.catalogue import render_catalogue
 
-    return render_catalogue(JB) + "\n" + render_catalogue(JR)
-
-
-def test_gi_rule_catalogue_is_current():
+def test_docs_catalogue_of_the_gi_domains_is_up_to_date(capsys):
+    """Regenerate with: spiegel validate --catalogue --domain jb > docs/validatieregels-gi.md (jb and jr together)"""
     from pathlib import Path
 
+    from spiegel.cli import main
+    from spiegel.validate.catalogue import catalogue_file, render_catalogue, render_catalogue_file
+
     doc = Path(__file__).resolve().parents[1] / "docs" / "validatieregels-gi.md"
-    assert doc.read_text(encoding="utf-8") == gi_catalogue(), "docs/validatieregels-gi.md is stale (see gi_catalogue)"
+    assert catalogue_file(JB) == catalogue_file(JR) == "validatieregels-gi.md"
+    assert doc.read_text(encoding="utf-8") == render_catalogue_file(JB) == render_catalogue_file(JR), (
+        "docs/validatieregels-gi.md is stale: run `spiegel validate --catalogue --domain jb > "
+        "docs/validatieregels-gi.md`"
+    )
+    text = doc.read_text(encoding="utf-8")
+    from spiegel.validate import all_rules
+
+    for domain in (JB, JR):
+        assert render_catalogue(domain) in text
+        for rule in all_rules(domain):
+            assert text.count(f"| {rule.code} |") == 1
+    assert main(["validate", "--catalogue", "--domain", "JR"]) == 0
+    assert capsys.readouterr().out == text
+
+
+MORE_JB_CASES = [
+    # (code, set, row index in the base (or None: appended row), edit or new row, rows reported)
+    ("JB-V04", "jb", 0, {"postcode": "12AB"}, [2]),
+    ("JB-V05", "jb", 0, {"gemeentecode": "9999"}, [2]),
+    ("JB-V06", "jb", 0, {"gemeentecode": "0501"}, [2]),
+    ("JB-V07", "jb", 0, {"gemeentecode": ""}, [2]),
+    ("JB-V08", "jb", 1, {"datum_einde": "20251301"}, [3]),
+    ("JB-V11", "jb", 0, {"reden_beeindiging": "04"}, [2]),
+    ("JB-D23", "jb", None, jb(bsn=B[8], type_maatregel="12", datum_aanvang="20250101"), [4]),
+    ("JB-R02", "jb", None, jb(bsn=B[0], type_maatregel="11", datum_aanvang="20240601"), [2, 4]),
+    ("JB-R03", "jb", None, jb(bsn="000000000", type_maatregel="11", datum_aanvang="20250101"), [4]),
+    ("JB-R22", "jb", None, jb(bsn=B[8], type_maatregel="11", datum_aanvang="20240101", datum_einde="20250301",
+                              reden_beeindiging="05"), [4]),
+    ("MU-V01", "muhp", 0, {"bsn": "12345678"}, [2]),
+    ("MU-V08", "muhp", 0, {"datum_einde_machtiging": "2025-03-01"}, [2]),
+    ("MU-V12", "muhp", 0, {"datum_aanvang_machtiging": ""}, [2]),
+    ("MU-V13", "muhp", 0, {"datum_overgedragen_gekregen": "20250101"}, [2]),
+    ("MU-D01", "muhp", 0, {"datum_einde_machtiging": "20240301"}, [2]),
+    ("MU-D02", "muhp", 0, {"datum_aanvang_machtiging": "20250801"}, [2]),
+    ("MU-R01", "muhp", None, mu(bsn=B[0], type_machtiging="72", datum_aanvang_machtiging="20240401"), [2, 3]),
+    ("MU-R20", "muhp", None, mu(bsn="000000000", type_machtiging="72", datum_aanvang_machtiging="20250101"), [3]),
+    ("MU-M02", "muhp", None, mu(bsn=B[9], type_machtiging="71", datum_aanvang_machtiging="20250101"), [3]),
+    ("MU-M03", "muhp", 0, {"datum_aanvang_machtiging": "20240201"}, [2]),
+]
+
+
+@pytest.mark.parametrize("code, set_name, index, edit, rows", MORE_JB_CASES, ids=[c[0] for c in MORE_JB_CASES])
+def test_more_jb_and_muhp_rules(tmp_path, code, set_name, index, edit, rows):
+    jb_rows, mu_rows = jb_base()
+    target = jb_rows if set_name == "jb" else mu_rows
+    if index is None:
+        target.append(edit)
+    else:
+        target[index].update(edit)
+    got = found(validate(jb_delivery(tmp_path, jb_rows, mu_rows), H1))
+    assert got.get((code, set_name)) == rows, got
+
+
+def test_a_rule_never_fires_twice_on_one_cell_of_a_code_column(tmp_path):
+    """SPEC §4.6a: a code in no list is *-V10 only; a listed code wrong for the type is the specific rule only."""
+    jb_rows, mu_rows = jb_base()
+    jb_rows[1]["reden_beeindiging"] = "99"
+    got = found(validate(jb_delivery(tmp_path, jb_rows, mu_rows), H1))
+    assert ("JB-V10", "jb") in got and ("JB-V20", "jb") not in got
+    jb_rows[1]["reden_beeindiging"] = "07"
+    got = found(validate(jb_delivery(tmp_path, jb_rows, mu_rows), H1))
+    assert ("JB-V21", "jb") in got and ("JB-V20", "jb") not in got and ("JB-V10", "jb") not in got
+
+
+def test_the_metadata_period_must_be_the_requested_one(tmp_path):
+    from datetime import datetime
+
+    from spiegel.deliveries import DeliveryMeta
+
+    jb_rows, mu_rows = jb_base()
+    meta = DeliveryMeta(kvk="12345678", naam="GI", domein="jb", periode="2024H2", correctie=False,
+                        ontvangen=datetime(2025, 7, 10))
+    got = found(validate(jb_delivery(tmp_path, jb_rows, mu_rows), H1, meta=meta))
+    assert ("JB-F05", None) in got
+
+
+def test_completeness_rules_of_jb_against_the_previous_half_year(tmp_path):
+    h2 = Period.parse("2024H2")
+    previous_rows = [jb(bsn=B[0], type_maatregel="11", datum_aanvang="20240301"),
+                     jb(bsn=B[1], type_maatregel="21", datum_aanvang="20240301"),
+                     jb(bsn=B[2], type_maatregel="12", datum_aanvang="20241015"),
+                     jb(bsn=B[3], type_maatregel="11", datum_aanvang="20240101", datum_overgedragen="20241115")]
+    previous = jb_delivery(tmp_path, previous_rows, [mu(bsn=B[0], type_machtiging="72",
+                                                        datum_aanvang_machtiging="20240401")], name="vorig.zip")
+    now_rows = [jb(bsn=B[0], type_maatregel="11", datum_aanvang="20240301"),  # continues
+                jb(bsn=B[2], type_maatregel="11", datum_aanvang="20241015"),  # type changed (C02)
+                jb(bsn=B[3], type_maatregel="11", datum_aanvang="20240101")]  # handed over, delivered again (C03)
+    # B[1] (voogdij) is missing (C01, row 3 of the previous file); the muhp record is missing too (MU-C01)
+    got = found(validate(jb_delivery(tmp_path, now_rows, []), H1, previous=previous))
+    assert got[("JB-C01", "jb")] == [3]
+    assert got[("JB-C02", "jb")] == [3]
+    assert got[("JB-C03", "jb")] == [4]
+    assert got[("MU-C01", "muhp")] == [2]
+    assert found(validate(previous, h2)) == {}  # the previous delivery itself is clean
+
+
+def test_stand_jump_and_unknown_share(tmp_path):
+    from spiegel.domains.gi.facts import Settings
+
+    settings = Settings(jump_min_records=2, unknown_min_records=2)
+    previous = jb_delivery(tmp_path, [jb(bsn=B[i], type_maatregel="11", datum_aanvang="20240301") for i in range(6)],
+                           [], name="vorig.zip")
+    now = [jb(bsn=B[0], type_maatregel="11", datum_aanvang="20240301"),
+           jb(bsn="999999999", type_maatregel="21", datum_aanvang="20250301")]
+    got = validate(jb_delivery(tmp_path, now, []), H1, previous=previous, settings=settings)
+    jumps = [f for f in got if f.regel == "JB-C04"]
+    assert {f.toelichting for f in jumps} == {"type 11: eindstand 6 → 1", "gemeente 0363: eindstand 6 → 2"}
+    unknown = [f for f in got if f.regel == "JB-C05"]
+    assert [(f.kolommen, list(f.alle_rijen)) for f in unknown] == [(("bsn",), [3])]
+
+
+MORE_JR_CASES = [
+    ("JR-V01", 0, {"bsn": ""}),
+    ("JR-V09", 0, {"type_maatregel": "11"}),
+    ("JR-V10", 0, {"drp_einde": "44"}),
+    ("JR-V12", 1, {"datum_aanvang": ""}),
+    ("JR-V14", 0, {"datum_overgedragen": "20250310"}),
+    ("JR-D03", 0, {"datum_einde": "20250401"}),
+    ("JR-D05", 0, {"geboortedatum": "20250201"}),
+]
+
+
+@pytest.mark.parametrize("code, index, edit", MORE_JR_CASES, ids=[c[0] for c in MORE_JR_CASES])
+def test_more_jr_rules(tmp_path, code, index, edit):
+    rows = jr_base()
+    rows[index].update(edit)
+    got = found(validate(jr_delivery(tmp_path, rows), Q1))
+    assert got.get((code, None)) == [index + 2], got
+
+
+def test_jr_overlap_only_within_one_type(tmp_path):
+    rows = jr_base()
+    rows.append(jr(bsn=B[2], type_maatregel="61", datum_aanvang="20250201"))  # another type at the same time: fine
+    assert ("JR-R02", None) not in found(validate(jr_delivery(tmp_path, rows), Q1))
+    rows.append(jr(bsn=B[2], type_maatregel="41", datum_aanvang="20250310"))  # touches row 2 on its end day
+    assert found(validate(jr_delivery(tmp_path, rows, name="b.csv"), Q1))[("JR-R02", None)] == [2, 5]
+    rows[-1]["datum_aanvang"] = "20250311"  # the day after: no overlap
+    assert ("JR-R02", None) not in found(validate(jr_delivery(tmp_path, rows, name="c.csv"), Q1))
+
+
+def test_no_finding_carries_a_value_from_a_row(tmp_path):
+    jb_rows, mu_rows = jb_base()
+    jb_rows[0].update(bsn="123456789", geboortedatum="20151301", postcode="12AB", gemeentecode="9876")
+    mu_rows[0].update(bsn="999999999")
+    text = " ".join(f"{f.melding} {f.advies} {f.toelichting or ''}"
+                    for f in validate(jb_delivery(tmp_path, jb_rows, mu_rows), H1))
+    for value in ("123456789", "20151301", "12AB", "9876", B[1], "20150601"):
+        assert value not in text

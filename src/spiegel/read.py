@@ -448,7 +448,7 @@ def _check_header(names: list[str], layout: RecordLayout, where: _Where, row: in
         if col in seen and col in layout.names:  # an unknown name may be a value: a data row instead of a header
             raise where.error("dubbele_kolom", row=row, column=f"{col} (posities {seen[col]} en {position})")
         seen[col] = position
-    missing = [c for c in layout.names if c not in seen]
+    missing = [c.naam for c in layout.kolommen if c.naam not in seen and not c.optioneel]
     unknown = [pos for col, pos in seen.items() if col not in layout.names]
     unknown += [pos for pos, col in enumerate(normal, start=1) if not col]
     ignore = where.layout.extra_kolommen == "negeren"
@@ -522,6 +522,9 @@ def _read_csv_small(
         rows.append(number)
     data: dict[str, Any] = {ROW: np.array(rows, dtype="int64")}
     for col in layout.names:
+        if col not in columns:  # an optional column left out of the file
+            data[col] = [""] * len(records)
+            continue
         i = columns.index(col)
         data[col] = [fields[i].strip() for fields in records]
     out = pd.DataFrame(data)
@@ -655,7 +658,7 @@ def _pad_excel_codes(frame: pd.DataFrame, layout: RecordLayout, code_lists: Any)
     itself a valid code (``tevredenheid`` ``1``–``10``).
     """
     for col in layout.kolommen:
-        if col.type not in _PADDED_TYPES:
+        if col.type not in _PADDED_TYPES or col.naam not in frame.columns:
             continue
         values = frame[col.naam]
         short = values.str.fullmatch(r"\d+") & (values.str.len() < col.breedte)
@@ -672,10 +675,14 @@ def _pad_excel_codes(frame: pd.DataFrame, layout: RecordLayout, code_lists: Any)
 def _finish_raw(frame: pd.DataFrame, layout: RecordLayout) -> pd.DataFrame:
     # Columns are collected first and the frame is built once: inserting them one by one costs more than the
     # rest of reading a small file.
+    if not len(frame):  # a sheet with a header only (a set that may be empty): as the CSV reader gives it
+        return pd.DataFrame(columns=[ROW, *layout.names])
     data: dict[str, Any] = {ROW: frame[ROW].astype("int64").to_numpy()}
     small = fastpath.small(len(frame))
     for col in layout.names:
-        if small:
+        if col not in frame.columns:  # an optional column left out of the file
+            data[col] = np.full(len(frame), "", dtype=object)
+        elif small:
             data[col] = [str(v).strip() for v in frame[col].tolist()]
         else:
             data[col] = frame[col].astype(str).str.strip().to_numpy()

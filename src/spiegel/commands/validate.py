@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     domain = domain_of(args)
     if args.catalogue:
-        from spiegel.validate import render_catalogue
+        from spiegel.validate.catalogue import render_catalogue_file as render_catalogue
 
         print(render_catalogue(domain), end="")
         return 0

@@ -18,6 +18,8 @@ A layout file::
 Column ``type`` tells the reader how to type a column (see ``docs/aanlevering.md``): ``tekst``, ``code``,
 ``datum``, ``datum_00`` (a birth date that may end in ``00``/``0000``), ``postcode`` (spaces removed, upper case)
 and ``bsn`` (kept as text; the reader adds ``<naam>_status`` from the domain's code list ``bsn_bijzonder``).
+A column with ``optioneel: true`` may be missing from the header of a CSV or Excel file (it is then read as empty);
+every other column of the layout must be there (a fixed-width file always has every column).
 
 Three more, for layouts such as Veilig Thuis's (SPEC §5.1, §5.2, §5.4):
 
@@ -64,6 +66,7 @@ class Column:
     verplicht: bool = False
     codelijst: str | None = None
     opties: tuple[str, ...] = ()  # a ``lijst`` column: the codes it expands into (``<naam>_<code>`` flags)
+    optioneel: bool = False  # a file (CSV, Excel) may leave the column out; the reader then reads it as empty
 
     def flag_names(self) -> list[str]:
         """The ``vlag`` columns a ``lijst`` column expands into."""
@@ -175,6 +178,7 @@ def _columns(raw: list[dict[str, Any]], where: str, domain: Any = None) -> tuple
             breedte=int(c["breedte"]),
             verplicht=bool(c.get("verplicht", False)),
             codelijst=c.get("codelijst"),
+            optioneel=bool(c.get("optioneel", False)),
         )
         if column.type not in COLUMN_TYPES:
             raise ValueError(f"{where}: column {column.naam}: unknown type {column.type!r}")

@@ -212,8 +212,9 @@ def _history_in_store(path: Path, meta: DeliveryMeta, period: Period, domain: Do
 
 
 def _peers_in_store(path: Path, meta: DeliveryMeta, period: Period, domain: Domain) -> list[tuple[Period, Delivery]]:
-    """The other providers' current deliveries of the domain for the period and the next one, when ``path`` lies in
-    a store and the domain has rules across providers (``vereist: andere_gis``); an unreadable one is left out."""
+    """The other providers' current deliveries of the domain for the period and the ones before and after it (a
+    transfer on a period's last day is taken over in the next period), when ``path`` lies in a store and the domain
+    has rules across providers (``vereist: andere_gis``); an unreadable one is left out."""
     from spiegel.deliveries import current_deliveries
 
     root = _store_root(path, meta)
@@ -221,7 +222,7 @@ def _peers_in_store(path: Path, meta: DeliveryMeta, period: Period, domain: Doma
     if root is None or not any(r.params.get("vereist") == "andere_gis" for r in rules_for(domain, version)):
         return []
     out = []
-    for when in (period, period.next()):
+    for when in (period.previous(), period, period.next()):
         for (_, kvk), ref in sorted(current_deliveries(root, when).items()):
             if kvk == meta.kvk or ref.meta.domein != domain.name:
                 continue

@@ -60,8 +60,24 @@ def _check_text(r: Rule, domain: Any) -> str:
 
 
 def catalogue_file(domain: Any) -> str:
-    """Where a domain's catalogue lives in ``docs/``."""
-    return "validatieregels.md" if domain.name == "jeugdhulp" else f"validatieregels-{domain.name}.md"
+    """Where a domain's catalogue lives in ``docs/``: the domains of a family share one file
+    (``validatieregels-gi.md`` for jeugdbescherming and jeugdreclassering)."""
+    if domain.name == "jeugdhulp":
+        return "validatieregels.md"
+    if getattr(domain, "family", None):
+        return f"validatieregels-{domain.family.rsplit('.', 1)[-1]}.md"
+    return f"validatieregels-{domain.name}.md"
+
+
+def render_catalogue_file(domain: Any) -> str:
+    """The text of :func:`catalogue_file`: the domain's catalogue, or those of every registered domain of its
+    family, one after the other (what ``spiegel validate --catalogue --domain D`` prints)."""
+    if not getattr(domain, "family", None):
+        return render_catalogue(domain)
+    from spiegel import domains
+
+    members = [d for d in (domains.get(n) for n in domains.names()) if d.family == domain.family]
+    return "\n".join(render_catalogue(d) for d in members)
 
 
 def render_catalogue(domain: Any) -> str:
@@ -71,10 +87,12 @@ def render_catalogue(domain: Any) -> str:
     docs = settings_class.descriptions()
     folder = domain.package.replace(".", "/")
     option = "" if domain.name == "jeugdhulp" else f" --domain {domain.name}"
+    family = getattr(domain, "family", None)
+    templates = f" and the templates of src/{family.replace('.', '/')}/regels.yaml" if family else ""
     lines = [
         f"# Validatieregels {domain.titel}",
         "",
-        f"<!-- Generated from src/{folder}/{domain.rules} by "
+        f"<!-- Generated from src/{folder}/{domain.rules}{templates} by "
         f"`spiegel validate --catalogue{option} > docs/{catalogue_file(domain)}`. Do not edit by hand: "
         "tests/test_validate_cli.py fails when this file is stale. -->",
         "",
@@ -89,7 +107,9 @@ def render_catalogue(domain: Any) -> str:
         "",
         "Simple checks (required, format, code list, date, required-if) are declared as data and run as one "
         "pandera schema over the delivered text; rules of kind *logic* are small functions in "
-        f"`src/{folder}/{domain.logic}.py`. Code lists come from the domain's `codelijsten.yaml` (see "
+        f"`src/{folder}/{domain.logic}.py`"
+        + (f" and `src/{family.replace('.', '/')}/logic.py`" if family else "")
+        + ". Code lists come from the domain's `codelijsten.yaml` (see "
         "docs/codelijsten.md).",
         "",
         "## Settings",

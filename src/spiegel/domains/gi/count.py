@@ -197,7 +197,7 @@ def transfers_table(f: Facts, categories, members, description: str) -> CountTab
 
 def duration_table(f: Facts, categories, members, description: str, *, over_3_months: Sequence[str] = ()) \
         -> CountTable:
-    """Duration in days of the *beeindigd* records per type (GI total): ``duur`` (datum_einde − datum_aanvang, only
+    """Duration in days of the *beeindigd* records per type and gemeente: ``duur`` (datum_einde − datum_aanvang, only
     records with datum_aanvang that were not taken over) and ``duur_bij_gi`` (datum_einde − datum_overgedragen_gekregen,
     records taken over); for the types ``over_3_months`` also the number that ran three months or longer."""
     flags = flow_flags(f)
@@ -210,18 +210,19 @@ def duration_table(f: Facts, categories, members, description: str, *, over_3_mo
     at_gi = np.where(taken, (end - f.s).astype("timedelta64[D]").astype(np.float64), np.nan)
     long = own & f.type_in(set(over_3_months)) & (end >= dates.add_months(start, 3))
     n_cat = len(categories)
-    rows = np.repeat(np.arange(f.n), members.shape[1]) if f.n else np.zeros(0, np.int64)
-    cells = members.ravel() if f.n else np.zeros(0, np.int64)
-    keep = cells >= 0
-    rows, cells = rows[keep], cells[keep]
-    out: dict[str, object] = {"gemeente": np.array([TOTAAL] * n_cat, dtype=object),
-                              "gemeentenaam": np.array(["Totaal"] * n_cat, dtype=object),
-                              "categorie": np.array([c for c, _ in categories], dtype=object),
-                              "label": np.array([lab for _, lab in categories], dtype=object)}
+    ordered, gem_index, gem_labels = _gemeente_labels(f.gemeente_code, f.period.last_day)
+    n_cells = len(ordered) * n_cat
+    rows, cells = primitives.expand(gem_index, members, n_cat) if f.n else (np.zeros(0, np.int64),) * 2
+    out: dict[str, object] = {
+        "gemeente": np.repeat(np.array(ordered, dtype=object), n_cat),
+        "gemeentenaam": np.repeat(np.array(gem_labels, dtype=object), n_cat),
+        "categorie": np.tile(np.array([c for c, _ in categories], dtype=object), len(ordered)),
+        "label": np.tile(np.array([lab for _, lab in categories], dtype=object), len(ordered)),
+    }
     for name, values in (("duur", total), ("duur_bij_gi", at_gi)):
-        number, mean, median = primitives.cell_statistics(cells, values[rows], n_cat)
+        number, mean, median = primitives.cell_statistics(cells, values[rows], n_cells)
         out[f"{name}_aantal"], out[f"{name}_gemiddelde"], out[f"{name}_mediaan"] = number, mean, median
-    out["langer_dan_3_maanden"] = np.bincount(cells[long[rows]], minlength=n_cat).astype(np.int64)
+    out["langer_dan_3_maanden"] = np.bincount(cells[long[rows]], minlength=n_cells).astype(np.int64)
     dependent = {f"{n}_{s}": f"{n}_aantal" for n in ("duur", "duur_bij_gi") for s in ("gemiddelde", "mediaan")}
     return CountTable(primitives.frame(out), ("duur_aantal", "duur_bij_gi_aantal", "langer_dan_3_maanden"),
                       dependent=dependent, description=description)

@@ -173,6 +173,8 @@ def sex_invalid(ctx: Context, f: Facts) -> np.ndarray:
 
 def _gemeente_status(f: Facts) -> tuple[np.ndarray, np.ndarray]:
     """(unknown, merged) masks of filled gemeente codes on the period's last day."""
+    if f.n == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
     day = f.period.last_day
     gc = f.item("gemeentecode")
     filled = f.filled("gemeentecode")

@@ -19,7 +19,8 @@ DESCRIPTIONS = {
     "reden_beeindiging": "Beëindigde maatregelen per reden: (V)OTS 01–07, voogdij 11–15",
     "voorlopige_voogdij_gevolgd": "Voorlopige voogdij (22) gevolgd door voogdij (21) van dezelfde jeugdige",
     "overdrachten": "Overdrachten tussen GI's per type: overgedragen gekregen en overgedragen in de periode",
-    "duur": "Duur van beëindigde maatregelen in dagen per type (vanaf datum aanvang; bij overname: duur bij deze GI)",
+    "duur": "Duur van beëindigde maatregelen in dagen per type en gemeente (vanaf datum aanvang; bij overname: duur "
+            "bij deze GI)",
     "leeftijd": "Instroom en eindstand per leeftijdsklasse (leeftijd op het einde bij de GI, uiterlijk de laatste dag)",
     "machtigingen": "Machtigingen (71 gesloten plaatsing, 72 uithuisplaatsing): beginstand, instroom, uitstroom, "
                     "eindstand per type en gemeente",
