@@ -43,4 +43,10 @@ def sample_reports(tmp_path_factory):
         job = ReportJob(kvk=kvk, period=period, deliveries=DELIVERIES, out_root=out, renderer="builtin",
                         engine="spiegel_warm", domain=_ref.meta.domein)
         results[kvk] = make_report(job)
+    # jeugdreclassering is delivered per quarter: its sample GIs' 2025Q2 reports, keyed "<kvk>@2025Q2" (the same
+    # KvK-nummers deliver jeugdbescherming for 2025H1)
+    for (period, kvk), _ref in sorted(store.current_deliveries(DELIVERIES, "2025Q2").items()):
+        job = ReportJob(kvk=kvk, period=period, deliveries=DELIVERIES, out_root=out, renderer="builtin",
+                        engine="spiegel_warm", domain=_ref.meta.domein)
+        results[f"{kvk}@{period}"] = make_report(job)
     return results

@@ -20,3 +20,12 @@ def test_demo_reports_every_sample_period_and_prints_the_index_of_the_latest(tmp
     assert "Geen rapporten van 2e halfjaar 2024" not in index  # the national overview compares with 2024H2
     for name in ("spiegelrapport.html", "spiegelrapport.pdf", "tabellen.xlsx", "jeugdhulp.ipynb"):
         assert (Path(tmp_path) / "2025H1" / REFERENCE_PROVIDER / name).is_file()
+    # the GI domains: jeugdbescherming for 2025H1 beside jeugdhulp, jeugdreclassering for 2025Q2, indexes linked
+    from spiegel.domains.gi.sample import REFERENCE as GI
+
+    assert (Path(tmp_path) / "2025H1" / GI / "jb.ipynb").is_file()
+    assert (Path(tmp_path) / "2025Q2" / GI / "jr.ipynb").is_file()
+    assert "Jeugdbescherming" in index and f"{GI}/spiegelrapport.html" in index
+    assert 'href="../2025Q2/index.html"' in index
+    quarter = (tmp_path / "2025Q2" / "index.html").read_text(encoding="utf-8")
+    assert "Landelijk per maatregel" in quarter and 'href="../2025H1/index.html"' in quarter

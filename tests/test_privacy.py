@@ -80,7 +80,7 @@ def test_no_output_of_any_sample_report_contains_personal_values(sample_reports)
     files = [p for root in roots for p in root.rglob("*") if p.is_file()]
     kinds = {p.suffix for p in files}
     assert {".ipynb", ".html", ".pdf", ".xlsx", ".csv", ".json"} <= kinds
-    assert {"jeugdhulp.ipynb", "vt.ipynb"} <= {p.name for p in files}  # every domain's reports are scanned
+    assert {"jeugdhulp.ipynb", "vt.ipynb", "jb.ipynb", "jr.ipynb"} <= {p.name for p in files}  # every domain
     leaks = []
     for path in files:
         text = texts_of(path)
@@ -103,11 +103,11 @@ def test_validation_output_of_the_faulty_provider_has_no_personal_values(fmt, ca
     assert [v for v in personal_values() if v in text] == []
 
 
-@pytest.mark.parametrize("name", ["jeugdhulp.ipynb", "vt.ipynb"])
+@pytest.mark.parametrize("name", ["jeugdhulp.ipynb", "vt.ipynb", "jb.ipynb", "jr.ipynb"])
 def test_committed_report_notebook_holds_no_personal_values(name):
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / name
     text = notebook.read_text(encoding="utf-8")
-    assert "Kerncijfers" in text  # the stored outputs (what nbval compares) are there
+    assert "Kerncijfers" in text or "Beginstand" in text  # the stored outputs (what nbval compares) are there
     assert [v for v in personal_values() if v in text] == []
 
 
@@ -121,4 +121,18 @@ def test_validation_output_of_the_faulty_vt_organisation_has_no_personal_values(
     out = capsys.readouterr()
     text = out.out + out.err
     assert "VT-K34" in text
+    assert [v for v in personal_values() if v in text] == []
+
+
+@pytest.mark.parametrize("domain, period", [("jb", "2025H1"), ("jr", "2025Q2")])
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_validation_output_of_the_faulty_gi_has_no_personal_values(domain, period, fmt, capsys):
+    from spiegel.cli import main
+    from spiegel.domains.gi.sample import FAULTY
+
+    ref = store.current_delivery(DELIVERIES, period, FAULTY)
+    main(["validate", str(ref.path), "--domain", domain, "--format", fmt])
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert f"{domain.upper()}-V01" in text
     assert [v for v in personal_values() if v in text] == []

@@ -142,9 +142,11 @@ def render_index(manifest: dict[str, Any], overview: str, titel: str = "jeugdhul
     return render_period_index(Period.parse(manifest["period"]), [(manifest, overview, titel, "")])
 
 
-def render_period_index(period: Period, parts: list[tuple[dict[str, Any], str, str, str]]) -> str:
+def render_period_index(period: Period, parts: list[tuple[dict[str, Any], str, str, str]],
+                        others: list[Period] | None = None) -> str:
     """The page of a period: per domain (manifest, overview HTML, Dutch title, id suffix) a section; with one
-    domain the page is that domain's."""
+    domain the page is that domain's. ``others``: periods beside it in the output folder with an index of their own
+    (jeugdreclassering's quarters beside the half-years), linked at the top."""
     if len(parts) == 1:
         manifest, overview, titel, suffix = parts[0]
         heading = f"Spiegelrapporten {escape(titel)} — {escape(period.label)}"
@@ -163,9 +165,29 @@ def render_period_index(period: Period, parts: list[tuple[dict[str, Any], str, s
 <style>{_CSS}</style></head><body>
 <h1>{heading}</h1>
 <p class="klein">Periode {escape(period.span_label)}</p>
-{body}<script>{_JS}</script>
+{_other_periods(others or [])}{body}<script>{_JS}</script>
 </body></html>
 """
+
+
+def _other_periods(others: list[Period]) -> str:
+    if not others:
+        return ""
+    links = " · ".join(f'<a href="../{p}/{INDEX_FILE}">{escape(p.label)}</a>' for p in sorted(others))
+    return f"<nav>Andere perioden: {links}</nav>\n"
+
+
+def other_periods(period_dir: Path) -> list[Period]:
+    """The periods beside ``period_dir`` in its output folder that have an index."""
+    out = []
+    for folder in sorted(period_dir.parent.iterdir()) if period_dir.parent.exists() else []:
+        if folder == period_dir or not (folder / INDEX_FILE).exists():
+            continue
+        try:
+            out.append(Period.parse(folder.name))
+        except Exception:
+            continue
+    return out
 
 
 def _overview(domain: Any, period_dir: Path, manifest: dict[str, Any]) -> str:
@@ -206,7 +228,7 @@ def write_index(period_dir: Path, manifest: dict[str, Any] | None = None) -> Pat
         suffix = "" if len(manifests) == 1 else f"-{name}"
         parts.append((found, _overview(domain, period_dir, found), domain.titel, suffix))
     path = period_dir / INDEX_FILE
-    page = render_period_index(period, parts)
+    page = render_period_index(period, parts, other_periods(period_dir))
     from spiegel.batch.gemeenteoverzicht import index_section  # the "Gemeenten" section (SPEC §10)
 
     gemeenten = index_section(period_dir)

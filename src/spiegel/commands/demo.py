@@ -43,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
             status = max(status, result.exit_code)
             if name == "jeugdhulp":
                 index = result.index or index
+    from spiegel.batch.index import INDEX_FILE, write_index
+
+    for folder in sorted(Path(args.out).glob(f"*/{INDEX_FILE}")):  # link every period's index to the others
+        write_index(folder.parent)
     if index is not None:
         print(f"index: {Path(index).resolve()}")
     return status
