@@ -319,3 +319,19 @@ def test_the_batch_builds_the_history_once_passes_it_to_every_report_and_removes
     again, info = run(tmp_path / "k", keep=True)
     assert not info["gebouwd"]  # the same deliveries: reused
     assert {r["status"] for r in again.records} == {"ongewijzigd"}
+
+
+def test_spiegel_report_builds_the_history_and_keeps_it_only_when_asked(tmp_path, capsys):
+    from spiegel.cli import main
+    from spiegel.sample import REFERENCE_PROVIDER
+
+    work = tmp_path / "o" / "2025H1" / history.WORK_FOLDER
+    args = ["report", "--provider", REFERENCE_PROVIDER, "--period", "2025H1", "--out", str(tmp_path / "o"),
+            "--formats", "csv"]
+    assert main(args) == 0
+    assert not list(work.glob("jeugdgeschiedenis-*"))
+    assert main([*args, "--keep-youth-history"]) == 0
+    meta = history.read_meta(history.folder_for(work, JH, P))
+    assert meta["aanbieders"] == 9 and meta["perioden"] == ["2024H2", "2025H1"]
+    csv_text = (tmp_path / "o" / "2025H1" / REFERENCE_PROVIDER / "tabellen" / "uitsplitsingen.csv").read_text()
+    assert "nieuw_herhaald_enige" in csv_text
