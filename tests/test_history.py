@@ -288,3 +288,50 @@ def test_bulk_reading_gives_the_readers_frames_for_plain_and_other_files(tmp_pat
         expected = read_delivery(ref.path, JH.layout(ref.meta.indeling)).frame[shown].reset_index(drop=True)
         got = frame[owner == i][shown].reset_index(drop=True)
         pd.testing.assert_frame_equal(got.astype(object), expected.astype(object), check_dtype=False)
+
+
+def test_the_batch_builds_the_history_once_passes_it_to_every_report_and_removes_it_unless_kept(store, tmp_path):
+    import shutil
+
+    from spiegel.batch import BatchOptions, run_batch
+
+    root = tmp_path / "d"
+    shutil.copytree(store, root)
+    (root / "register.csv").write_text(
+        "kvk,naam,domein,grootteklasse,gemeenten\n"
+        f"{A},Aanbieder A,jeugdhulp,klein,0363\n{B},Aanbieder B,jeugdhulp,klein,0363\n"
+    )
+    notebook = Path(__file__).parent / "data" / "batch_report.ipynb"
+
+    def run(out: Path, keep: bool):
+        options = BatchOptions(period="2025H1", deliveries=root, out_root=out, formats=("csv",), notebook=notebook,
+                               progress=False, workers=1, keep_youth_history=keep)
+        result = run_batch(options)
+        return result, json.loads(result.manifest.read_text())["youth_history"]
+
+    result, info = run(tmp_path / "o", keep=False)
+    assert result.exit_code == 0
+    assert info["gebouwd"] and info["aanbieders"] == 4 and info["perioden"] == ["2020H1", "2024H2", "2025H1"]
+    assert not list((tmp_path / "o" / "2025H1" / history.WORK_FOLDER).glob("jeugdgeschiedenis-*"))
+    _, info = run(tmp_path / "k", keep=True)
+    folder = history.folder_for(tmp_path / "k" / "2025H1" / history.WORK_FOLDER, JH, P)
+    assert info["gebouwd"] and (folder / history.META_FILE).exists()
+    again, info = run(tmp_path / "k", keep=True)
+    assert not info["gebouwd"]  # the same deliveries: reused
+    assert {r["status"] for r in again.records} == {"ongewijzigd"}
+
+
+def test_spiegel_report_builds_the_history_and_keeps_it_only_when_asked(tmp_path, capsys):
+    from spiegel.cli import main
+    from spiegel.sample import REFERENCE_PROVIDER
+
+    work = tmp_path / "o" / "2025H1" / history.WORK_FOLDER
+    args = ["report", "--provider", REFERENCE_PROVIDER, "--period", "2025H1", "--out", str(tmp_path / "o"),
+            "--formats", "csv"]
+    assert main(args) == 0
+    assert not list(work.glob("jeugdgeschiedenis-*"))
+    assert main([*args, "--keep-youth-history"]) == 0
+    meta = history.read_meta(history.folder_for(work, JH, P))
+    assert meta["aanbieders"] == 9 and meta["perioden"] == ["2024H2", "2025H1"]
+    csv_text = (tmp_path / "o" / "2025H1" / REFERENCE_PROVIDER / "tabellen" / "uitsplitsingen.csv").read_text()
+    assert "nieuw_herhaald_enige" in csv_text
