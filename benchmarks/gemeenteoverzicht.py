@@ -100,7 +100,12 @@ def main() -> int:
             spiegel = Path(sys.executable).with_name("spiegel")
             subprocess.run([str(spiegel), "synth", "--out", str(store), "--periods", ",".join(PERIODS)], check=True,
                            stdout=subprocess.DEVNULL)
-        providers = {p: leave_tables(store, out, p) for p in PERIODS}
+        providers = {}
+        for p in PERIODS:
+            began = time.perf_counter()
+            providers[p] = leave_tables(store, out, p)
+            print(f"setup {p}: tables of {providers[p]:,} providers in {time.perf_counter() - began:.0f} s",
+                  file=sys.stderr)
         register = load_register(store / "register.csv")
         register = register[register["domein"] == "jeugdhulp"]
         load_before = os.getloadavg()[0]

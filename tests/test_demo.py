@@ -29,3 +29,11 @@ def test_demo_reports_every_sample_period_and_prints_the_index_of_the_latest(tmp
     assert 'href="../2025Q2/index.html"' in index
     quarter = (tmp_path / "2025Q2" / "index.html").read_text(encoding="utf-8")
     assert "Landelijk per maatregel" in quarter and 'href="../2025H1/index.html"' in quarter
+    # the gemeenteoverzichten of the sample, linked from the index's Gemeenten section (SPEC §10)
+    assert 'id="gemeenten"' in index and "href='gemeenten/0363/gemeenteoverzicht.html'" in index
+    for period in ("2024H2", "2025H1"):
+        folder = Path(tmp_path) / period / "gemeenten" / "0363"
+        for name in ("gemeenteoverzicht.html", "gemeenteoverzicht.pdf", "gemeenteoverzicht.xlsx"):
+            assert (folder / name).is_file(), (period, name)
+    # the corrected provider is marked
+    assert "gemaakt · herlevering" in index
