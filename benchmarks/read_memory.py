@@ -6,9 +6,10 @@
 A delivery of the size asked for is made in /tmp from the bundled sample's reference provider (its records
 repeated with other BSNs, so the file looks like a big provider's), then read and validated
 (``spiegel.read.read_delivery`` + ``spiegel.validate.validate``) in a fresh process. That process reports its
-resident memory after the imports (its baseline, measured in the same run) and its peak (``getrusage``); the
-figure is the growth, peak − baseline, as a factor of the file size. The batch's memory estimate
-(``spiegel.batch.pool.memory_need_mb``) uses the factor per format measured here. Results go to
+resident memory after the imports (its baseline, measured in the same run) and its peak (``VmHWM`` of
+/proc/self/status; ``getrusage`` would report the parent's peak, which Linux keeps across exec); the figure
+is the growth, peak − baseline, as a factor of the file size. The batch's memory estimate
+(``spiegel.batch.pool.memory_need_of``) uses the factor per format measured here. Results go to
 docs/benchmarks.md (section "Memory of reading a delivery").
 """
 
@@ -29,14 +30,14 @@ DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "# Benchmark: memory of reading a delivery"
 
 _CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 import pandas as pd
 from spiegel import domains, read, validate
 from spiegel.validate import api
-def rss_mb():
+def rss_mb(field="VmRSS:"):
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
 domain = domains.get("jeugdhulp")
 layout = domain.layout()
@@ -44,9 +45,9 @@ api.rules_for(domain, layout.protocolversie)
 base = rss_mb()
 cpu = time.process_time()
 delivery = read.read_delivery(sys.argv[1], layout)
-after_read = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+after_read = rss_mb("VmHWM:")
 findings = validate.validate(delivery, "2025H1", domain=domain)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = rss_mb("VmHWM:")
 print(json.dumps({"base": base, "read_peak": after_read, "peak": peak, "rows": len(delivery),
                   "cpu": time.process_time() - cpu}))
 """
@@ -113,7 +114,7 @@ def write_section(rows: list[tuple[str, dict]]) -> None:
         f"Measured by `benchmarks/read_memory.py` on {platform.node()} ({os.cpu_count()} cores, Python "
         f"{platform.python_version()}, pandas {pd.__version__}), {datetime.now(UTC):%d-%m-%Y}. Each delivery is "
         "read (`read_delivery`) and validated (`validate`) in a fresh process; *growth* is its peak resident memory "
-        "(getrusage) minus its memory after the imports, measured in the same process, as a factor of the file "
+        "(VmHWM) minus its memory after the imports, measured in the same process, as a factor of the file "
         "size. The files are the sample's reference provider repeated with new BSNs (made in /tmp).",
         "",
         "| Format | File | Records | Baseline | Peak | Growth (read) | Growth (read + validate) | CPU |",

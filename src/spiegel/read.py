@@ -697,7 +697,9 @@ def _read_excel(data: bytes, layout: RecordLayout, where: _Where, kind: str, she
         raise
     except Exception:  # calamine raises several error types for damaged or truncated files
         raise where.error("onleesbaar", f" (Excel-bestand ({kind}) is beschadigd of afgebroken)") from None
+    del chosen, book  # the sheet's cells as calamine holds them
     cells = [[_cell_text(v) for v in row] for row in rows]
+    del rows  # (the cells as Python values: the memory of reading a workbook is mostly these lists)
     first = next((i for i, row in enumerate(cells) if any(row)), None)
     if first is None:
         if layout.leeg_toegestaan:
@@ -717,12 +719,14 @@ def _read_excel(data: bytes, layout: RecordLayout, where: _Where, kind: str, she
             raise where.error("rijlengte", ": meer velden dan kolommen", row=index + 1)
         records.append((row + [""] * width)[:width])
         numbers.append(index + 1)
+    del cells
     ignored_names = [(p, columns[p - 1]) for p in ignored]
     if ignored:
         keep = [i for i in range(width) if i + 1 not in set(ignored)]
         records = [[r[i] for i in keep] for r in records]
         columns = [columns[i] for i in keep]
     frame = pd.DataFrame(records, columns=columns, dtype=str)
+    del records
     _check_cell_lengths(frame, numbers, layout, where)
     frame[ROW] = numbers
     frame = _pad_excel_codes(frame, layout, where.layout.codes)
