@@ -51,3 +51,20 @@ def test_a_hostile_smallest_delivery_does_not_reach_the_warm_up_and_the_batch_fi
     manifest = json.loads((tmp_path / "o" / "2025H1" / "manifest.json").read_text())
     assert manifest["status"] == "klaar"
     assert (tmp_path / "o" / "2025H1" / "index.html").exists()
+
+
+def test_the_memory_estimate_of_a_workbook_uses_the_measured_factor_of_its_format(tmp_path):
+    from spiegel.batch import pool
+    from spiegel.deliveries import DeliveryRef
+
+    meta = DeliveryMeta(kvk="1", naam="x", domein="jeugdhulp", periode="2025H1", correctie=False,
+                        ontvangen=datetime(2025, 7, 10, 12, 0))
+    csv, xlsx = tmp_path / "a.csv", tmp_path / "a.xlsx"
+    for path in (csv, xlsx):
+        path.write_bytes(b"x" * 2**20)
+    csv_need = pool.memory_need_of([DeliveryRef(csv, meta)])
+    xlsx_need = pool.memory_need_of([DeliveryRef(xlsx, meta)])
+    assert csv_need == pool.NEED_BASE_MB + pool.NEED_PER_INPUT_MB
+    assert xlsx_need == pool.NEED_BASE_MB + pool.FACTOR_XLSX > csv_need
+    assert pool.memory_need_of([DeliveryRef(csv, meta), DeliveryRef(xlsx, meta)]) == (
+        pool.NEED_BASE_MB + pool.NEED_PER_INPUT_MB + pool.FACTOR_XLSX)

@@ -11,7 +11,7 @@ read when a limit is asked for, so a batch passes it on to its workers unchanged
 ===============================  ==============================  ===========================================
 Limit                            Environment variable            Default
 ===============================  ==============================  ===========================================
-size of one delivery file        ``SPIEGEL_MAX_DELIVERY_MB``     512 (MB)
+size of one delivery file        ``SPIEGEL_MAX_DELIVERY_MB``     256 (MB)
 length of one field (cell)       ``SPIEGEL_MAX_FIELD_CHARS``     10,000 characters
 rows of a sheet (its extent)     ``SPIEGEL_MAX_SHEET_ROWS``      1,048,576 (Excel's own maximum)
 columns of a sheet               ``SPIEGEL_MAX_SHEET_COLUMNS``   256
@@ -25,7 +25,7 @@ empty ones, so a workbook of 1.7 KB with one cell at XFD1048576 would ask for 17
 keeps that at about 1 GB. A sheet's extent is found from its ``<dimension>`` and from the cell references
 themselves, read as a stream from the zip (:mod:`spiegel.read`), before any cell is loaded. Worksheet XML packs
 about 10-30 times; a ratio of 200 only happens for repeated filler (a zip bomb). The size limit keeps the
-reader's memory (about 5 × the file for CSV, see docs/benchmarks.md) within a normal machine.
+reader's memory (about 16 × the file for CSV, 50-56 × for XLSX, see docs/benchmarks.md) within a few GB.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class Limit:
         return self.default
 
 
-DELIVERY_MB = Limit("grootte van een aanlevering (MB)", "SPIEGEL_MAX_DELIVERY_MB", 512)
+DELIVERY_MB = Limit("grootte van een aanlevering (MB)", "SPIEGEL_MAX_DELIVERY_MB", 256)
 FIELD_CHARS = Limit("lengte van een veld (tekens)", "SPIEGEL_MAX_FIELD_CHARS", 10_000)
 SHEET_ROWS = Limit("rijen van een werkblad", "SPIEGEL_MAX_SHEET_ROWS", 1_048_576)
 SHEET_COLUMNS = Limit("kolommen van een werkblad", "SPIEGEL_MAX_SHEET_COLUMNS", 256)

@@ -70,11 +70,29 @@ def prestart(warmup: dict[str, str] | None = None) -> None:
 # largest, 1.6 MB current + 1.5 MB previous delivery; the estimate is on the safe side).
 NEED_BASE_MB = 25.0
 NEED_PER_INPUT_MB = 55.0
+#: MB of memory per MB of delivery file for a workbook (and a ZIP), which is packed: reading and validating one
+#: grows a process by about 56 times its size, a CSV by about 17 times (benchmarks/read_memory.py, section "memory
+#: of reading a delivery" of docs/benchmarks.md). NEED_PER_INPUT_MB covers a CSV's reading and the rest of its
+#: report; a workbook gets that plus the difference: 55 + (56 - 17) ≈ 95.
+FACTOR_XLSX = 95.0
+NEED_PER_INPUT_MB_BY_SUFFIX = {".xlsx": FACTOR_XLSX, ".xls": FACTOR_XLSX, ".zip": FACTOR_XLSX}
 
 
-def memory_need_mb(input_bytes: int) -> float:
-    """Expected extra memory (MB) of one report that reads ``input_bytes`` of delivery files."""
-    return NEED_BASE_MB + NEED_PER_INPUT_MB * input_bytes / 2**20
+def memory_need_mb(input_bytes: int, suffix: str = ".csv") -> float:
+    """Expected extra memory (MB) of one report that reads ``input_bytes`` of delivery files in the format of
+    ``suffix`` (``.csv``, ``.txt``, ``.xlsx`` …)."""
+    factor = max(NEED_PER_INPUT_MB, NEED_PER_INPUT_MB_BY_SUFFIX.get(suffix.lower(), NEED_PER_INPUT_MB))
+    return NEED_BASE_MB + factor * input_bytes / 2**20
+
+
+def memory_need_of(files: Iterable[Any]) -> float:
+    """:func:`memory_need_mb` of a report's delivery files (``spiegel.deliveries.DeliveryRef``), each by its format."""
+    need = NEED_BASE_MB
+    for ref in files:
+        path = ref.path
+        size = sum(f.stat().st_size for f in path.iterdir() if f.is_file()) if path.is_dir() else path.stat().st_size
+        need += memory_need_mb(size, path.suffix) - NEED_BASE_MB
+    return need
 
 
 class _Worker:

@@ -313,7 +313,7 @@ def run_batch(options: BatchOptions) -> BatchResult:
     """Make the period's reports; see the module docstring. Raises SpiegelError when the batch cannot run."""
     from spiegel.batch import pool
     from spiegel.batch.worker import is_finished, write_stamp
-    from spiegel.pipeline import code_version, input_bytes, input_files, input_key, make_report
+    from spiegel.pipeline import code_version, input_files, input_key, make_report
 
     clock = time.perf_counter()
     period = Period.parse(options.period)
@@ -380,7 +380,7 @@ def run_batch(options: BatchOptions) -> BatchResult:
             try:
                 files = input_files(job)
                 key = input_key(job, files)
-                need[job.kvk] = pool.memory_need_mb(input_bytes(files))
+                need[job.kvk] = pool.memory_need_of(files)
             except SpiegelError as exc:
                 manifest.put(dict(base, status=FAILED, stage="zoeken", error_type=type(exc).__name__,
                                   message=str(exc)))
