@@ -139,6 +139,9 @@ def test_one_batch_over_the_whole_corpus_makes_every_other_providers_report(stor
             assert record["status"] == "mislukt"
             assert record.get("error_type") in ("InputError", "SpiegelError"), (case.name, record.get("error_type"))
             assert "\n" not in record["message"]
+            folder = tmp_path / "o" / "2025H1" / kvk_of(i)
+            left = [p.name for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
+            assert all(name.endswith(".fout.ipynb") for name in left), (case.name, left)  # no partial report
         _clean(json.dumps(record, ensure_ascii=False))
     period_dir = tmp_path / "o" / "2025H1"
     index = (period_dir / "index.html").read_text(encoding="utf-8")
