@@ -281,3 +281,17 @@ def test_the_forkserver_warm_up_builds_the_sections_without_starting_vl_converts
     threads = json.loads(out.stdout.strip().splitlines()[-1])
     assert not any(name.startswith(("V8", "tokio")) for name in threads["before"]), threads["before"]
     assert any(name.startswith("V8") for name in threads["after"])  # the check sees the runtime once it runs
+
+
+def test_index_marks_providers_whose_delivery_has_errors():
+    from spiegel.batch.index import render_index
+
+    def provider(kvk, fouten):
+        return {"kvk": kvk, "naam": f"Aanbieder {kvk}", "status": "gemaakt", "outputs": {},
+                "summary": {"validatie": {"fouten": fouten, "waarschuwingen": 1}}}
+
+    manifest = {"period": "2025H1", "providers": [provider("10000001", 0), provider("10000002", 3)]}
+    html = render_index(manifest, "")
+    assert "<tr class='ok metfouten'><td>10000002</td>" in html
+    assert "<tr class='ok'><td>10000001</td>" in html
+    assert "Aanbieders met fouten in de aanlevering: <b>1</b>" in html

@@ -26,6 +26,7 @@ from spiegel.formats import fmt_datetime, fmt_int
 from spiegel.periods import Period
 from spiegel.present.display import BulletList, Callout, Display, Paragraph, Table, Title
 from spiegel.read import SourceInfo
+from spiegel.validate.findings import outcome_text, warning_text
 
 #: The aggregates of a report for the batch manifest and index (no row values), written beside its tables.
 SUMMARY_FILE = "samenvatting.json"
@@ -146,7 +147,9 @@ class Report:
             return
         table = f.summary()
         if len(table):
-            table = table.assign(rijen=table["rijen"].map(rows_text), kolommen=table["kolommen"].map(cols_text))
+            marked = [rows_text(r) + (PREVIOUS_FILE_MARK if b == "vorig" else "")
+                      for r, b in zip(table["rijen"], table["bestand"], strict=True)]
+            table = table.assign(rijen=marked, kolommen=table["kolommen"].map(cols_text))
             parts.append(
                 Table(
                     table,
@@ -162,10 +165,13 @@ class Report:
                     },
                     formats={"rijen": "text"},
                     total_label=None,
-                    note="Rijnummers zijn die in het aangeleverde bestand (kopregel = rij 1); bij regels die met de "
-                    "vorige aanlevering vergelijken staat erbij als het om rijen in dat bestand gaat.",
+                    note="Rijnummers zijn die in het aangeleverde bestand (kopregel = rij 1); rijnummers in het "
+                    f"bestand van de vorige periode zijn gemarkeerd met “{PREVIOUS_FILE_MARK.strip()}”.",
                 )
             )
+            details = detail_lines(f)
+            if details:
+                parts.append(BulletList(details, title="Toelichting bij de bevindingen"))
             advice = [f"**{r.regel}** {r.advies}" for r in table.drop_duplicates("regel").itertuples() if r.advies]
             if advice:
                 parts.append(BulletList(advice, title="Wat te corrigeren vóór herlevering"))
@@ -258,14 +264,14 @@ class Report:
             return self._extract_status_callout(errors, warnings)
         if errors:
             return Callout(
-                f"De aanlevering overtreedt {regels(errors)} met een fout en {regels(warnings)} met een "
-                "waarschuwing. Fouten maken de telling onjuist: corrigeer ze en herlever de hele periode.",
+                f"Uitkomst van de validatie: {outcome_text(f, errors, warnings)}. Fouten maken de telling "
+                "onjuist: corrigeer ze en herlever de hele periode.",
                 kind="error",
                 title="Validatie: fouten gevonden",
             )
         if warnings:
             return Callout(
-                f"Geen fouten, wel {regels(warnings)} met een waarschuwing: controleer de genoemde rijen.",
+                f"Geen fouten, wel {warning_text(f, warnings)}: controleer de genoemde rijen.",
                 kind="warning",
                 title="Validatie: waarschuwingen",
             )
@@ -299,6 +305,21 @@ class Report:
             f"Vorige periode: aanlevering {Path(self.previous.path).name}, ontvangen "
             f"{fmt_datetime(self.previous.meta.ontvangen)}."
         )
+
+
+#: Appended to the row numbers of a rule that names rows of the previous period's file (JH-C01).
+PREVIOUS_FILE_MARK = " (vorig bestand)"
+
+
+def detail_lines(findings: Any) -> list[str]:
+    """The details the validation prints per finding (``spiegel validate``), for the report: the change per
+    gemeente behind JH-C03, the unknown share behind JH-C04, the merger behind JH-V12, … (counts and codes only)."""
+    lines = []
+    for item in findings:
+        if item.toelichting and item.bestand == "huidig":
+            columns = f" ({cols_text(item.kolommen)})" if item.kolommen else ""
+            lines.append(f"**{item.regel}**{columns}: {item.toelichting}")
+    return list(dict.fromkeys(lines))
 
 
 VALIDATION_TABLE_DESCRIPTION = (
