@@ -212,17 +212,42 @@ class Report:
         out = Path(output_dir)
         tables = self.tables() if {"xlsx", "csv"} & set(table_formats) else {}
         files: dict[str, str] = {}
+        context = self.table_context() if tables else []
         if "xlsx" in table_formats:
-            write_xlsx(tables, out / "tabellen.xlsx", descriptions=self.table_descriptions())
+            write_xlsx(tables, out / "tabellen.xlsx", descriptions=self.table_descriptions(), context=context)
             files["xlsx"] = "tabellen.xlsx"
         if "csv" in table_formats:
-            write_csvs(tables, out / "tabellen")
+            write_csvs(tables, out / "tabellen", readme=readme_text(self.title, context))
             files["csv"] = "tabellen"
         exact = json.dumps(self.summary_record(files), indent=1, ensure_ascii=False)
         if self.is_extract:  # the extract's folder gets the protected summary, the exact one stays outside it
             protected = json.dumps(self.summary_record(files, protected=True), indent=1, ensure_ascii=False)
             write_text_atomic(out / SUMMARY_FILE, protected)
         write_text_atomic(summary_path(out, self.gemeente), exact)
+
+    def table_context(self) -> list[tuple[str, str]]:
+        """What a reader of the tables needs beside them (first sheet of tabellen.xlsx, README.txt beside the
+        CSV files): whose tables, which period, the previous period of the column ``vorige``, the protection and
+        the legend of ``.`` and empty cells."""
+        previous = self.period.previous()
+        facts = self.front_facts()
+        context = [
+            ("Rapport", self.title + (f" — {facts['Uittreksel']}" if self.is_extract else "")),
+            ("Aanbieder", facts["Aanbieder"]),
+            ("Periode", facts["Periode"]),
+            ("Kolom vorige", f"{previous.label} ({previous.span_label})"
+             + ("" if self.previous is not None else ": geen aanlevering beschikbaar, de kolom is leeg")),
+            ("Aanlevering", f"{facts['Aanlevering']}, ontvangen {facts['Ontvangen']}"),
+            ("Bescherming", facts["Bescherming"]),
+            (".", "geheim: een klein aantal dat de bescherming verbergt (onder de CBS-regel 0 tot en met 7), of een "
+                  "waarde die uit zo'n aantal is berekend"),
+            ("- of leeg", "geen waarde: bijvoorbeeld geen vorige periode, of een gemiddelde zonder trajecten"),
+            ("Getallen", "aantallen zijn gehele getallen; gemiddelden en medianen zijn afgerond op één decimaal, "
+                         "zoals in het rapport; de CSV-bestanden gebruiken ; als scheidingsteken en de komma als "
+                         "decimaalteken (UTF-8)"),
+            ("Gemaakt met", facts["Gemaakt met"]),
+        ]
+        return context
 
     def summary_record(self, files: dict[str, str] | None = None, *, protected: bool = False) -> dict[str, Any]:
         """Aggregates for the batch manifest and index (exact counts of groups; no row values). ``protected``: the
@@ -320,6 +345,13 @@ def detail_lines(findings: Any) -> list[str]:
             columns = f" ({cols_text(item.kolommen)})" if item.kolommen else ""
             lines.append(f"**{item.regel}**{columns}: {item.toelichting}")
     return list(dict.fromkeys(lines))
+
+
+def readme_text(title: str, context: Sequence[tuple[str, str]]) -> str:
+    """README.txt beside a report's CSV files: the tables' context, one line per item."""
+    lines = [f"{title}: tabellen", "", *(f"{label}: {text}" for label, text in context), "",
+             "De tabellen zijn beschreven in tabellen.xlsx (tabblad inhoud) en in de documentatie (docs/uitvoer.md)."]
+    return "\r\n".join(lines) + "\r\n"
 
 
 VALIDATION_TABLE_DESCRIPTION = (
