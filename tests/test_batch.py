@@ -351,3 +351,16 @@ def test_live_index_is_throttled_while_running_and_always_written_at_the_end(tmp
     for status in ("bezig", "bezig", "bezig", "onderbroken", "klaar"):
         live(json.dumps({"status": status}))
     assert calls == ["bezig", "onderbroken", "klaar"]
+
+def test_index_marks_providers_whose_delivery_has_errors():
+    from spiegel.batch.index import render_index
+
+    def provider(kvk, fouten):
+        return {"kvk": kvk, "naam": f"Aanbieder {kvk}", "status": "gemaakt", "outputs": {},
+                "summary": {"validatie": {"fouten": fouten, "waarschuwingen": 1}}}
+
+    manifest = {"period": "2025H1", "providers": [provider("10000001", 0), provider("10000002", 3)]}
+    html = render_index(manifest, "")
+    assert "<tr class='ok metfouten'><td>10000002</td>" in html
+    assert "<tr class='ok'><td>10000001</td>" in html
+    assert "Aanbieders met fouten in de aanlevering: <b>1</b>" in html

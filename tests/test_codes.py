@@ -53,3 +53,35 @@ def test_population_proxy_covers_all_342_gemeenten():
 def test_year_outside_the_code_lists_is_a_clear_error():
     with pytest.raises(ParameterError, match="2019"):
         codes.valid_codes(date(2019, 6, 30))
+
+
+def test_pc4_in_two_gemeenten_on_a_tie_goes_to_the_nearest_single_pc4_on_either_side():
+    from datetime import date
+
+    from spiegel import codes
+
+    day = date(2025, 6, 30)
+    assert codes.pc4_map(day)["1431"] == "0358"  # Aalsmeer (1432 is Aalsmeer), not Amstelveen
+    choice, reason, every = codes.pc4_ambiguous(day)["1431"]
+    assert (choice, every) == ("0358", ("0358", "0362")) and "dichtstbijzijnde" in reason
+    assert len(codes.pc4_ambiguous(day)) == 55
+
+
+def test_a_postcode_failing_the_format_check_is_not_used_to_find_a_gemeente():
+    from datetime import date
+
+    import pandas as pd
+    import yaml
+
+    from spiegel import domains, fastpath, gemeenten
+
+    day = date(2025, 6, 30)
+    values = ["6291AB", "6291A", "6291", "62911AB"]
+    for below in (10**9, 0):  # the small-input path and the arrow path
+        with fastpath.threshold(below):
+            found = gemeenten.resolve(pd.Series([""] * 4, dtype=object), pd.Series(values, dtype=object), day)
+        assert (found >= 0).tolist() == [True, False, True, False]
+    rules = yaml.safe_load(domains.get("jeugdhulp").resource("rules.yaml").read_text(encoding="utf-8"))
+    v08 = next(r for group in rules.values() if isinstance(group, list) for r in group
+               if isinstance(r, dict) and r.get("code") == "JH-V08")
+    assert v08["patroon"] == gemeenten.POSTCODE_PATTERN

@@ -160,3 +160,56 @@ def test_a_fully_secret_chart_becomes_a_sentence(shown):
     secret = [i for i in shown if isinstance(i, SecretChart)]
     assert len(secret) == 1 and "niet getoond" in secret[0].plain()
     assert "<svg" not in secret[0].html()
+
+
+# --- details the CLI prints, in the report (issue 26 items 4 and 6) -------------------------------------------
+
+
+def test_the_report_shows_the_details_behind_jh_c03_c04_and_v12_and_marks_rows_of_the_previous_file(shown):
+    r = report.build(ERRORS_PROVIDER, "2025H1", DELIVERIES)
+    r.validatie()
+    text = _texts(shown)
+    for code in ("JH-C03", "JH-C04", "JH-V12"):  # what spiegel validate prints under the rule
+        details = [i.toelichting for i in r.findings if i.regel == code]
+        assert details and all(d in text for d in details), code
+    assert "gemeente 0362 (Amstelveen): 26 records in de vorige periode, 59 nu (+126,9%)" in text  # JH-C03
+    assert "14,1% onbekend (drempel 10,0%)" in text  # JH-C04
+    assert "code 0457 → 0363 (Amsterdam)" in text  # JH-V12
+    table = next(i for i in shown if isinstance(i, Table))
+    rows = {row[0]: row for row in table.rows}
+    assert rows["JH-C01"][-1].endswith("(vorig bestand)")
+    assert not rows["JH-C02"][-1].endswith("(vorig bestand)")
+
+
+def test_the_outcome_counts_controls_and_the_rows_they_affect():
+    r = report.build(ERRORS_PROVIDER, "2025H1", DELIVERIES)
+    f = r.findings
+    errors = {row for i in f if i.ernst == "fout" and i.bestand == "huidig" for row in i.alle_rijen.tolist()}
+    assert f.rows_affected("fout") == len(errors) > 29  # JH-C01's rows of the previous file not among them
+    text = r.status_callout().plain()
+    assert f"29 controles met een fout (in {len(errors)} rijen)" in text
+    assert "regels met een fout" not in text
+    assert f"29 controles met een fout (in {len(errors)} rijen)" in f.to_text()
+
+
+# --- tables with their context (issue 26 item 7) ----------------------------------------------------------------
+
+
+def test_tables_travel_with_their_context_and_dutch_numbers(tmp_path):
+    import pandas as pd
+
+    r = report.build(REFERENCE_PROVIDER, "2025H1", DELIVERIES, protection="cbs", gemeente="0363")
+    r.exporteer(tmp_path / "gemeente-0363", ("xlsx", "csv"))
+    folder = tmp_path / "gemeente-0363"
+    sheets = pd.read_excel(folder / "tabellen.xlsx", sheet_name=None, engine="calamine")
+    assert list(sheets)[:2] == ["toelichting", "inhoud"]
+    context = dict(zip(sheets["toelichting"]["onderwerp"], sheets["toelichting"]["toelichting"], strict=True))
+    assert "KvK 91000011" in context["Aanbieder"] and context["Periode"].startswith("1e halfjaar 2025")
+    assert context["Kolom vorige"].startswith("2e halfjaar 2024")
+    assert "CBS" in context["Bescherming"] and "geheim" in context["."]
+    readme = (folder / "tabellen" / "README.txt").read_text(encoding="utf-8")
+    assert "Kolom vorige: 2e halfjaar 2024" in readme and "Bescherming:" in readme
+    duur = pd.read_csv(folder / "tabellen" / "duur.csv", sep=";", dtype=str, encoding="utf-8-sig",
+                       keep_default_na=False)
+    means = [v for v in duur["gemiddelde"] if v not in ("", ".")]
+    assert means and all("." not in v and len(v.partition(",")[2]) <= 1 for v in means), means

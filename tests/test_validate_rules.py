@@ -97,6 +97,7 @@ CASES: dict[str, Case] = {
     "JH-V10": Case(fail=[{"gemeentecode": "363"}], ok=[{"gemeentecode": "0363"}], rows=[2]),
     "JH-V11": Case(fail=[{"gemeentecode": "9998"}], ok=[{"gemeentecode": "0363"}], rows=[2]),
     "JH-V12": Case(fail=[{"gemeentecode": "0457"}], ok=[{"gemeentecode": "0363"}], rows=[2]),
+    "JH-V24": Case(fail=[{"postcode": "1431AB"}], ok=[{"postcode": "1431AB", "gemeentecode": "0362"}], rows=[2]),
     "JH-V13": Case(fail=[{"postcode": ""}], ok=[{"postcode": "", "gemeentecode": "0363"}], rows=[2]),
     "JH-V14": Case(fail=[{"verwijzer": "07"}], ok=[{"verwijzer": "07", "datum_aanvang": "20141201"}], rows=[2]),
     "JH-V15": Case(fail=[{"hulpvorm": "05"}], ok=[{"hulpvorm": "14"}], rows=[2]),
@@ -364,3 +365,10 @@ def test_the_derived_columns_are_the_same_on_the_python_and_the_pandas_paths():
     assert any(odd["pc4_known"]) and not all(odd["pc4_known"])
     with fastpath.threshold(0):
         assert [derived(ascii_only), derived(ODD_ROWS)] == python
+
+
+def test_jh_v24_says_which_gemeente_counts_an_ambiguous_pc4_and_why_without_the_postcode():
+    (finding,) = [f for f in run_case(CASES["JH-V24"], CASES["JH-V24"].fail) if f.regel == "JH-V24"]
+    assert finding.ernst == "waarschuwing"
+    assert finding.toelichting.startswith("geteld bij 0358 (Aalsmeer): ")
+    assert "0362 (Amstelveen)" in finding.toelichting and "1431" not in finding.toelichting

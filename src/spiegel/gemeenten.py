@@ -8,6 +8,7 @@ A gemeente is returned as a position in :func:`table` (−1: unknown), so that c
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 
@@ -20,6 +21,15 @@ from spiegel import codes, fastpath
 
 #: Where a record's gemeente came from (:func:`resolve_with_source`).
 SOURCES = ("gemeentecode", "opvolger", "postcode", "onbekend")
+#: A postcode that may be used to find a gemeente (the format check JH-V08 of ``rules.yaml`` uses the same
+#: pattern; a test holds them equal): one that fails it (``1234A``) is never cut to its four digits (SPEC §7).
+POSTCODE_PATTERN = r"[1-9]\d{3} ?[A-Za-z]{2}|[1-9]\d{3}"
+_POSTCODE = re.compile(POSTCODE_PATTERN)
+
+
+def pc4_of(postcode: object) -> str | None:
+    """The four digits of a well-formed postcode, else None."""
+    return postcode[:4] if isinstance(postcode, str) and _POSTCODE.fullmatch(postcode) else None
 
 
 @cache
@@ -78,7 +88,7 @@ def _parts(
     if fastpath.small(n):
         by_code, by_pc4 = _lookup_dicts(day)
         code_values = _values(gemeentecode)
-        pc4_values = [p[:4] if isinstance(p, str) else None for p in _values(postcode)]
+        pc4_values = [pc4_of(p) for p in _values(postcode)]
         from_code = np.fromiter((by_code.get(c, -1) for c in code_values), dtype=np.int64, count=n)
         from_pc4 = np.fromiter((by_pc4.get(p, -1) for p in pc4_values), dtype=np.int64, count=n)
         still_valid = None
@@ -88,8 +98,12 @@ def _parts(
         return from_code, from_pc4, still_valid
     code_set, code_pos, pc4_set, pc4_pos = _lookup(day)
     codes_arrow = _as_arrow(gemeentecode)
-    pc4 = postcode.str.slice(0, 4) if isinstance(postcode, pd.Series) else [
-        p[:4] if isinstance(p, str) else None for p in postcode]
+    if isinstance(postcode, pd.Series):
+        text = _as_arrow(postcode)
+        well_formed = pc.fill_null(pc.match_substring_regex(text, f"^(?:{POSTCODE_PATTERN})$"), False)
+        pc4 = pc.if_else(well_formed, pc.utf8_slice_codeunits(text, 0, 4), pa.scalar(None, pa.string()))
+    else:
+        pc4 = [pc4_of(p) for p in postcode]
     from_code = _index_in(codes_arrow, code_set, code_pos)
     from_pc4 = _index_in(pc4, pc4_set, pc4_pos)
     still_valid = None

@@ -84,13 +84,20 @@ def _provider_rows(records: list[dict[str, Any]]) -> str:
         message = ""
         if status == "mislukt":
             message = f"{r.get('stage') or ''}: {r.get('error_type') or ''} — {r.get('message') or ''}"
+        css = STATUS_CLASS.get(status, "")
+        if val.get("fouten"):  # a report whose delivery has errors stands out (issue 26)
+            css = f"{css} metfouten".strip()
         rows.append(
-            f"<tr class='{STATUS_CLASS.get(status, '')}'><td>{kvk}</td><td class='t'>{_text(r.get('naam', ''))}</td>"
+            f"<tr class='{css}'><td>{kvk}</td><td class='t'>{_text(r.get('naam', ''))}</td>"
             f"<td class='t'>{escape(status_text)}</td><td>{_num(val.get('fouten'))}</td>"
             f"<td>{_num(val.get('waarschuwingen'))}</td><td class='t'>{' '.join(links)}</td>"
             f"<td class='t'>{_text(message)}</td></tr>"
         )
     return "".join(rows)
+
+
+def _with_errors(records: list[dict[str, Any]]) -> int:
+    return sum(1 for r in records if ((r.get("summary") or {}).get("validatie") or {}).get("fouten"))
 
 
 def manifest_file(domain: str, suffix: str = ".json") -> str:
@@ -119,6 +126,8 @@ def _section(manifest: dict[str, Any], overview: str, titel: str, suffix: str, l
 code {escape(str(manifest.get('code_version', '')))} · bijgewerkt {escape(updated)}</p>
 {f'<p class="staat"><b>{state}</b></p>' if state else ''}
 <p>{key_figures}</p>
+<p class="klein">Aanbieders met fouten in de aanlevering: <b>{fmt_int(_with_errors(records))}</b> (kolom Fouten
+gemarkeerd; het aantal is het aantal controles met een fout).</p>
 <nav><a href="#aanbieders{suffix}">Aanbieders</a> · <a href="#landelijk{suffix}">Landelijk overzicht</a> ·
 <a href="#zonder{suffix}">Zonder levering</a></nav>
 <{h} id="aanbieders{suffix}">Aanbieders</{h}>
@@ -247,6 +256,7 @@ th,td{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:right;vertical
 td.t,th{text-align:left}th{background:#eef2f7;position:sticky;top:0}
 table.sort th{cursor:pointer}table.sort th:hover{background:#dde6f0}
 tr.fout td{background:#fdecea}tr.wacht td{color:#888}
+tr.metfouten td:nth-child(4){background:#fdecea;color:#8a1c1c;font-weight:bold}
 .klein{color:#555;font-size:.9em}input.zoek{padding:.3rem;width:22rem;max-width:100%}
 a{color:#154273}nav{margin:.5rem 0}
 """

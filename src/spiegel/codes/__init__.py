@@ -253,22 +253,50 @@ def code_to_gemeente(day: date) -> dict[str, str]:
 @cache
 def _pc4_base() -> dict[str, str]:
     """PC4 → gemeente code (2024 codes), applying the documented rule for PC4s in two gemeenten."""
+    result, _ = _pc4_resolution()
+    return result
+
+
+@cache
+def _pc4_resolution() -> tuple[dict[str, str], dict[str, tuple[str, str, tuple[str, ...]]]]:
+    """(PC4 → gemeente code, and for each PC4 in several gemeenten: (chosen code, Dutch reason, every code)).
+
+    Rule (docs/codelijsten.md): the gemeente with the most place names in that PC4; on a tie, the gemeente of the
+    nearest PC4 (lower or higher) that lies in one of the tied gemeenten only; equally near: the lower one."""
     frame = _read_csv("pc4_gemeente_2024.csv")
     frame["aantal"] = frame["aantal_plaatsnamen"].astype(int)
     single = frame[frame["pc4_in_meerdere_gemeenten"] == "nee"]
     result = dict(zip(single["pc4"], single["gemeentecode"], strict=True))
-    single_sorted = sorted(result)
+    singles = sorted(result)
     multi = frame[frame["pc4_in_meerdere_gemeenten"] != "nee"]
+    ambiguous: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     for pc4, group in multi.groupby("pc4", sort=True):
         best = group["aantal"].max()
         candidates = sorted(group.loc[group["aantal"] == best, "gemeentecode"])
-        choice = candidates[0]
+        choice, reason = candidates[0], "de gemeente met de meeste plaatsen in dat postcodegebied"
         if len(candidates) > 1:
-            lower = [p for p in single_sorted if p < pc4 and result[p] in candidates]
-            if lower:
-                choice = result[lower[-1]]
+            near = [p for p in singles if result[p] in candidates]
+            if near:
+                nearest = min(near, key=lambda p: (abs(int(p) - int(pc4)), int(p)))
+                choice = result[nearest]
+                reason = "de gemeente van het dichtstbijzijnde postcodegebied dat in één gemeente ligt"
         result[str(pc4)] = choice
-    return result
+        ambiguous[str(pc4)] = (choice, reason, tuple(sorted(group["gemeentecode"])))
+    return result, ambiguous
+
+
+@cache
+def pc4_ambiguous(day: date) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """PC4s that lie in more than one gemeente → (the gemeente chosen, why, every gemeente), codes valid on ``day``."""
+    def valid(code: str) -> str | None:
+        return code if code in valid_codes(day) else successor(code, day)
+
+    out = {}
+    for pc4, (choice, reason, all_codes) in _pc4_resolution()[1].items():
+        mapped = [c for c in dict.fromkeys(valid(c) for c in all_codes) if c is not None]
+        if valid(choice) is not None and len(mapped) > 1:
+            out[pc4] = (valid(choice), reason, tuple(mapped))
+    return out
 
 
 @cache

@@ -26,6 +26,7 @@ from spiegel.formats import fmt_datetime, fmt_int
 from spiegel.periods import Period
 from spiegel.present.display import BulletList, Callout, Display, Paragraph, Table, Title
 from spiegel.read import SourceInfo
+from spiegel.validate.findings import outcome_text, warning_text
 
 #: The aggregates of a report for the batch manifest and index (no row values), written beside its tables.
 SUMMARY_FILE = "samenvatting.json"
@@ -229,7 +230,9 @@ class Report:
             return
         table = f.summary()
         if len(table):
-            table = table.assign(rijen=table["rijen"].map(rows_text), kolommen=table["kolommen"].map(cols_text))
+            marked = [rows_text(r) + (PREVIOUS_FILE_MARK if b == "vorig" else "")
+                      for r, b in zip(table["rijen"], table["bestand"], strict=True)]
+            table = table.assign(rijen=marked, kolommen=table["kolommen"].map(cols_text))
             parts.append(
                 Table(
                     table,
@@ -245,10 +248,13 @@ class Report:
                     },
                     formats={"rijen": "text"},
                     total_label=None,
-                    note="Rijnummers zijn die in het aangeleverde bestand (kopregel = rij 1); bij regels die met de "
-                    "vorige aanlevering vergelijken staat erbij als het om rijen in dat bestand gaat.",
+                    note="Rijnummers zijn die in het aangeleverde bestand (kopregel = rij 1); rijnummers in het "
+                    f"bestand van de vorige periode zijn gemarkeerd met “{PREVIOUS_FILE_MARK.strip()}”.",
                 )
             )
+            details = detail_lines(f)
+            if details:
+                parts.append(BulletList(details, title="Toelichting bij de bevindingen"))
             advice = [f"**{r.regel}** {r.advies}" for r in table.drop_duplicates("regel").itertuples() if r.advies]
             if advice:
                 parts.append(BulletList(advice, title="Wat te corrigeren vóór herlevering"))
@@ -289,11 +295,12 @@ class Report:
         out = Path(output_dir)
         tables = self.tables() if {"xlsx", "csv"} & set(table_formats) else {}
         files: dict[str, str] = {}
+        context = self.table_context() if tables else []
         if "xlsx" in table_formats:
-            write_xlsx(tables, out / "tabellen.xlsx", descriptions=self.table_descriptions())
+            write_xlsx(tables, out / "tabellen.xlsx", descriptions=self.table_descriptions(), context=context)
             files["xlsx"] = "tabellen.xlsx"
         if "csv" in table_formats:
-            write_csvs(tables, out / "tabellen")
+            write_csvs(tables, out / "tabellen", readme=readme_text(self.title, context))
             files["csv"] = "tabellen"
         exact = json.dumps(self.summary_record(files), indent=1, ensure_ascii=False)
         if self.is_extract:  # the extract's folder gets the protected summary, the exact one stays outside it
@@ -319,6 +326,30 @@ class Report:
         gemeentetabellen.write_tables(target, gemeentetabellen.record(
             kvk=self.kvk, naam=self.naam, period=str(self.period), domain=self.domain.name,
             sha256=self.source.sha256, columns=columns, rows=rows))
+
+    def table_context(self) -> list[tuple[str, str]]:
+        """What a reader of the tables needs beside them (first sheet of tabellen.xlsx, README.txt beside the
+        CSV files): whose tables, which period, the previous period of the column ``vorige``, the protection and
+        the legend of ``.`` and empty cells."""
+        previous = self.period.previous()
+        facts = self.front_facts()
+        context = [
+            ("Rapport", self.title + (f" — {facts['Uittreksel']}" if self.is_extract else "")),
+            ("Aanbieder", facts["Aanbieder"]),
+            ("Periode", facts["Periode"]),
+            ("Kolom vorige", f"{previous.label} ({previous.span_label})"
+             + ("" if self.previous is not None else ": geen aanlevering beschikbaar, de kolom is leeg")),
+            ("Aanlevering", f"{facts['Aanlevering']}, ontvangen {facts['Ontvangen']}"),
+            ("Bescherming", facts["Bescherming"]),
+            (".", "geheim: een klein aantal dat de bescherming verbergt (onder de CBS-regel 0 tot en met 7), of een "
+                  "waarde die uit zo'n aantal is berekend"),
+            ("- of leeg", "geen waarde: bijvoorbeeld geen vorige periode, of een gemiddelde zonder trajecten"),
+            ("Getallen", "aantallen zijn gehele getallen; gemiddelden en medianen zijn afgerond op één decimaal, "
+                         "zoals in het rapport; de CSV-bestanden gebruiken ; als scheidingsteken en de komma als "
+                         "decimaalteken (UTF-8)"),
+            ("Gemaakt met", facts["Gemaakt met"]),
+        ]
+        return context
 
     def summary_record(self, files: dict[str, str] | None = None, *, protected: bool = False) -> dict[str, Any]:
         """Aggregates for the batch manifest and index (exact counts of groups; no row values). ``protected``: the
@@ -360,14 +391,14 @@ class Report:
             return self._extract_status_callout(errors, warnings)
         if errors:
             return Callout(
-                f"De aanlevering overtreedt {regels(errors)} met een fout en {regels(warnings)} met een "
-                "waarschuwing. Fouten maken de telling onjuist: corrigeer ze en herlever de hele periode.",
+                f"Uitkomst van de validatie: {outcome_text(f, errors, warnings)}. Fouten maken de telling "
+                "onjuist: corrigeer ze en herlever de hele periode.",
                 kind="error",
                 title="Validatie: fouten gevonden",
             )
         if warnings:
             return Callout(
-                f"Geen fouten, wel {regels(warnings)} met een waarschuwing: controleer de genoemde rijen.",
+                f"Geen fouten, wel {warning_text(f, warnings)}: controleer de genoemde rijen.",
                 kind="warning",
                 title="Validatie: waarschuwingen",
             )
@@ -401,6 +432,28 @@ class Report:
             f"Vorige periode: aanlevering {Path(self.previous.path).name}, ontvangen "
             f"{fmt_datetime(self.previous.meta.ontvangen)}."
         )
+
+
+#: Appended to the row numbers of a rule that names rows of the previous period's file (JH-C01).
+PREVIOUS_FILE_MARK = " (vorig bestand)"
+
+
+def detail_lines(findings: Any) -> list[str]:
+    """The details the validation prints per finding (``spiegel validate``), for the report: the change per
+    gemeente behind JH-C03, the unknown share behind JH-C04, the merger behind JH-V12, … (counts and codes only)."""
+    lines = []
+    for item in findings:
+        if item.toelichting and item.bestand == "huidig":
+            columns = f" ({cols_text(item.kolommen)})" if item.kolommen else ""
+            lines.append(f"**{item.regel}**{columns}: {item.toelichting}")
+    return list(dict.fromkeys(lines))
+
+
+def readme_text(title: str, context: Sequence[tuple[str, str]]) -> str:
+    """README.txt beside a report's CSV files: the tables' context, one line per item."""
+    lines = [f"{title}: tabellen", "", *(f"{label}: {text}" for label, text in context), "",
+             "De tabellen zijn beschreven in tabellen.xlsx (tabblad inhoud) en in de documentatie (docs/uitvoer.md)."]
+    return "\r\n".join(lines) + "\r\n"
 
 
 VALIDATION_TABLE_DESCRIPTION = (

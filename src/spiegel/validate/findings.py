@@ -116,6 +116,15 @@ class Findings:
         parts = [f.alle_rijen for f in self.items if f.regel == code and f.gegevensset == gegevensset]
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
+    def rows_affected(self, ernst: str) -> int:
+        """How many distinct rows of the validated file have a finding of this severity (rows of the previous
+        period's file, as JH-C01 names them, are not counted; in a layout of several record sets, rows per set)."""
+        seen: dict[str | None, list[np.ndarray]] = {}
+        for f in self.items:
+            if f.ernst == ernst and f.bestand == "huidig" and len(f.alle_rijen):
+                seen.setdefault(f.gegevensset, []).append(f.alle_rijen)
+        return sum(len(np.unique(np.concatenate(parts))) for parts in seen.values())
+
     # --- tables ---------------------------------------------------------------------------------------------
 
     @property
@@ -223,7 +232,7 @@ class Findings:
             return "\n".join(lines) + "\n"
         n_err = int((summary["ernst"] == "fout").sum())
         n_warn = int((summary["ernst"] == "waarschuwing").sum())
-        lines.append(f"Uitkomst: {_regels(n_err)} met een fout, {_regels(n_warn)} met een waarschuwing.")
+        lines.append(f"Uitkomst: {outcome_text(self, n_err, n_warn)}.")
         for ernst, title in (("fout", "Fouten"), ("waarschuwing", "Waarschuwingen")):
             part = [f for f in self.items if f.ernst == ernst]
             if not part:
@@ -253,8 +262,29 @@ class Findings:
         return out
 
 
-def _regels(n: int) -> str:
-    return f"{fmt_int(n)} regel" if n == 1 else f"{fmt_int(n)} regels"
+def controles(n: int) -> str:
+    """``1 controle``, ``29 controles``: a number of validation rules (not of lines of the file)."""
+    return f"{fmt_int(n)} controle" if n == 1 else f"{fmt_int(n)} controles"
+
+
+def rijen(n: int) -> str:
+    return f"{fmt_int(n)} rij" if n == 1 else f"{fmt_int(n)} rijen"
+
+
+def _severity_text(findings: Findings, n: int, ernst: str) -> str:
+    text = f"{controles(n)} met een {ernst}"
+    rows = findings.rows_affected(ernst) if n else 0
+    return text + (f" (in {rijen(rows)})" if rows else "")
+
+
+def outcome_text(findings: Findings, errors: int, warnings: int) -> str:
+    """``29 controles met een fout (in 58 rijen), 6 controles met een waarschuwing (in 70 rijen)``."""
+    return f"{_severity_text(findings, errors, 'fout')}, {_severity_text(findings, warnings, 'waarschuwing')}"
+
+
+def warning_text(findings: Findings, warnings: int) -> str:
+    """``6 controles met een waarschuwing (in 70 rijen)``."""
+    return _severity_text(findings, warnings, "waarschuwing")
 
 
 def sort_key(order: dict[str, int]):

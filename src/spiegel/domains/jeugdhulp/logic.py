@@ -60,9 +60,33 @@ def bsn_elfproef(ctx: Context) -> np.ndarray:
 def postcode_unknown(ctx: Context) -> np.ndarray:
     f = ctx.cur
     postcode = f.text("postcode")
-    well_formed = fullmatch(postcode, r"[1-9]\d{3} ?[A-Za-z]{2}|[1-9]\d{3}")
+    well_formed = fullmatch(postcode, gemeenten.POSTCODE_PATTERN)
     known = isin(prefix(postcode, 4), known_pc4(f.period.last_day))
     return well_formed & ~known & equals(f.text("gemeentecode"), "")
+
+
+@logic("JH-V24")
+def postcode_in_several_gemeenten(ctx: Context) -> list[Hit]:
+    """A well-formed postcode whose four digits lie in more than one gemeente, without a gemeentecode: one finding
+    per chosen gemeente, saying which gemeente counts the rows and why (codes only, never the postcode)."""
+    f = ctx.cur
+    day = f.period.last_day
+    ambiguous = codes.pc4_ambiguous(day)
+    pc4 = np.array([gemeenten.pc4_of(p) for p in f.text("postcode")], dtype=object)
+    hit = np.isin(pc4, list(ambiguous)) & equals(f.text("gemeentecode"), "")
+    if not hit.any():
+        return []
+    names = codes.gemeente_names(day)
+    by_choice: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
+    for i in np.flatnonzero(hit):
+        by_choice.setdefault(ambiguous[pc4[i]], []).append(int(i))
+    hits = []
+    for (choice, reason, all_codes), positions in sorted(by_choice.items()):
+        others = ", ".join(f"{c} ({names.get(c, c)})" for c in all_codes if c != choice)
+        hits.append(Hit(f.rij[np.array(positions)],
+                        toelichting=f"geteld bij {choice} ({names.get(choice, choice)}): {reason}; ook mogelijk: "
+                        f"{others}"))
+    return hits
 
 
 def _gemeentecode_status(ctx: Context) -> tuple[np.ndarray, np.ndarray]:

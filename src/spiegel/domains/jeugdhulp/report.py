@@ -242,7 +242,7 @@ class Report(BaseReport):
             "kerncijfers": s.summary,
             "stromen": s.flows.drop(columns=["omschrijving"]),
             "uitsplitsingen": s.breakdowns,
-            "duur": s.duur,
+            "duur": s.duur.assign(**{c: s.duur[c].map(_one_decimal) for c in ("gemiddelde", "mediaan")}),
         }
 
     def summary_extra(self) -> dict[str, Any]:
@@ -416,6 +416,11 @@ class Report(BaseReport):
         if n == 1:
             return "op basis van de ene eerdere periode die beschikbaar was"
         return f"op basis van {n} eerdere perioden die beschikbaar waren"
+
+
+def _one_decimal(value: Any) -> Any:
+    """A mean or median as the report shows it (one decimal); ``.`` and missing values as they are."""
+    return round(value, 1) if isinstance(value, float) and value == value else value
 
 
 def _group_flows(flows: pd.DataFrame, cell: Any) -> list[dict[str, Any]]:
