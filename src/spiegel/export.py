@@ -84,8 +84,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
         values = frame[column]
         if any(isinstance(v, float) for v in values.tolist()):
             frame[column] = values.map(_decimal_comma)
-    neutralise_frame(frame).to_csv(buffer, sep=";", index=False, lineterminator="
-", decimal=",")
+    neutralise_frame(frame).to_csv(buffer, sep=";", index=False, lineterminator="\n", decimal=",")
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
