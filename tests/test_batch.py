@@ -296,7 +296,8 @@ sys.exit(result.exit_code)
 
 def _index_rows(html: str) -> dict[str, str]:
     """KvK → the row's status class, from the providers table of index.html."""
-    return dict((kvk, cls) for cls, kvk in re.findall(r"<tr class='(\w*)'><td>(\d{8})</td>", html))
+    return {kvk: cls.split()[0] if cls else cls
+            for cls, kvk in re.findall(r"<tr class='([\w ]*)'><td>(\d{8})</td>", html)}
 
 
 def test_period_manifest_and_index_are_kept_current_while_the_batch_runs_and_valid_after_kill_9(tmp_path):
