@@ -130,12 +130,16 @@ def scan(stream: io.RawIOBase | io.BufferedIOBase | zipfile.ZipExtFile) -> Exten
             return problem or extent
 
 
-#: The usual forms, written by Excel and every library: ``<c r="B7"`` and ``<row r="7"``, the reference first.
-_FAST_CELL = re.compile(rb'<(?:[A-Za-z_][\w.\-]*:)?c\s+r="([A-Z]{1,3})([0-9]{1,7})"')
-_FAST_ROW = re.compile(rb'<(?:[A-Za-z_][\w.\-]*:)?row\s+r="([0-9]{1,7})"')
-_ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s/>]")
-_ANY_ROW = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row[\s/>]")
-_ANY_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?dimension[\s/>]")
+#: The usual forms, written by Excel and every library: ``<c r="B7"`` and ``<row r="7"``, the reference first, no
+#: namespace prefix. (Patterns that start with a literal are searched for quickly.)
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_FAST_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
+_PREFIXED = re.compile(rb":(?:c|row|dimension)[\s/>]")
+_AFTER_NAME = (b" ", b">", b"/", b"\t", b"\n", b"\r")
+
+
+def _count(data: bytes, name: bytes) -> int:
+    return sum(data.count(b"<" + name + after) for after in _AFTER_NAME)
 
 
 def _region(data: bytes, extent: Extent) -> None:
@@ -143,8 +147,8 @@ def _region(data: bytes, extent: Extent) -> None:
     counts of all row and cell tags equal those of the usual ones), else tag by tag (:meth:`Extent.tag`)."""
     cells = _FAST_CELL.findall(data)
     rows = _FAST_ROW.findall(data)
-    if (len(cells) == len(_ANY_CELL.findall(data)) and len(rows) == len(_ANY_ROW.findall(data))
-            and not _ANY_DIMENSION.search(data)):
+    if (len(cells) == _count(data, b"c") and len(rows) == _count(data, b"row")
+            and not _count(data, b"dimension") and not _PREFIXED.search(data)):
         if rows:
             numbers = list(map(int, rows))
             extent.rows = max(extent.rows, max(numbers))
