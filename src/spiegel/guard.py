@@ -112,26 +112,59 @@ def scan(stream: io.RawIOBase | io.BufferedIOBase | zipfile.ZipExtFile) -> Exten
     while True:
         chunk = stream.read(_CHUNK)
         data = carry + chunk
-        end = 0
-        for match in _TAG.finditer(data):
-            extent.tag(match.group(1), match.group(2))
-            end = match.end()
-        if not chunk:
-            break
-        # What follows the last complete tag may be the start of a tag cut by the chunk's end: keep it.
-        start = data.rfind(b"<", end)
-        carry = data[start:] if start >= 0 else b""
+        # Every tag that starts before the last "<" ends before it (XML allows no "<" inside a tag): the region
+        # up to it holds complete tags only; the rest is carried over to the next chunk.
+        cut = len(data) if not chunk else data.rfind(b"<")
+        if cut < 0:
+            cut = len(data)
+        _region(data[:cut], extent)
+        carry = data[cut:]
         if len(carry) > _MAX_TAG:
-            if _TAG_START.match(carry):
+            close = carry.find(b">")
+            if close < 0:
                 return "een XML-element met te veel kenmerken"
+            _region(carry[: close + 1], extent)  # a complete tag, then text (a long value) up to the chunk's end
             carry = b""
         problem = _too_large(extent, rows, columns, cells)
-        if problem:
-            return problem
-    return _too_large(extent, rows, columns, cells) or extent
+        if problem or not chunk:
+            return problem or extent
 
 
-_TAG_START = re.compile((r"<(?:" + _NAME + r":)?(?:row|c|dimension)\b").encode())
+#: The usual forms, written by Excel and every library: ``<c r="B7"`` and ``<row r="7"``, the reference first, no
+#: namespace prefix. (Patterns that start with a literal are searched for quickly.)
+_FAST_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_FAST_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
+_PREFIXED = re.compile(rb":(?:c|row|dimension)[\s/>]")
+_AFTER_NAME = (b" ", b">", b"/", b"\t", b"\n", b"\r")
+
+
+def _count(data: bytes, name: bytes) -> int:
+    return sum(data.count(b"<" + name + after) for after in _AFTER_NAME)
+
+
+def _region(data: bytes, extent: Extent) -> None:
+    """Add a region of complete tags to ``extent``: in bulk when every row and cell tag has the usual form (the
+    counts of all row and cell tags equal those of the usual ones), else tag by tag (:meth:`Extent.tag`)."""
+    cells = _FAST_CELL.findall(data)
+    rows = _FAST_ROW.findall(data)
+    if (len(cells) == _count(data, b"c") and len(rows) == _count(data, b"row")
+            and not _count(data, b"dimension") and not _PREFIXED.search(data)):
+        if rows:
+            numbers = list(map(int, rows))
+            extent.rows = max(extent.rows, max(numbers))
+            extent._row, extent._column = numbers[-1], 0
+        if cells:
+            extent.rows = max(extent.rows, max(map(int, (row for _, row in cells))))
+            letters = {letters for letters, _ in cells}
+            extent.columns = max(extent.columns, max(_cell(f"{x.decode()}1")[1] for x in letters))
+            last = _cell((cells[-1][0] + cells[-1][1]).decode())
+            if last is not None and (not rows or data.rfind(b"<c") > data.rfind(b"<row")):
+                extent._column = last[1]
+        return
+    for match in _TAG.finditer(data):
+        extent.tag(match.group(1), match.group(2))
+
+
 
 
 def _too_large(extent: Extent, rows: int, columns: int, cells: int) -> str | None:
