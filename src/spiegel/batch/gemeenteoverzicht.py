@@ -22,6 +22,7 @@ previous period's total but gets no row.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ OVERIGE = "Overige aanbieders"
 TOTAAL = "Totaal"
 PREVIOUS = "vorige_trajecten_totaal"
 FORMATS = ("html", "pdf", "xlsx", "csv")
+PARALLEL_FROM = 40  # gemeenten from which make_overzichten writes in two processes (a national batch: 342)
 
 
 @dataclass
@@ -305,9 +307,11 @@ class Result:
 def make_overzichten(
     out_root: str | Path, period: Period | str, *, register: pd.DataFrame | None = None,
     gemeenten: Iterable[str] | None = None, formats: tuple[str, ...] = FORMATS, domain: str = "jeugdhulp",
+    workers: int | None = None,
 ) -> Result:
     """Make the gemeenteoverzichten of a period (of every gemeente with a provider, or of ``gemeenten``) into
-    ``<out>/<period>/gemeenten/`` and update its list (``overzicht.json``) for the index."""
+    ``<out>/<period>/gemeenten/`` and update its list (``overzicht.json``) for the index. ``workers``: processes
+    that write the outputs (default: two from :data:`PARALLEL_FROM` gemeenten on, else this process)."""
     from spiegel import domains
     from spiegel.io import write_text_atomic
     from spiegel.render import find_settings, load_settings
@@ -323,9 +327,21 @@ def make_overzichten(
     settings = load_settings(find_settings(None))
     listing = _read_listing(folder) if gemeenten is not None else {}
     names = codes.gemeente_names(period.last_day)
-    for code in wanted:
-        o = build(current, previous, code, names)
-        files = write_overzicht(o, folder / code, formats, titel, settings)
+    built = [build(current, previous, code, names) for code in wanted]
+    tasks = [(o, folder / o.code, formats, titel, settings) for o in built]
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if len(tasks) >= PARALLEL_FROM else 1
+    if workers > 1 and len(tasks) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # forkserver, as the batch's pool: no thread of this process (vl-convert's) is copied into a worker
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+            written = list(pool.map(_write_task, tasks, chunksize=max(1, len(tasks) // (8 * workers))))
+    else:
+        written = [_write_task(task) for task in tasks]
+    for o, files in zip(built, written, strict=True):
+        code = o.code
         total = o.aanbieders().iloc[-1]
         listing[code] = {"gemeente": code, "naam": o.naam, "aanbieders": sum(1 for r in o.exact if r["kvk"]),
                          "overige": any(r["aanbieder"] == OVERIGE for r in o.exact),
@@ -337,6 +353,10 @@ def make_overzichten(
         {"periode": str(period), "domein": domain, "bescherming": POLICY, "gemeenten": rows},
         ensure_ascii=False, indent=1, default=_jsonable))
     return Result(str(period), folder, rows, time.perf_counter() - clock)
+
+
+def _write_task(task: tuple) -> dict[str, str]:
+    return write_overzicht(*task)
 
 
 def _jsonable(value: Any) -> Any:
