@@ -59,8 +59,12 @@ def gemeente_of(row: pd.Series, day: date) -> str:
         succ = codes.successor(code, day)
         if succ is not None:
             return succ
-    pc = row["postcode"].replace(" ", "").upper()
-    if len(pc) >= 4 and pc[:4].isdigit():
+    pc = row["postcode"]
+    letters = pc[5:] if pc[4:5] == " " else pc[4:]
+    well_formed = (len(pc) >= 4 and pc[:4].isdigit() and pc[0] != "0"
+                   and ((letters == "" and len(pc) == 4) or (len(letters) == 2 and all(
+                       c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" for c in letters))))
+    if well_formed:  # SPEC §7: a postcode failing the format check is never used to find a gemeente
         found = codes.gemeente_of_postcode(pc[:4], day)
         if found:
             return found
