@@ -41,7 +41,7 @@ def test_a_gemeentecode_that_cannot_be_one_is_refused_in_dutch(value):
         gemeentecode(value)
 
 
-@pytest.mark.parametrize("name", ["jeugdhulp", "vt"])
+@pytest.mark.parametrize("name", ["jeugdhulp", "vt", "jb", "jr"])
 def test_every_report_notebook_normalises_its_parameters_right_after_the_parameters_cell(name: str):
     nb = nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
     tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
