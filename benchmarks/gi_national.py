@@ -1,5 +1,5 @@
 """Benchmark: a national batch of all 15 synthetic GIs — jeugdbescherming (with machtigingen) for one half-year and
-jeugdreclassering (with PJK) for one quarter — and the synthetic data's national scale against SPEC §4.7.
+jeugdreclassering (with PJK) for one quarter — and the synthetic data's national scale against the published national figures.
 
     python benchmarks/gi_national.py                        # synthesise into a temp dir
     python benchmarks/gi_national.py --output docs/benchmarks.md   # replace the section between its markers
@@ -85,7 +85,7 @@ def main() -> int:
         "Command: `python benchmarks/gi_national.py`.",
         "",
         "Scale: measure-level national flows (one chain per measure across the 15 GIs, `synth.chain_flows`) of the "
-        "simulated year 2022 (seed 2025) against SPEC §4.7 (JR: types 41–63, without PJK).",
+        "simulated year 2022 (seed 2025) against the published national figures (JR: types 41–63, without PJK).",
         "",
         "| Measure | Synthetic | Published | Difference |",
         "|---|---:|---:|---:|",

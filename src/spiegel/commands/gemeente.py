@@ -1,4 +1,4 @@
-"""``spiegel gemeente``: the gemeenteoverzicht of one gemeente (or all) from an existing batch (SPEC §10)."""
+"""``spiegel gemeente``: the gemeenteoverzicht of one gemeente (or all) from an existing batch."""
 
 from __future__ import annotations
 
