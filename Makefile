@@ -45,9 +45,12 @@ notebook: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Regenerates the bundled sample in samples/ from its seed (the tests check that it is up to date).
+# Regenerates the bundled sample (src/spiegel/sample/deliveries/) from its seed; the tests check that it is up to
+# date. Made in a new folder first, so that a file the generator no longer makes does not stay behind.
+SAMPLE := src/spiegel/sample/deliveries
 sample: $(STAMP)
-	$(BIN)/spiegel synth --sample --out samples/deliveries
+	rm -rf $(SAMPLE).new && $(BIN)/spiegel synth --sample --out $(SAMPLE).new
+	rm -rf $(SAMPLE) && mv $(SAMPLE).new $(SAMPLE)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
