@@ -1,5 +1,6 @@
 """Benchmark: a national batch of all 15 synthetic GIs — jeugdbescherming (with machtigingen) for one half-year and
-jeugdreclassering (with PJK) for one quarter — and the national scale of the synthetic data against the published figures.
+jeugdreclassering (with PJK) for one quarter — and the national scale of the synthetic data against the published
+figures.
 
     python benchmarks/gi_national.py                        # synthesise into a temp dir
     python benchmarks/gi_national.py --output docs/benchmarks.md   # replace the section between its markers
