@@ -30,7 +30,8 @@ def read(ref: store.DeliveryRef):
 
 @cache
 def periods() -> tuple[Period, ...]:
-    return tuple(sorted({Period.parse(ref.meta.periode) for ref in store.find_deliveries(DELIVERIES)}))
+    return tuple(sorted({Period.parse(ref.meta.periode) for ref in store.find_deliveries(DELIVERIES)
+                         if ref.meta.domein == JH.name}))
 
 
 @cache

@@ -28,7 +28,9 @@ def parse(values: pd.Series) -> np.ndarray | pd.Series:
     """``JJJJMMDD`` → datetime64[us]; empty or invalid → NaT (the validation says which)."""
     if fastpath.small(len(values)):
         return _parse_small(values.tolist())
-    return pd.to_datetime(values.where(values.str.fullmatch(r"\d{8}")), format="%Y%m%d", errors="coerce")
+    # always microseconds: pandas gives a column of only empty values another unit, which the small path does not
+    return pd.to_datetime(values.where(values.str.fullmatch(r"\d{8}")), format="%Y%m%d", errors="coerce").astype(
+        "datetime64[us]")
 
 
 def parse_with_unknown_day(values: pd.Series) -> np.ndarray | pd.Series:
@@ -39,7 +41,9 @@ def parse_with_unknown_day(values: pd.Series) -> np.ndarray | pd.Series:
 
 
 def parse_large(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.where(values.str.fullmatch(r"\d{8}")), format="%Y%m%d", errors="coerce")
+    # always microseconds: pandas gives a column of only empty values another unit, which the small path does not
+    return pd.to_datetime(values.where(values.str.fullmatch(r"\d{8}")), format="%Y%m%d", errors="coerce").astype(
+        "datetime64[us]")
 
 
 def _parse_small(values: list[object]) -> np.ndarray:

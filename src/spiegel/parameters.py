@@ -41,7 +41,12 @@ def gemeentecode(value: Any, name: str = "gemeente") -> str | None:
 
 
 def period(value: Any, name: str = "period") -> str:
-    """A period as text (``2025H1``); the check of its form is :class:`spiegel.periods.Period`'s."""
+    """A period as text (``2025H1``); the check of its form is :class:`spiegel.periods.Period`'s (a ``Period``
+    itself is taken as it is)."""
+    from spiegel.periods import Period
+
+    if isinstance(value, Period):
+        return str(value)
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ParameterError(f"parameter {name}: verwacht een periode als JJJJH1 of JJJJH2")
     return str(value).strip().upper()
