@@ -81,8 +81,8 @@ def main() -> int:
         "## Gecertificeerde instellingen: scale of the synthetic data and a national batch",
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.platform()}, Python "
-        f"{platform.python_version()}, {os.cpu_count()} cores, load at the end {load:.1f} (the machine was shared "
-        "with eight other sessions' work, so wall times are high). "
+        f"{platform.python_version()}, {os.cpu_count()} cores, load at the end {load:.1f} (a load near 2 "
+        "means the two cores were busy with this benchmark alone). "
         "Command: `python benchmarks/gi_national.py`.",
         "",
         "Scale: measure-level national flows (one chain per measure across the 15 GIs, `synth.chain_flows`) of the "
