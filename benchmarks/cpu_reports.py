@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cpu_batch import _stop_forkserver  # noqa: E402
+from cpu_batch import _stop_forkserver
 
 
 def main() -> None:
