@@ -249,7 +249,7 @@ def prepare(
     ``history_periods`` is how many past periods those frames cover (default ``len(history)``); it is kept
     in ``attrs["history_periods"]`` for :func:`count` and the report text. ``youth_history`` is the history of
     every provider (:class:`spiegel.history.YouthHistory`) for herhaald beroep *bij enige aanbieder*; its
-    ``meta`` is kept in ``attrs["youth_history"]`` (None without one).
+    ``meta`` (without its per-provider digests) is kept in ``attrs["youth_history"]`` (None without one).
 
     Added columns (SPEC §6):
 
@@ -340,7 +340,11 @@ def prepare(
 
     result = _frame(out)
     result.attrs["history_periods"] = len(history) if history_periods is None else int(history_periods)
-    result.attrs["youth_history"] = dict(youth_history.meta) if youth_history is not None else None
+    # what the history held, without its per-provider digests: attrs are deep-copied with every column taken from
+    # the frame, and a national history's digests would make that the most expensive step of a report
+    result.attrs["youth_history"] = (
+        {k: v for k, v in youth_history.meta.items() if k != "per_aanbieder"} if youth_history is not None else None
+    )
     result.attrs["period"] = str(period)
     return result
 
