@@ -180,6 +180,28 @@ class Report(BaseReport):
         return Table(data, title, columns=["label", *columns], column_labels={"label": "", **columns},
                      total_label=None, note=note)
 
+    def _transfers_duration_age(self, duration_extra: dict[str, str] | None = None) -> list[Display]:
+        """The breakdowns both GI domains show: transfers between GIs, the duration of ended measures (with the
+        domain's ``duration_extra`` columns) and age classes."""
+        from spiegel.present.display import Heading
+
+        return [
+            Heading("Overdrachten tussen GI's", level=3),
+            self._breakdown("overdrachten", "Overdrachten in de periode per type",
+                            {"trajecten_overgedragen_gekregen": "Overgedragen gekregen",
+                             "trajecten_overgedragen": "Overgedragen"}),
+            Heading("Duur", level=3),
+            self._breakdown("duur", "Duur van beëindigde maatregelen (dagen)",
+                            {"duur_aantal": "Aantal", "duur_gemiddelde": "Gemiddeld", "duur_mediaan": "Mediaan",
+                             "duur_bij_gi_aantal": "Na overname: aantal",
+                             "duur_bij_gi_gemiddelde": "Na overname: gemiddeld bij deze GI",
+                             **(duration_extra or {})}),
+            Heading("Leeftijd", level=3),
+            self._breakdown("leeftijd", "Instroom en eindstand per leeftijdsklasse",
+                            {"trajecten_instroom": "Instroom", "trajecten_eindstand": "Eindstand",
+                             "jongeren_eindstand": "Jongeren eindstand"}),
+        ]
+
     def summary_extra(self) -> dict[str, Any]:
         """National totals for the batch index: exact counts per type (``stromen``) and transfers."""
         totals = _total(self.counts.table("stromen"))
