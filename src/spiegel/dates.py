@@ -172,3 +172,15 @@ def add_months(day_numbers: np.ndarray, months: int) -> np.ndarray:
     length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
     out = target.astype("datetime64[D]") + (np.minimum(day, length) - 1)
     return np.where(nat, np.datetime64("NaT", "D"), out)
+
+
+def birth_bound(birth: np.ndarray, year_only: np.ndarray, month_only: np.ndarray, which: str) -> np.ndarray:
+    """The first (``which="first"``) or last possible birth day of a date delivered with an unknown day
+    (``month_only``) or an unknown day and month (``year_only``), from the imputed date ``birth`` (datetime64[D])."""
+    if which == "first":
+        by_month = birth.astype("datetime64[M]").astype("datetime64[D]")
+        by_year = birth.astype("datetime64[Y]").astype("datetime64[D]")
+    else:
+        by_month = (birth.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+        by_year = (birth.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1
+    return np.where(year_only, by_year, np.where(month_only, by_month, birth))

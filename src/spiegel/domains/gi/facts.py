@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spiegel import youth
+from spiegel import dates, youth
 from spiegel.validate.context import Facts as BaseFacts
 from spiegel.validate.context import Settings as BaseSettings
 from spiegel.validate.context import days, equals
@@ -227,14 +227,7 @@ class Facts(BaseFacts):
                                 dtype=bool, count=self.n)
         month_only = np.fromiter((len(v) == 8 and v.endswith("00") for v in values), dtype=bool,
                                  count=self.n) & ~year_only
-        birth = self.geboorte
-        if which == "first":
-            by_month = birth.astype("datetime64[M]").astype("datetime64[D]")
-            by_year = birth.astype("datetime64[Y]").astype("datetime64[D]")
-        else:
-            by_month = (birth.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
-            by_year = (birth.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1
-        return np.where(year_only, by_year, np.where(month_only, by_month, birth))
+        return dates.birth_bound(self.geboorte, year_only, month_only, which)
 
     @cached_property
     def geboorte_vroegst(self) -> np.ndarray:
@@ -248,7 +241,6 @@ class Facts(BaseFacts):
 
     def birthday(self, years: int, bound: str = "exact") -> np.ndarray:
         """The day of the ``years``-th birthday (from the imputed, earliest or latest birth date)."""
-        from spiegel import dates
 
         birth = {"exact": self.geboorte, "first": self.geboorte_vroegst, "last": self.geboorte_laatst}[bound]
         out = np.full(self.n, np.datetime64("NaT"), dtype="datetime64[D]")

@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from spiegel import youth
+from spiegel import dates, youth
 from spiegel.validate.context import Facts as BaseFacts
 from spiegel.validate.context import Settings as BaseSettings
 from spiegel.validate.context import days, endswith, equals, fullmatch
@@ -69,14 +69,7 @@ class Facts(BaseFacts):
         raw = self.text("geboortedatum")
         year_only = endswith(raw, "0000")
         month_only = endswith(raw, "00") & ~year_only
-        birth = self.geboorte
-        if day_unknown == "first":
-            by_month = birth.astype("datetime64[M]").astype("datetime64[D]")
-            by_year = birth.astype("datetime64[Y]").astype("datetime64[D]")
-        else:
-            by_month = (birth.astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
-            by_year = (birth.astype("datetime64[Y]") + 1).astype("datetime64[D]") - 1
-        return np.where(year_only, by_year, np.where(month_only, by_month, birth))
+        return dates.birth_bound(self.geboorte, year_only, month_only, day_unknown)
 
     @cached_property
     def bsn_status(self) -> np.ndarray:
