@@ -241,7 +241,6 @@ class Facts(BaseFacts):
 
     def birthday(self, years: int, bound: str = "exact") -> np.ndarray:
         """The day of the ``years``-th birthday (from the imputed, earliest or latest birth date)."""
-
         birth = {"exact": self.geboorte, "first": self.geboorte_vroegst, "last": self.geboorte_laatst}[bound]
         out = np.full(self.n, np.datetime64("NaT"), dtype="datetime64[D]")
         valid = ~np.isnat(birth)
