@@ -28,9 +28,7 @@ def parse(values: pd.Series) -> np.ndarray | pd.Series:
     """``JJJJMMDD`` → datetime64[us]; empty or invalid → NaT (the validation says which)."""
     if fastpath.small(len(values)):
         return _parse_small(values.tolist())
-    # always microseconds: pandas gives a column of only empty values another unit, which the small path does not
-    return pd.to_datetime(values.where(values.str.fullmatch(r"\d{8}")), format="%Y%m%d", errors="coerce").astype(
-        "datetime64[us]")
+    return parse_large(values)
 
 
 def parse_with_unknown_day(values: pd.Series) -> np.ndarray | pd.Series:
@@ -41,9 +39,17 @@ def parse_with_unknown_day(values: pd.Series) -> np.ndarray | pd.Series:
 
 
 def parse_large(values: pd.Series) -> pd.Series:
+    """:func:`parse` of many values (same index): each distinct text is parsed once (a column of dates holds a few
+    thousand; parsing every value made a Python string of each, several times the column's size)."""
+    codes, uniques = pd.factorize(values)
+    distinct = pd.Series(uniques)
     # always microseconds: pandas gives a column of only empty values another unit, which the small path does not
-    return pd.to_datetime(values.where(values.str.fullmatch(r"\d{8}")), format="%Y%m%d", errors="coerce").astype(
-        "datetime64[us]")
+    parsed = pd.to_datetime(distinct.where(distinct.str.fullmatch(r"\d{8}")), format="%Y%m%d",
+                            errors="coerce").astype("datetime64[us]").to_numpy()
+    out = np.full(len(values), NAT, dtype="datetime64[us]")
+    found = codes >= 0
+    out[found] = parsed[codes[found]]
+    return pd.Series(out, index=values.index)
 
 
 def _parse_small(values: list[object]) -> np.ndarray:

@@ -34,6 +34,28 @@ def passes_nine_digit_texts(values: list[str]) -> np.ndarray:
     return (digits @ _WEIGHTS) % 11 == 0
 
 
+def passes_nine_digit_array(values: object, chunk: int = 2**16) -> np.ndarray:
+    """:func:`passes_nine_digit_texts` for Arrow text (an Arrow array, or pandas text stored in Arrow) known to be
+    nine ASCII digits each, read a chunk at a time from its characters: no Python object per value."""
+    import pyarrow as pa
+
+    array = pa.array(values, type=pa.large_string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not len(array):
+        return np.zeros(0, dtype=bool)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    if offsets[-1] - offsets[0] != 9 * len(array):
+        raise ValueError("passes_nine_digit_array: every value must be nine ASCII digits")
+    digits = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(-1, 9)
+    weights = _WEIGHTS.astype(np.int16)
+    out = np.empty(len(array), dtype=bool)
+    for begin in range(0, len(array), chunk):
+        part = digits[begin : begin + chunk].astype(np.int16) - 48
+        out[begin : begin + chunk] = (part @ weights) % 11 == 0
+    return out
+
+
 def check_digit(prefix: np.ndarray) -> np.ndarray:
     """The last digit that makes the 8-digit ``prefix`` a valid BSN; 10 means no digit works."""
     total = np.zeros(len(prefix), dtype=np.int64)

@@ -27,9 +27,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -38,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spiegel import dates, elfproef, fastpath, guard, limits
+from spiegel import arrowtext, dates, elfproef, fastpath, guard, limits
 from spiegel.errors import InputError
 from spiegel.layouts import LIST_SEPARATOR, Layout, RecordLayout
 
@@ -234,9 +236,9 @@ def _read_one(data: bytes, layout: RecordLayout, where: _Where, *, sheet: str | 
         return _Found(_read_excel(data, layout, where, "xlsx", sheet), "xlsx", None, None)
     if data.startswith(_XLS_MAGIC):
         return _Found(_read_excel(data, layout, where, "xls", sheet), "xls", None, None)
-    text, encoding = _decode(data, where)
-    raw, fmt, delimiter = _read_text(text, layout, where)
-    return _Found(raw, fmt, encoding, delimiter)
+    encoding = _encoding(data, where)
+    raw, fmt, delimiter = _read_text(data, encoding, layout, where)
+    return _Found(raw, fmt, encoding.label, delimiter)
 
 
 def _record_set(found: _Found, layout: RecordLayout, bron: str, where: _Where) -> RecordSet:
@@ -377,7 +379,40 @@ def _read_folder(path: Path, layout: Layout) -> Delivery:
 # --- text ------------------------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, where: _Where) -> tuple[str, str]:
+@dataclass(frozen=True)
+class _Encoding:
+    """How a text file is decoded: the codec, its label in :class:`SourceInfo`, and where the text starts (after a
+    byte order mark)."""
+
+    codec: str
+    label: str
+    start: int = 0
+
+    def text(self, data: bytes) -> str:
+        return data[self.start:].decode(self.codec)
+
+
+#: A text file is decoded and read in blocks of about this many bytes (cut after a line end), so that neither its
+#: whole text nor a list of all its lines is ever held: reading a large CSV then needs its bytes, the frame, and
+#: one block's text, lines and parse at a time (docs/benchmarks.md, "Memory of reading a delivery").
+BLOCK_BYTES = 1 * 2**20
+
+
+def _blocks(data: bytes, start: int = 0, size: int | None = None) -> Iterator[tuple[int, int]]:
+    """(begin, end) byte ranges of ``data[start:]`` of about ``size`` bytes, each ending just after a line feed (or
+    at the end of the data), so a block never cuts a line, a CRLF or a multi-byte character."""
+    size = size or BLOCK_BYTES
+    begin, n = start, len(data)
+    while begin < n:
+        end = data.find(b"\n", min(begin + size, n) - 1)
+        end = n if end < 0 else end + 1
+        yield begin, end
+        begin = end
+
+
+def _encoding(data: bytes, where: _Where) -> _Encoding:
+    """The encoding of a text file, checked block by block (:func:`_blocks`) without keeping its text: UTF-8 (with or
+    without BOM), else Windows-1252 unless the file mixes the two. Binary content is a file rule."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise where.error("codering", " (UTF-16 gevonden)")
     nul = data.find(b"\x00")  # the whole file (memchr: a few ms for 100 MB)
@@ -385,26 +420,42 @@ def _decode(data: bytes, where: _Where) -> tuple[str, str]:
         if _looks_utf16(data[:65536]):
             raise where.error("codering", " (UTF-16 gevonden)")
         raise where.error("onleesbaar", " (binaire inhoud: een NUL-teken)", row=_late_row(data, nul))
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "UTF-8 met BOM"
-        except UnicodeDecodeError as exc:
-            raise _encoding_error(data, exc.start, where) from None
-    try:
-        return data.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError as exc:
-        first_bad = exc.start
+    bom = data.startswith(b"\xef\xbb\xbf")
+    utf8 = _Encoding("utf-8", "UTF-8 met BOM", 3) if bom else _Encoding("utf-8", "UTF-8")
+    first_bad = _first_undecodable(data, utf8)
+    if first_bad is None:
+        return utf8
+    if bom:
+        raise _encoding_error(data, first_bad, where)
     mixed = _UTF8_SEQUENCE.search(data)
     if mixed is not None:
         raise _encoding_error(data, first_bad, where, utf8_at=mixed.start())
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise where.error("codering", row=_line_of(data, exc.start)) from None
-    control = _CONTROL.search(text)
-    if control is not None:
-        raise where.error("onleesbaar", " (binaire inhoud: een stuurteken)", row=_late_row(text, control.start()))
-    return text, "Windows-1252"
+    cp1252 = _Encoding("cp1252", "Windows-1252")
+    bad = _first_undecodable(data, cp1252)
+    if bad is not None:
+        raise where.error("codering", row=_line_of(data, bad))
+    for begin, end in _blocks(data):
+        control = _CONTROL.search(data[begin:end].decode("cp1252"))
+        if control is not None:  # (one byte a character)
+            raise where.error("onleesbaar", " (binaire inhoud: een stuurteken)",
+                              row=_late_row(data, begin + control.start()))
+    return cp1252
+
+
+def _first_undecodable(data: bytes, encoding: _Encoding) -> int | None:
+    """The offset in ``data`` of the first byte ``encoding`` cannot decode, or None."""
+    for begin, end in _blocks(data, encoding.start):
+        try:
+            data[begin:end].decode(encoding.codec)
+        except UnicodeDecodeError as exc:
+            return begin + exc.start
+    return None
+
+
+def _decode(data: bytes, where: _Where) -> tuple[str, str]:
+    """The whole text of a file and its encoding's label (fixed-width files, which are read as a whole)."""
+    encoding = _encoding(data, where)
+    return encoding.text(data), encoding.label
 
 
 def _late_row(data: str | bytes, offset: int) -> int | None:
@@ -460,9 +511,16 @@ def _split_lines(text: str) -> list[str]:
     return lines
 
 
-def _read_text(text: str, layout: RecordLayout, where: _Where) -> tuple[pd.DataFrame, str, str | None]:
-    lines = _split_lines(text)
+def _read_text(data: bytes, encoding: _Encoding, layout: RecordLayout, where: _Where
+               ) -> tuple[pd.DataFrame, str, str | None]:
+    """A text file: CSV (read block by block, :func:`_read_csv`) or fixed width (read as a whole). Which one, and the
+    delimiter, follow from the first block's first non-blank line."""
+    begin, end = next(_blocks(data, encoding.start), (encoding.start, encoding.start))
+    lines = _split_lines(data[begin:end].decode(encoding.codec))
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None and end < len(data):  # a first block of blank lines only: look at the whole file
+        lines = _split_lines(encoding.text(data))
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
         raise where.error("leeg")
     header = lines[first]
@@ -475,9 +533,10 @@ def _read_text(text: str, layout: RecordLayout, where: _Where) -> tuple[pd.DataF
             best = (score, delim)
     if best is not None and best[0] > 0:
         delimiter = best[1]
-        return _read_csv(text, lines, first, delimiter, layout, where), "csv", delimiter
+        del lines
+        return _read_csv(data, encoding, first, header, delimiter, layout, where), "csv", delimiter
     if _looks_fixed_width(lines, layout):
-        return _read_fixed(lines, layout, where), "vast", None
+        return _read_fixed(_split_lines(encoding.text(data)), layout, where), "vast", None
     if best is None:
         # Neither comma nor semicolon in the first line, and not our fixed-width records either.
         raise where.error("scheidingsteken", row=first + 1)
@@ -511,88 +570,178 @@ def _check_header(names: list[str], layout: RecordLayout, where: _Where, row: in
     return normal, (sorted(set(unknown)) if ignore else [])
 
 
+def _line_blocks(data: bytes, encoding: _Encoding) -> Iterator[tuple[int, list[str]]]:
+    """(the row number of its first line, its lines) for every block of the file (:func:`_blocks`), numbered as
+    :func:`_split_lines` numbers the lines of the whole text."""
+    number = 1
+    for begin, end in _blocks(data, encoding.start):
+        lines = _split_lines(data[begin:end].decode(encoding.codec))
+        yield number, lines
+        number += len(lines)
+
+
+@dataclass
+class _Scan:
+    """What the checks of a CSV file's lines found (:func:`_scan_csv`)."""
+
+    rows: np.ndarray  # the row numbers of the records (non-blank lines after the header)
+    blank_rows: list[int]
+    quoted: bool  # a record holds a double quote
+    spaced_blank: bool  # a blank line holds spaces or tabs (the whole-file parse skips empty lines only)
+    lines: list[str] | None  # the records' lines, when the file is one block of few records (the small path)
+
+
+def _scan_csv(data: bytes, encoding: _Encoding, header: str, header_row: int, delim: str, width: int,
+              layout: RecordLayout, where: _Where) -> _Scan:
+    """Checks every line after the header, block by block (:func:`_line_blocks`; field lengths, field counts,
+    quotes across line ends), keeping only the row numbers and what the parse must know."""
+    rows: list[np.ndarray] = []
+    blank_rows: list[int] = []
+    quoted = spaced = False
+    small_lines: list[str] | None = None
+    whole = next(_blocks(data, encoding.start))[1] >= len(data)
+    for number, lines in _line_blocks(data, encoding):
+        if number <= header_row:  # the first block: its lines after the header
+            lines = lines[header_row - number + 1 :]
+            number = header_row + 1
+        if not lines:
+            continue
+        _check_field_lengths(header, lines, number, delim, layout, where)
+        _check_field_counts(lines, number, delim, width, where)
+        keep = [i for i, line in enumerate(lines) if line.strip()]
+        blank = [i for i, line in enumerate(lines) if not line.strip()]
+        blank_rows += [number + i for i in blank]
+        spaced = spaced or any(lines[i] for i in blank)
+        quoted = quoted or any('"' in lines[i] for i in keep)
+        rows.append(np.asarray(keep, dtype=np.int64) + number)
+        if whole and fastpath.small(len(keep)):
+            small_lines = [lines[i] for i in keep]
+    numbers = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    return _Scan(numbers, blank_rows, quoted, spaced, small_lines)
+
+
 def _read_csv(
-    text: str, lines: list[str], first: int, delim: str, layout: RecordLayout, where: _Where
+    data: bytes, encoding: _Encoding, first: int, header: str, delim: str, layout: RecordLayout, where: _Where
 ) -> pd.DataFrame:
+    """A CSV file's raw frame. Its lines are checked one block at a time (:func:`_scan_csv`), then the records are
+    parsed: a small file on Python lists (:func:`_read_csv_small`); a file without quotes by Arrow's CSV reader
+    straight from the bytes (:func:`spiegel.arrowtext.read_csv`); any other one block by block with pandas'
+    parser. So the file's whole text or a list of all its lines is never held."""
     header_row = first + 1
-    _check_field_lengths(lines, first, delim, layout, where)
+    _check_field_lengths(header, [header], header_row, delim, layout, where)
     try:
-        names = _header_fields(lines[first], delim)
+        names = _header_fields(header, delim)
     except csv.Error:
         raise where.error("kolommen", ": de kopregel is niet te lezen als CSV", row=header_row) from None
     columns, ignored = _check_header(names, layout, where, header_row)
-    width = len(columns)
-    body = lines[first + 1 :]
-    if not any(line.strip() for line in body):
+    scan = _scan_csv(data, encoding, header, header_row, delim, len(columns), layout, where)
+    if not len(scan.rows):
         if layout.leeg_toegestaan:
             return pd.DataFrame(columns=[ROW, *layout.names])
         raise where.error("leeg", " (alleen een kopregel)")
-    try:
-        counts = _field_counts(body, delim, quoted='"' in text, where=where, first_row=header_row + 1)
-    except csv.Error:
-        raise where.error("rijlengte", ": een veld is niet te lezen als CSV") from None
-    for offset, (line, count) in enumerate(zip(body, counts, strict=True)):
-        if line.strip() and count != width:
-            raise where.error("rijlengte", f": {count} velden, verwacht {width}", row=header_row + 1 + offset)
-    if fastpath.small(len(body)):
+    positional = [f"{i}:{c}" for i, c in enumerate(columns)]
+    if scan.lines is not None:
         try:
-            out = _read_csv_small(body, delim, columns, header_row, layout)
+            out = _read_csv_small(scan.lines, scan.rows, delim, columns, layout)
         except csv.Error:
             raise where.error("rijlengte", ": een veld is niet te lezen als CSV") from None
+    elif arrowtext.default_is_arrow() and not scan.quoted and not scan.spaced_blank:
+        fields = arrowtext.read_csv(data, _body_start(data, encoding, header_row), encoding.codec, positional, delim)
+        if any(len(a) != len(scan.rows) for a in fields.values()):  # (the checks leave no such line)
+            raise where.error("rijlengte", ": een veld is niet te lezen als CSV")
+        out = _finish_raw(_chosen(fields, scan.rows), layout, stripped=True)
     else:
-        frame = pd.read_csv(
-            io.BytesIO("\n".join(body).encode("utf-8")),  # bytes: a StringIO of the text costs 4 bytes a character
-            sep=delim,
-            header=None,
-            names=[f"{i}:{c}" for i, c in enumerate(columns)] if ignored else columns,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-        if ignored:
-            frame.columns = [c.split(":", 1)[1] for c in frame.columns]
-            frame = frame.loc[:, ~frame.columns.duplicated()]
-        frame[ROW] = range(header_row + 1, header_row + 1 + len(frame))
-        blank = pd.Series([not line.strip() for line in body[: len(frame)]], index=frame.index)
-        blank_rows = frame.loc[blank.to_numpy(), ROW].tolist()
-        if blank_rows:  # (no copy of the frame when there is no blank line, as in most files)
-            frame = frame[~blank.to_numpy()]
-        out = _finish_raw(frame, layout)
-        del frame
-        out.attrs["blank_rows"] = _interior(blank_rows, out[ROW])
+        out = _read_csv_blocks(data, encoding, header_row, delim, positional, scan.rows, layout, where)
+    out.attrs["blank_rows"] = _interior(scan.blank_rows, out[ROW])
     out.attrs["ignored_columns"] = ignored
     out.attrs["ignored_names"] = [(p, columns[p - 1]) for p in ignored]
     return out
 
 
-def _read_csv_small(
-    body: list[str], delim: str, columns: list[str], header_row: int, layout: RecordLayout
-) -> pd.DataFrame:
-    """:func:`_read_csv` for a few rows, on Python lists: the csv module splits the fields (the same quoting
-    rules as pandas' parser: ``"`` quotes, ``""`` inside quotes) and the raw frame is built once from the
-    column lists, without pandas' parser and the per-column string calls of :func:`_finish_raw`."""
-    records: list[list[str]] = []
-    rows: list[int] = []
-    blank: list[int] = []
-    for offset, fields in enumerate(csv.reader(body, delimiter=delim)):
-        number = header_row + 1 + offset
-        if not body[offset].strip():
-            blank.append(number)
+def _chosen(fields: dict[str, Any], rows: np.ndarray) -> pd.DataFrame:
+    """A frame of ``rij`` and the parsed columns (named ``<position>:<name>``) under their names; of a column that is
+    there twice (possible only for an ignored one), its first."""
+    chosen: dict[str, Any] = {ROW: rows}
+    for name, array in fields.items():
+        chosen.setdefault(name.split(":", 1)[1], array)
+    return pd.DataFrame(chosen, copy=False)
+
+
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def _body_start(data: bytes, encoding: _Encoding, header_row: int) -> int:
+    """The offset in ``data`` just after the header (row ``header_row``), counting line ends as
+    :func:`_split_lines` does."""
+    offset = encoding.start
+    for _, found in zip(range(header_row), _LINE_END_BYTES.finditer(data, encoding.start), strict=False):
+        offset = found.end()
+    return offset if header_row else encoding.start
+
+
+def _read_csv_blocks(data: bytes, encoding: _Encoding, header_row: int, delim: str, positional: list[str],
+                     rows: np.ndarray, layout: RecordLayout, where: _Where) -> pd.DataFrame:
+    """The records parsed one block at a time (pandas' parser for a block with quotes), the blocks' frames put
+    together (Arrow columns: as chunks, without a copy)."""
+    parts: list[pd.DataFrame] = []
+    done = 0
+    for number, lines in _line_blocks(data, encoding):
+        if number <= header_row:
+            lines = lines[header_row - number + 1 :]
+        keep = [line for line in lines if line.strip()]
+        if not keep:
             continue
-        records.append(fields)
-        rows.append(number)
-    data: dict[str, Any] = {ROW: np.array(rows, dtype="int64")}
+        block_rows = rows[done : done + len(keep)]
+        done += len(keep)
+        body = "\n".join(keep).encode("utf-8")
+        del keep
+        if arrowtext.default_is_arrow() and b'"' not in body:
+            parts.append(_finish_raw(_chosen(arrowtext.read_csv(body, 0, "utf-8", positional, delim), block_rows),
+                                     layout, stripped=True))
+            continue
+        frame = pd.read_csv(
+            io.BytesIO(body),  # bytes: a StringIO of the text costs 4 bytes a character
+            sep=delim, header=None, names=positional, dtype=str, keep_default_na=False, na_filter=False,
+            skip_blank_lines=False, engine="c",
+        )
+        del body
+        if len(frame) != len(block_rows):  # (the checks leave no line pandas could read otherwise)
+            raise where.error("rijlengte", ": een veld is niet te lezen als CSV", row=int(block_rows[0]))
+        frame.columns = [c.split(":", 1)[1] for c in frame.columns]
+        frame = frame.loc[:, ~frame.columns.duplicated()]
+        frame[ROW] = block_rows
+        parts.append(_finish_raw(frame, layout))
+        del frame
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+def _check_field_counts(lines: list[str], number: int, delim: str, width: int, where: _Where) -> None:
+    """Every non-blank line of a block (its first line being row ``number``) has ``width`` fields."""
+    try:
+        counts = _field_counts(lines, delim, quoted=any('"' in line for line in lines), where=where, first_row=number)
+    except csv.Error:
+        raise where.error("rijlengte", ": een veld is niet te lezen als CSV") from None
+    for offset, (line, count) in enumerate(zip(lines, counts, strict=True)):
+        if line.strip() and count != width:
+            raise where.error("rijlengte", f": {count} velden, verwacht {width}", row=number + offset)
+
+
+def _read_csv_small(
+    body: list[str], rows: np.ndarray, delim: str, columns: list[str], layout: RecordLayout
+) -> pd.DataFrame:
+    """:func:`_read_csv` for a few rows (``body``: the non-blank lines, ``rows``: their numbers), on Python lists: the
+    csv module splits the fields (the same quoting rules as pandas' parser: ``"`` quotes, ``""`` inside quotes) and
+    the raw frame is built once from the column lists, without pandas' parser and the per-column string calls of
+    :func:`_finish_raw`."""
+    records = list(csv.reader(body, delimiter=delim))
+    data: dict[str, Any] = {ROW: rows}
     for col in layout.names:
         if col not in columns:  # an optional column left out of the file
             data[col] = [""] * len(records)
             continue
         i = columns.index(col)
         data[col] = [fields[i].strip() for fields in records]
-    out = pd.DataFrame(data)
-    out.attrs["blank_rows"] = _interior(blank, out[ROW])
-    return out
+    return pd.DataFrame(data)
 
 
 def _interior(blank_rows: list[int], record_rows: pd.Series) -> list[int]:
@@ -603,22 +752,24 @@ def _interior(blank_rows: list[int], record_rows: pd.Series) -> list[int]:
     return [int(n) for n in blank_rows if n < last]
 
 
-def _check_field_lengths(lines: list[str], first: int, delim: str, layout: RecordLayout, where: _Where) -> None:
+def _check_field_lengths(header: str, lines: list[str], number: int, delim: str, layout: RecordLayout,
+                         where: _Where) -> None:
     """A field longer than :data:`spiegel.limits.FIELD_CHARS` is a file rule naming its row and column (the csv
-    module would stop at its own limit with an error of its own; a field that long is never a value of ours)."""
+    module would stop at its own limit with an error of its own; a field that long is never a value of ours).
+    ``lines`` start at row ``number``; ``header`` names the columns."""
     limit = limits.FIELD_CHARS.value
-    if max(map(len, lines[first:]), default=0) <= limit:
+    if max(map(len, lines), default=0) <= limit:
         return
-    header = _split_long(lines[first], delim)
-    for number, line in enumerate(lines[first:], start=first + 1):
+    names = _split_long(header, delim)
+    for row, line in enumerate(lines, start=number):
         if len(line) <= limit:
             continue
         for position, value in enumerate(_split_long(line, delim), start=1):
             if len(value) > limit:
-                name = _normalise_name(header[position - 1]) if position <= len(header) else ""
+                name = _normalise_name(names[position - 1]) if position <= len(names) else ""
                 column = name if name in layout.names else f"op positie {position}"
                 raise where.error("rijlengte", f": een veld is langer dan {limits.dutch(limit)} tekens",
-                                  row=number, column=column)
+                                  row=row, column=column)
 
 
 def _split_long(line: str, delim: str) -> list[str]:
@@ -643,8 +794,11 @@ def _field_counts(body: list[str], delim: str, *, quoted: bool, where: _Where, f
     if not quoted:
         return [line.count(delim) + 1 for line in body]
     counts: list[int] = []
-    reader = csv.reader(body, delimiter=delim)
+    # An empty line after the body: a quote still open at its end runs into it, as into the next block's first line.
+    reader = csv.reader(itertools.chain(body, [""]), delimiter=delim)
     for fields in reader:
+        if len(counts) == len(body):  # the empty line's own row
+            break
         if reader.line_num != len(counts) + 1:
             # A quoted field ran over a line end (or a quote was never closed): rows no longer match lines.
             raise where.error(
@@ -783,7 +937,9 @@ def _pad_excel_codes(frame: pd.DataFrame, layout: RecordLayout, code_lists: Any)
 # --- typed frame -----------------------------------------------------------------------------------------
 
 
-def _finish_raw(frame: pd.DataFrame, layout: RecordLayout) -> pd.DataFrame:
+def _finish_raw(frame: pd.DataFrame, layout: RecordLayout, *, stripped: bool = False) -> pd.DataFrame:
+    """The raw frame of a record set: ``rij`` and the layout's columns in its order, values trimmed (``stripped``:
+    they are already), an optional column left out of the file filled with ``""``."""
     # Columns are collected first and the frame is built once: inserting them one by one costs more than the
     # rest of reading a small file.
     if not len(frame):  # a sheet with a header only (a set that may be empty): as the CSV reader gives it
@@ -793,10 +949,15 @@ def _finish_raw(frame: pd.DataFrame, layout: RecordLayout) -> pd.DataFrame:
     for col in layout.names:
         if col not in frame.columns:  # an optional column left out of the file
             data[col] = np.full(len(frame), "", dtype=object)
+        elif stripped and arrowtext.is_arrow(frame[col]):
+            data[col] = frame[col].array
         elif small:
             data[col] = [str(v).strip() for v in frame[col].tolist()]
         else:
-            data[col] = _interned(frame[col].astype(str).str.strip())
+            text = frame[col].astype(str).str.strip()
+            # Arrow text is kept as it is (one buffer of characters; interning would only add a copy); Python
+            # objects get one object per distinct value.
+            data[col] = text.array if arrowtext.is_arrow(text) else _interned(text)
     return pd.DataFrame(data)
 
 
@@ -834,7 +995,7 @@ def _typed(raw: pd.DataFrame, layout: RecordLayout, where: _Where) -> pd.DataFra
         elif small:
             data[col.naam] = pd.array([v if v else None for v in values.tolist()], dtype=values.dtype)
         else:
-            data[col.naam] = values.replace("", pd.NA)
+            data[col.naam] = arrowtext.empty_as_missing(values)
         if col.type == "bsn":
             data[f"{col.naam}_status"] = bsn_status(values, where.layout.codes.status_of("bsn_bijzonder"))
     return pd.DataFrame(data, index=raw.index)
@@ -856,8 +1017,26 @@ def bsn_status(values: pd.Series, special: dict[str, str]) -> np.ndarray:
     """The :data:`BSN_STATUS` of every value (an object array); ``special``: code → status."""
     if fastpath.small(len(values)):
         return _statuses(values.tolist(), special)
+    if arrowtext.is_arrow(values):
+        return _statuses_vectorised(values, special)
     codes_, uniques = pd.factorize(values)
     return _statuses(uniques.tolist(), special)[codes_]
+
+
+def _statuses_vectorised(values: pd.Series, special: dict[str, str]) -> np.ndarray:
+    """:func:`_statuses` of Arrow text without a Python object per value (a BSN column is mostly distinct values;
+    the list of them cost several times the file's size): a small code per value, then its status."""
+    labels = list(dict.fromkeys(["ongeldig", "leeg", "bekend", *special.values()]))
+    code = np.zeros(len(values), dtype=np.int8)  # ongeldig
+    code[values.eq("").to_numpy(dtype=bool, na_value=False)] = labels.index("leeg")
+    is_special = values.isin(list(special)).to_numpy(dtype=bool, na_value=False)
+    for value, status in special.items():
+        code[values.eq(value).to_numpy(dtype=bool, na_value=False)] = labels.index(status)
+    nine = values.str.fullmatch("[0-9]{9}").to_numpy(dtype=bool, na_value=False) & ~is_special
+    where = np.flatnonzero(nine)
+    valid = elfproef.passes_nine_digit_array(values.iloc[where]) if len(where) else np.zeros(0, dtype=bool)
+    code[where[valid]] = labels.index("bekend")
+    return np.array(labels, dtype=object)[code]
 
 
 def _statuses(values: list[str], special: dict[str, str]) -> np.ndarray:

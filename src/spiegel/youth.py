@@ -112,7 +112,7 @@ def person_ids(frame: pd.DataFrame, raw_bsn: list | pd.Series, *, bsn: str = "bs
         nine = series.str.fullmatch(r"[0-9]{9}").to_numpy(dtype=bool)
         number = known & nine
         if number.any():
-            out[number] = pd.to_numeric(series[number]).to_numpy(dtype=np.int64)
+            out[number] = series[number].astype(np.int64).to_numpy()  # (Arrow casts: no Python object a value)
         other_values = series[known & ~nine].tolist()
     other = known & ~nine
     if other.any():

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spiegel import dates, fastpath
+from spiegel import arrowtext, dates, fastpath
 from spiegel.layouts import Layout, RecordLayout
 
 if TYPE_CHECKING:
@@ -516,8 +516,9 @@ def run_data_rules(
     if method == "rows":
         found = _via_rows(compiled, raw)
     else:
-        text = raw[list(compiled.columns)].replace("", None)
-        text.index = pd.RangeIndex(len(text))
+        # (the raw columns with "" missing; Arrow text shares the raw frame's buffers: spiegel.arrowtext)
+        text = pd.DataFrame({c: arrowtext.empty_as_missing(raw[c]).array for c in compiled.columns},
+                            index=pd.RangeIndex(len(raw)), copy=False)
         found = _via_schema(compiled, text) if method == "pandera" else _via_checks(compiled, text)
     merged: dict[tuple[str, tuple[str, ...]], list[np.ndarray]] = {}
     for code, cols, positions in found:
