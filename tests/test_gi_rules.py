@@ -142,6 +142,28 @@ def test_transfers_across_gis(tmp_path):
     assert "JR-X01" not in validate(sender, Q1).regels
 
 
+def test_transfers_outside_the_peer_periods_are_not_judged(tmp_path):
+    """*-X02 looks only at take-overs whose hand-over day (gekregen − 1) lies in a period of the peers, *-X01 only at
+    hand-overs whose take-over day (overgedragen + 1) does: the counterpart is delivered in that period only."""
+    Q4, Q2 = Period.parse("2024Q4"), Period.parse("2025Q2")
+    other = jr_delivery(tmp_path, [jr(bsn=B[7], type_maatregel="41", datum_aanvang="20250101")], name="c.csv")
+    takeovers = jr_delivery(tmp_path, [
+        jr(bsn=B[6], type_maatregel="41", datum_overgedragen_gekregen="20210315"),  # years ago: not judged
+        jr(bsn=B[8], type_maatregel="41", datum_overgedragen_gekregen="20250210"),  # in the period: flagged
+        jr(bsn=B[9], type_maatregel="41", datum_overgedragen_gekregen="20250101"),  # handed over on 31 Dec 2024
+        jr(bsn=B[5], type_maatregel="41", datum_overgedragen_gekregen="20250102"),  # handed over on 1 Jan 2025
+    ], name="b.csv")
+    x02 = found(validate(takeovers, Q1, peers=[(Q1, other)])).get(("JR-X02", None))
+    assert x02 == [3, 5]
+    assert found(validate(takeovers, Q1, peers=[(Q4, other), (Q1, other)]))[("JR-X02", None)] == [3, 4, 5]
+    handovers = jr_delivery(tmp_path, [
+        jr(bsn=B[6], type_maatregel="41", datum_aanvang="20241001", datum_overgedragen="20250331"),  # last day
+        jr(bsn=B[8], type_maatregel="41", datum_aanvang="20241001", datum_overgedragen="20250330"),
+    ], name="a.csv")
+    assert found(validate(handovers, Q1, peers=[(Q1, other)]))[("JR-X01", None)] == [3]
+    assert found(validate(handovers, Q1, peers=[(Q1, other), (Q2, other)]))[("JR-X01", None)] == [2, 3]
+
+
 
 def test_docs_catalogue_of_the_gi_domains_is_up_to_date(capsys):
     """Regenerate with: spiegel validate --catalogue --domain jb > docs/validatieregels-gi.md (jb and jr together)"""

@@ -155,6 +155,13 @@ def test_transfers_across_gis_per_set(tmp_path, set_name):
     assert found(validate(sent, period, peers=[(period, other)]), f"{prefix}-X01") == [2]
     assert found(validate(got, period, peers=[(period, other)]), f"{prefix}-X02") == [2]
     assert f"{prefix}-X01" not in validate(sent, period).regels
+    long_ago = base(set_name)  # taken over years before the peers' period: the hand-over cannot be looked up
+    long_ago[set_name][0].update(generic(set_name, {"datum_aanvang": "", "datum_overgedragen_gekregen": "20200116"}))
+    if set_name == "muhp":
+        long_ago["jb"][0].update({"datum_aanvang": "", "datum_overgedragen_gekregen": "20200116"})
+    old, _ = run(tmp_path, set_name, long_ago, name="d")
+    assert found(validate(old, period, peers=[(period, other)]), f"{prefix}-X02") == []
+    assert f"{prefix}-X02" in validate(old, period, peers=[(period, other)]).regels
 
 
 def test_file_rules_of_jr(tmp_path):

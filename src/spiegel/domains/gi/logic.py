@@ -431,11 +431,32 @@ def _peer_keys(ctx: Context, f: Facts, generic: str, shift: int) -> set[tuple[in
     return out
 
 
+def in_peer_periods(ctx: Context, f: Facts, day: np.ndarray) -> np.ndarray:
+    """``day`` falls within a period of which the other GIs' deliveries are at hand (``ctx.peers``; in a store the
+    period, the one before and the one after it, as far as delivered).
+
+    The window of the cross-GI rules: the counterpart of a transfer lies only in the other GI's delivery of the period
+    in which its own transfer date falls (the handing-over GI delivers ``datum_overgedragen`` in that period only; the
+    receiving GI delivers from the period of ``datum_overgedragen_gekregen``, SPEC §4.4). A counterpart day outside
+    every peer period cannot be looked up, so the rule does not judge it (a measure taken over years ago; a hand-over
+    on the last day when the next period has not been delivered yet). The periods are the peers' own, not a constant.
+    """
+    out = np.zeros(len(day), dtype=bool)
+    spans = sorted({(other.first_day, other.last_day) for sets in getattr(ctx, "peers", ())
+                    if (other := sets.get(f.set_name)) is not None})
+    for first, last in spans:
+        out |= valid(day) & (day >= first) & (day <= last)
+    return out
+
+
 def _unmatched(ctx: Context, f: Facts, own: str, other: str, shift: int) -> np.ndarray:
+    """Rows whose transfer date ``own`` has no record of the same youth and type at another GI with ``other`` =
+    ``own`` − ``shift``, among the rows whose counterpart day (``own`` − ``shift``) lies in the peers' periods."""
     day = f.day(own)
     candidates = valid(day) & youth_known(f)
     if own == "datum_overgedragen":
         candidates &= f.handed_over
+    candidates &= in_peer_periods(ctx, f, day - np.timedelta64(shift, "D"))
     if not candidates.any():
         return candidates
     keys = _peer_keys(ctx, f, other, shift)
@@ -447,11 +468,13 @@ def _unmatched(ctx: Context, f: Facts, own: str, other: str, shift: int) -> np.n
 
 @shared("X01")
 def transfer_not_received(ctx: Context, f: Facts) -> np.ndarray:
-    """Another GI took it over one day after ``datum_overgedragen``: its gekregen date − 1 = our date."""
+    """Another GI took it over one day after ``datum_overgedragen``: its gekregen date − 1 = our date. Judged only
+    when the take-over day (``datum_overgedragen`` + 1) lies in a peer period (:func:`in_peer_periods`)."""
     return _unmatched(ctx, f, "datum_overgedragen", "datum_overgedragen_gekregen", -1)
 
 
 @shared("X02")
 def takeover_not_sent(ctx: Context, f: Facts) -> np.ndarray:
-    """Another GI handed it over one day before ``datum_overgedragen_gekregen``."""
+    """Another GI handed it over one day before ``datum_overgedragen_gekregen``. Judged only when the hand-over day
+    (``datum_overgedragen_gekregen`` − 1) lies in a peer period (:func:`in_peer_periods`)."""
     return _unmatched(ctx, f, "datum_overgedragen_gekregen", "datum_overgedragen", 1)
