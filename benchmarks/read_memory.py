@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -127,7 +128,9 @@ def write_section(rows: list[tuple[str, dict]]) -> None:
     text = DOC.read_text(encoding="utf-8")
     if SECTION in text:
         start = text.index(SECTION)
-        end = text.find("\n# ", start + len(SECTION))
+        # the table and its lines up to the next heading of any level (the notes below it are a section of their own)
+        found = re.search(r"\n#{1,6} ", text[start + len(SECTION):])
+        end = start + len(SECTION) + found.start() if found else -1
         text = text[:start] + "\n".join(lines) + (text[end:] if end >= 0 else "\n")
     else:
         text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"

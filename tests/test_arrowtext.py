@@ -149,3 +149,28 @@ def test_dates_parsed_once_per_distinct_text_equal_the_small_path():
     assert large.index.equals(values.index)
     assert large.to_numpy().tolist() == dates._parse_small(values.tolist()).tolist()
     assert str(large.dtype) == "datetime64[us]"
+
+
+def test_objects_and_per_distinct_equal_the_plain_calls():
+    from spiegel import gemeenten
+    from spiegel.validate.context import per_distinct
+
+    values = pd.Series(["bekend", "leeg", "ongeldig", "bekend", ""] * 600, dtype="str")
+    got = arrowtext.objects(values)
+    assert got.dtype == object and got.tolist() == values.to_numpy(dtype=object).tolist()
+    postcodes = pd.Series(["1234AB", "1234 AB", "", "0999ZZ", "9999zz"] * 600, dtype="str")
+    expected = [gemeenten.pc4_of(p) for p in postcodes.tolist()]
+    assert per_distinct(postcodes, gemeenten.pc4_of).tolist() == expected
+    assert per_distinct(postcodes.tolist()[:5], gemeenten.pc4_of).tolist() == expected[:5]
+
+
+def test_a_parsed_csv_lets_go_of_the_file_bytes(tmp_path):
+    """read_delivery holds a CSV's bytes in one place and lets go of them once its records are parsed."""
+    path = tmp_path / "a.csv"
+    path.write_text(_text(3000), encoding="utf-8")
+    held = read._Held(path.read_bytes())
+    where = read._Where(str(path), LAYOUT)
+    with fastpath.threshold(0):
+        raw, fmt, _ = read._read_text(held, read._Encoding("utf-8", "UTF-8"), LAYOUT.single.delivered, where)
+    assert fmt == "csv" and len(raw) == 3000
+    assert held.data == b""

@@ -187,18 +187,37 @@ def read_delivery(path: str | Path, layout: Layout) -> Delivery:
         return _read_folder(path, layout)
     try:
         _check_size(path.stat().st_size, _Where(str(path), layout))
-        data = path.read_bytes()
+        held = _Held(path.read_bytes())
     except FileNotFoundError:
         raise InputError(path, "bestand niet gevonden") from None
     except IsADirectoryError:
         raise InputError(path, "dit is een map, geen bestand") from None
     except OSError as exc:
         raise _Where(str(path), layout).error("onleesbaar", f" (bestand niet te openen: {exc.strerror})") from None
-    return read_bytes(data, layout, name=str(path))
+    return _read_held(held, layout, name=str(path))
+
+
+class _Held:
+    """A delivery file's bytes, held in one place only, so that the CSV reader can let go of them as soon as it has
+    parsed them: the typed frame and the validation then run without the file's copy in memory (issue 25)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data: bytes = data
+
+    def release(self) -> None:
+        self.data = b""
 
 
 def read_bytes(data: bytes, layout: Layout, *, name: str) -> Delivery:
+    """:func:`read_delivery` of a file's bytes (``name``: the file, for messages)."""
+    return _read_held(_Held(data), layout, name=name)
+
+
+def _read_held(held: _Held, layout: Layout, *, name: str) -> Delivery:
     where = _Where(name, layout)
+    data = held.data
     _check_size(len(data), where)
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise where.error("leeg")
@@ -209,9 +228,11 @@ def read_bytes(data: bytes, layout: Layout, *, name: str) -> Delivery:
     if len(layout.sets) > 1:
         return _read_several(data, layout, where)
     record_layout = layout.single
-    found = _read_one(data, record_layout.delivered, where)
+    digest, size = sha256_bytes(data), len(data)
+    del data  # (from here on only `held` has the bytes)
+    found = _read_one(held, record_layout.delivered, where)
     record_set = _record_set(found, record_layout, name, where)
-    source = _source(name, layout, data, found, len(record_set))
+    source = _source(name, layout, digest, size, found, len(record_set))
     return Delivery({record_layout.naam: record_set}, source, layout)
 
 
@@ -230,14 +251,19 @@ class _Found:
     delimiter: str | None
 
 
-def _read_one(data: bytes, layout: RecordLayout, where: _Where, *, sheet: str | None = None) -> _Found:
-    """One record set's raw frame from the bytes of its file (or of the workbook, with the sheet's name)."""
+def _read_one(file: bytes | _Held, layout: RecordLayout, where: _Where, *, sheet: str | None = None) -> _Found:
+    """One record set's raw frame from the bytes of its file (or of the workbook, with the sheet's name). Given
+    them :class:`_Held`, a CSV's bytes are let go of once parsed."""
+    held = file if isinstance(file, _Held) else _Held(file)
+    del file
+    data = held.data
     if data.startswith(_XLSX_MAGIC):
         return _Found(_read_excel(data, layout, where, "xlsx", sheet), "xlsx", None, None)
     if data.startswith(_XLS_MAGIC):
         return _Found(_read_excel(data, layout, where, "xls", sheet), "xls", None, None)
     encoding = _encoding(data, where)
-    raw, fmt, delimiter = _read_text(data, encoding, layout, where)
+    del data
+    raw, fmt, delimiter = _read_text(held, encoding, layout, where)
     return _Found(raw, fmt, encoding.label, delimiter)
 
 
@@ -252,10 +278,12 @@ def _record_set(found: _Found, layout: RecordLayout, bron: str, where: _Where) -
     if layout.lijsten:
         raw = expand_lists(raw, layout)
     frame = _typed(raw, layout, where)
+    if not fastpath.small(len(frame)):
+        arrowtext.give_back()  # (what typing the columns used and freed)
     return RecordSet(layout.naam, frame, raw, layout, bron, blank_rows, ignored, [names.get(p, "") for p in ignored])
 
 
-def _source(name: str, layout: Layout, data: bytes, found: _Found, rows: int) -> SourceInfo:
+def _source(name: str, layout: Layout, sha256: str, size: int, found: _Found, rows: int) -> SourceInfo:
     return SourceInfo(
         path=name,
         format=found.format,
@@ -263,8 +291,8 @@ def _source(name: str, layout: Layout, data: bytes, found: _Found, rows: int) ->
         delimiter=found.delimiter,
         layout=layout.naam,
         protocolversie=layout.protocolversie,
-        sha256=sha256_bytes(data),
-        size=len(data),
+        sha256=sha256,
+        size=size,
         rows=rows,
     )
 
@@ -297,7 +325,8 @@ def _read_several(data: bytes, layout: Layout, where: _Where) -> Delivery:
         first = first or found
         sets[record_layout.naam] = _record_set(found, record_layout, part.name, part)
     assert first is not None
-    return Delivery(sets, _source(where.name, layout, data, first, sum(len(s) for s in sets.values())), layout)
+    rows = sum(len(s) for s in sets.values())
+    return Delivery(sets, _source(where.name, layout, sha256_bytes(data), len(data), first, rows), layout)
 
 
 def _is_xlsx(data: bytes) -> bool:
@@ -511,10 +540,11 @@ def _split_lines(text: str) -> list[str]:
     return lines
 
 
-def _read_text(data: bytes, encoding: _Encoding, layout: RecordLayout, where: _Where
+def _read_text(held: _Held, encoding: _Encoding, layout: RecordLayout, where: _Where
                ) -> tuple[pd.DataFrame, str, str | None]:
     """A text file: CSV (read block by block, :func:`_read_csv`) or fixed width (read as a whole). Which one, and the
     delimiter, follow from the first block's first non-blank line."""
+    data = held.data
     begin, end = next(_blocks(data, encoding.start), (encoding.start, encoding.start))
     lines = _split_lines(data[begin:end].decode(encoding.codec))
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
@@ -533,8 +563,8 @@ def _read_text(data: bytes, encoding: _Encoding, layout: RecordLayout, where: _W
             best = (score, delim)
     if best is not None and best[0] > 0:
         delimiter = best[1]
-        del lines
-        return _read_csv(data, encoding, first, header, delimiter, layout, where), "csv", delimiter
+        del lines, data
+        return _read_csv(held, encoding, first, header, delimiter, layout, where), "csv", delimiter
     if _looks_fixed_width(lines, layout):
         return _read_fixed(_split_lines(encoding.text(data)), layout, where), "vast", None
     if best is None:
@@ -621,12 +651,14 @@ def _scan_csv(data: bytes, encoding: _Encoding, header: str, header_row: int, de
 
 
 def _read_csv(
-    data: bytes, encoding: _Encoding, first: int, header: str, delim: str, layout: RecordLayout, where: _Where
+    held: _Held, encoding: _Encoding, first: int, header: str, delim: str, layout: RecordLayout, where: _Where
 ) -> pd.DataFrame:
     """A CSV file's raw frame. Its lines are checked one block at a time (:func:`_scan_csv`), then the records are
     parsed: a small file on Python lists (:func:`_read_csv_small`); a file without quotes by Arrow's CSV reader
     straight from the bytes (:func:`spiegel.arrowtext.read_csv`); any other one block by block with pandas'
-    parser. So the file's whole text or a list of all its lines is never held."""
+    parser. So the file's whole text or a list of all its lines is never held, and once the records are parsed the
+    file's bytes are let go of (``held``)."""
+    data = held.data
     header_row = first + 1
     _check_field_lengths(header, [header], header_row, delim, layout, where)
     try:
@@ -652,6 +684,8 @@ def _read_csv(
         out = _finish_raw(_chosen(fields, scan.rows), layout, stripped=True)
     else:
         out = _read_csv_blocks(data, encoding, header_row, delim, positional, scan.rows, layout, where)
+    del data
+    held.release()
     out.attrs["blank_rows"] = _interior(scan.blank_rows, out[ROW])
     out.attrs["ignored_columns"] = ignored
     out.attrs["ignored_names"] = [(p, columns[p - 1]) for p in ignored]
@@ -1138,4 +1172,5 @@ def _read_typed_fixed(data: bytes, layout: Layout, where: _Where) -> Delivery:
         found = _Found(raw, "vast", encoding, None)
         sets[record_layout.naam] = _record_set(found, record_layout, where.name, where)
     found = _Found(next(iter(sets.values())).raw, "vast", encoding, None)
-    return Delivery(sets, _source(where.name, layout, data, found, sum(len(s) for s in sets.values())), layout)
+    rows = sum(len(s) for s in sets.values())
+    return Delivery(sets, _source(where.name, layout, sha256_bytes(data), len(data), found, rows), layout)

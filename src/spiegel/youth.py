@@ -74,7 +74,7 @@ def keys(frame: pd.DataFrame, rows: np.ndarray, *, bsn: str = "bsn") -> np.ndarr
     object array): ``b<bsn>`` where the BSN identifies the youth, else ``p`` + :func:`fallback_keys`. The same
     split as :func:`ids`; for :mod:`spiegel.history`, which keeps only a keyed hash of it."""
     rows = np.asarray(rows, dtype=bool)
-    known = has_bsn(frame[f"{bsn}_status"].to_numpy())
+    known = has_bsn(frame[f"{bsn}_status"])
     out = np.empty(int(rows.sum()), dtype=object)
     chosen = known[rows]
     if chosen.any():
@@ -98,7 +98,7 @@ def person_ids(frame: pd.DataFrame, raw_bsn: list | pd.Series, *, bsn: str = "bs
     the previous one): the BSN as a number where it is nine digits, a hash of any other filled BSN, or a hash of
     :func:`fallback_keys` for a youth without a usable BSN."""
     n = len(raw_bsn)
-    known = has_bsn(frame[f"{bsn}_status"].to_numpy())
+    known = has_bsn(frame[f"{bsn}_status"])
     out = np.full(n, -1, dtype=np.int64)
     if fastpath.small(n):
         values = raw_bsn if isinstance(raw_bsn, list) else raw_bsn.tolist()

@@ -9,6 +9,7 @@ values as a list (:mod:`spiegel.fastpath`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from functools import cache, cached_property
@@ -61,6 +62,17 @@ def fullmatch(values: Text, pattern: str) -> np.ndarray:
         rx = _regex(pattern)
         return np.fromiter((rx.fullmatch(v) is not None for v in _values(values)), dtype=bool, count=len(values))
     return _series(values).str.fullmatch(pattern).to_numpy(dtype=bool)
+
+
+def per_distinct(values: Text, function: Callable[[str], object]) -> np.ndarray:
+    """``function`` of every value, as an object array, called once per distinct value (a column of a large
+    delivery holds each postcode many times; a Python object per row costs several times the column)."""
+    if fastpath.small(len(values)):
+        return np.array([function(v) for v in _values(values)] or [], dtype=object)
+    codes_, uniques = pd.factorize(_series(values), use_na_sentinel=False)
+    results = np.empty(len(uniques), dtype=object)
+    results[:] = [function(v) for v in uniques.tolist()]
+    return results[codes_]
 
 
 def endswith(values: Text, suffix: str) -> np.ndarray:

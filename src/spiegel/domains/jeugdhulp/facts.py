@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from spiegel import dates, youth
+from spiegel import arrowtext, dates, youth
 from spiegel.validate.context import Facts as BaseFacts
 from spiegel.validate.context import Settings as BaseSettings
 from spiegel.validate.context import days, endswith, equals, fullmatch
@@ -74,7 +74,7 @@ class Facts(BaseFacts):
     @cached_property
     def bsn_status(self) -> np.ndarray:
         """The reader's BSN status per row (bekend, ongeldig, onbekend, ongeboren, leeg)."""
-        return self.frame["bsn_status"].to_numpy(dtype=object)
+        return arrowtext.objects(self.frame["bsn_status"])
 
     @cached_property
     def bsn_onbekend(self) -> np.ndarray:

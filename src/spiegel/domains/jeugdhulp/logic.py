@@ -22,6 +22,7 @@ from spiegel.validate.context import (
     isin,
     known_pc4,
     merged_gemeenten,
+    per_distinct,
     prefix,
     valid_gemeenten,
 )
@@ -72,7 +73,7 @@ def postcode_in_several_gemeenten(ctx: Context) -> list[Hit]:
     f = ctx.cur
     day = f.period.last_day
     ambiguous = codes.pc4_ambiguous(day)
-    pc4 = np.array([gemeenten.pc4_of(p) for p in f.text("postcode")], dtype=object)
+    pc4 = per_distinct(f.text("postcode"), gemeenten.pc4_of)
     hit = np.isin(pc4, list(ambiguous)) & equals(f.text("gemeentecode"), "")
     if not hit.any():
         return []

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spiegel import dates
+from spiegel import arrowtext, dates
 from spiegel.validate.context import Facts as BaseFacts
 from spiegel.validate.context import Settings as BaseSettings
 from spiegel.validate.context import days
@@ -120,11 +120,11 @@ class Facts(BaseFacts):
 
     @cached_property
     def bsn_status(self) -> np.ndarray:
-        return self.frame["bsn_status"].to_numpy(dtype=object)
+        return arrowtext.objects(self.frame["bsn_status"])
 
     @cached_property
     def geboorte_status(self) -> np.ndarray:
-        return self.frame["geboortedatum_status"].to_numpy(dtype=object)
+        return arrowtext.objects(self.frame["geboortedatum_status"])
 
     @cached_property
     def geboorte(self) -> np.ndarray:
