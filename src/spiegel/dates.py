@@ -126,8 +126,23 @@ def days(values: pd.Series | np.ndarray) -> np.ndarray:
     return values.to_numpy().astype("datetime64[D]")
 
 
+#: :func:`yyyymmdd` works on this many days at a time: its ten intermediate arrays then stay small (on a large
+#: delivery they were 8 bytes a row each, all at once).
+_CHUNK = 2**16
+
+
 def yyyymmdd(day_numbers: np.ndarray) -> np.ndarray:
     """datetime64[D] → the number JJJJMMDD (civil-from-days, H. Hinnant), with integer arithmetic only."""
+    days = np.asarray(day_numbers)
+    if days.ndim != 1 or len(days) <= _CHUNK:
+        return _yyyymmdd(days)
+    out = np.empty(len(days), dtype=np.int64)
+    for begin in range(0, len(days), _CHUNK):
+        out[begin : begin + _CHUNK] = _yyyymmdd(days[begin : begin + _CHUNK])
+    return out
+
+
+def _yyyymmdd(day_numbers: np.ndarray) -> np.ndarray:
     z = day_numbers.astype(np.int64) + 719468
     era = np.floor_divide(z, 146097)
     doe = z - era * 146097

@@ -25,7 +25,7 @@ empty ones, so a workbook of 1.7 KB with one cell at XFD1048576 would ask for 17
 keeps that at about 1 GB. A sheet's extent is found from its ``<dimension>`` and from the cell references
 themselves, read as a stream from the zip (:mod:`spiegel.read`), before any cell is loaded. Worksheet XML packs
 about 10-30 times; a ratio of 200 only happens for repeated filler (a zip bomb). The size limit keeps the
-reader's memory (about 8 × the file for CSV, 12-15 × with its validation; about 29 × for XLSX, see
+reader's memory (about 9-13 × the file for a CSV with its validation, 30-34 × for XLSX; see
 docs/benchmarks.md) within a few GB.
 """
 

@@ -1025,7 +1025,7 @@ def _typed(raw: pd.DataFrame, layout: RecordLayout, where: _Where) -> pd.DataFra
         elif col.type == "vlag":
             data[col.naam] = (values.to_numpy(dtype=object) == "1").astype(np.int8)
         elif col.type == "postcode":
-            data[col.naam] = values.str.replace(" ", "", regex=False).str.upper().replace("", pd.NA)
+            data[col.naam] = arrowtext.empty_as_missing(values.str.replace(" ", "", regex=False).str.upper())
         elif small:
             data[col.naam] = pd.array([v if v else None for v in values.tolist()], dtype=values.dtype)
         else:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from spiegel import arrowtext, fastpath
 from spiegel.deliveries import DeliveryMeta, current_delivery, load_meta, meta_path_for
 from spiegel.errors import InputError, ParameterError
 from spiegel.periods import Period
@@ -72,6 +73,7 @@ def validate(
         )
 
     by_code = {r.code: r for r in rules}
+    large = not fastpath.small(len(delivery))
     for set_layout in layout.sets:
         facts = cur_sets[set_layout.naam]
         for code, columns, positions in run_data_rules(
@@ -91,6 +93,8 @@ def validate(
             continue
         assert r.check is not None
         result = r.check(ctx)
+        if large:
+            arrowtext.give_back()  # (what the rule's arrays used: the next one reuses it or the system has it back)
         set_name = r.set or primary
         if isinstance(result, np.ndarray):
             if result.any():

@@ -221,18 +221,25 @@ def overlapping_records(ctx: Context) -> np.ndarray:
     idx = np.flatnonzero(usable)
     if len(idx) < 2:
         return out
+    # (each array is let go of once used: on a large delivery they are 8 bytes a row each)
     group = f.youth_hulpvorm[idx]
     start = f.aanvang[idx].astype(np.int64)
-    end_days = f.einde[idx]
-    end = np.where(np.isnat(end_days), _NOT_A_DAY, end_days.astype(np.int64))
     order = np.lexsort((start, group))
-    g, s, e = group[order], start[order], end[order]
-    same_as_previous = np.r_[False, g[1:] == g[:-1]]
-    same_as_next = np.r_[g[1:] == g[:-1], False]
+    g, s = group[order], start[order]
+    del group, start
+    end_days = f.einde[idx][order]
+    e = np.where(np.isnat(end_days), _NOT_A_DAY, end_days.astype(np.int64))
+    del end_days
+    same_group = g[1:] == g[:-1]
     latest_end = running_max(e, g)
+    del g
     previous_max = np.r_[np.iinfo(np.int64).min, latest_end[:-1]]
+    del latest_end
+    flag = np.r_[False, same_group] & (s <= previous_max)
+    del previous_max
     next_start = np.r_[s[1:], _NOT_A_DAY]
-    flag = (same_as_previous & (s <= previous_max)) | (same_as_next & (e >= next_start))
+    del s
+    flag |= np.r_[same_group, False] & (e >= next_start)
     out[idx[order[flag]]] = True
     return out
 
