@@ -174,3 +174,40 @@ def test_a_parsed_csv_lets_go_of_the_file_bytes(tmp_path):
         raw, fmt, _ = read._read_text(held, read._Encoding("utf-8", "UTF-8"), LAYOUT.single.delivered, where)
     assert fmt == "csv" and len(raw) == 3000
     assert held.data == b""
+
+
+def test_a_sheet_read_a_block_of_rows_at_a_time_keeps_row_numbers_and_values(tmp_path, monkeypatch):
+    """The workbook reader takes a sheet's rows one at a time (calamine's iter_rows gives rows from the first and
+    columns from the first used one): a header at A3, a blank row, values typed as numbers, blocks of two rows; a
+    header at C3 is refused naming positions 1 and 2, as when the sheet was read from A1."""
+    import xlsxwriter
+
+    rows = [["123456782", "20100517", "M", "1234AB", "", "02", "02", "02", "20240115", "", "", "", "", ""],
+            ["999999999", "20120500", "V", "", "363", "6", "1", "2", "20240301", "20240620", "1", "7", "4", "2"],
+            ["111222333", "20080000", "O", "9999ZZ", "0014", "01", "11", "01", "20231201", "", "", "", "", ""]]
+    path = tmp_path / "a.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(2, 0, NAMES)
+    for offset, (r, row) in enumerate(zip((3, 5, 6), rows, strict=True)):
+        values = [int(v) if offset == 1 and v.isdigit() and name != "bsn" else v for v, name in zip(row, NAMES,
+                                                                                                     strict=True)]
+        sheet.write_row(r, 0, values)
+    book.close()
+    expected = read_delivery(path, LAYOUT)
+    monkeypatch.setattr(read, "EXCEL_BLOCK_ROWS", 2)
+    got = read_delivery(path, LAYOUT)
+    assert got.raw["rij"].tolist() == [4, 6, 7]
+    assert got.raw.drop(columns="rij").iloc[1].tolist()[4:8] == ["0363", "06", "01", "02"]  # zeros given back
+    pd.testing.assert_frame_equal(got.raw, expected.raw, check_exact=True)
+    pd.testing.assert_frame_equal(got.frame, expected.frame, check_exact=True)
+    assert got.raw.drop(columns="rij").iloc[[0, 2]].to_numpy().tolist() == [rows[0], rows[2]]
+
+    shifted = tmp_path / "b.xlsx"
+    book = xlsxwriter.Workbook(str(shifted))
+    book.add_worksheet().write_row(2, 2, NAMES)
+    book.worksheets()[0].write_row(3, 2, rows[0])
+    book.close()
+    with pytest.raises(read.InputError) as caught:
+        read_delivery(shifted, LAYOUT)
+    assert caught.value.row == 3 and "positie 1, 2)" in str(caught.value)

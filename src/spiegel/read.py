@@ -872,7 +872,14 @@ def _read_fixed(lines: list[str], layout: RecordLayout, where: _Where) -> pd.Dat
 # --- Excel -----------------------------------------------------------------------------------------------
 
 
+#: A sheet's records are turned into frames this many rows at a time (:func:`_read_excel`).
+EXCEL_BLOCK_ROWS = 2**14
+
+
 def _read_excel(data: bytes, layout: RecordLayout, where: _Where, kind: str, sheet: str | None) -> pd.DataFrame:
+    """A sheet's raw frame. calamine loads the sheet; its rows are then taken one at a time (``iter_rows``, which
+    gives every row from the first, and the columns from the sheet's first used column on) and turned into frames a
+    block of :data:`EXCEL_BLOCK_ROWS` at a time, so that the sheet is never held as Python values as a whole."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -880,48 +887,61 @@ def _read_excel(data: bytes, layout: RecordLayout, where: _Where, kind: str, she
         if not book.sheet_names:
             raise where.error("leeg")
         chosen = book.get_sheet_by_name(sheet) if sheet is not None else book.get_sheet_by_index(0)
-        rows = chosen.to_python(skip_empty_area=False)
+        rows = chosen.iter_rows()
+        pad = [""] * (chosen.start[1] if chosen.start else 0)
     except InputError:
         raise
     except Exception:  # calamine raises several error types for damaged or truncated files
         raise where.error("onleesbaar", f" (Excel-bestand ({kind}) is beschadigd of afgebroken)") from None
-    del chosen, book  # the sheet's cells as calamine holds them
-    cells = [[_cell_text(v) for v in row] for row in rows]
-    del rows  # (the cells as Python values: the memory of reading a workbook is mostly these lists)
-    first = next((i for i, row in enumerate(cells) if any(row)), None)
-    if first is None:
-        if layout.leeg_toegestaan:
-            return pd.DataFrame(columns=[ROW, *layout.names])
-        raise where.error("leeg")
-    header = cells[first]
-    while header and not header[-1]:
-        header = header[:-1]
-    columns, ignored = _check_header(header, layout, where, first + 1)
-    width = len(columns)
-    records, numbers = [], []
-    for index in range(first + 1, len(cells)):
-        row = cells[index]
+    del book
+    columns: list[str] | None = None
+    ignored: list[int] = []
+    keep: list[int] = []
+    width = 0
+    parts: list[pd.DataFrame] = []
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    for index, values in enumerate(rows):
+        row = pad + [_cell_text(v) for v in values]
         if not any(row):
+            continue
+        if columns is None:  # the first row with a value: the header
+            header = row
+            while header and not header[-1]:
+                header = header[:-1]
+            columns, ignored = _check_header(header, layout, where, index + 1)
+            width = len(columns)
+            keep = [i for i in range(width) if i + 1 not in set(ignored)]
             continue
         if any(row[width:]):
             raise where.error("rijlengte", ": meer velden dan kolommen", row=index + 1)
-        records.append((row + [""] * width)[:width])
+        row = (row + [""] * width)[:width]
+        records.append([row[i] for i in keep] if ignored else row)
         numbers.append(index + 1)
-    del cells
-    ignored_names = [(p, columns[p - 1]) for p in ignored]
-    if ignored:
-        keep = [i for i in range(width) if i + 1 not in set(ignored)]
-        records = [[r[i] for i in keep] for r in records]
-        columns = [columns[i] for i in keep]
+        if len(records) >= EXCEL_BLOCK_ROWS:
+            parts.append(_excel_part(records, numbers, [columns[i] for i in keep], layout, where))
+            records, numbers = [], []
+    del rows, chosen  # the sheet's cells as calamine holds them
+    if columns is None:
+        if layout.leeg_toegestaan:
+            return pd.DataFrame(columns=[ROW, *layout.names])
+        raise where.error("leeg")
+    if records or not parts:
+        parts.append(_excel_part(records, numbers, [columns[i] for i in keep], layout, where))
+    out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    out.attrs["ignored_columns"] = ignored
+    out.attrs["ignored_names"] = [(p, columns[p - 1]) for p in ignored]
+    return out
+
+
+def _excel_part(records: list[list[str]], numbers: list[int], columns: list[str], layout: RecordLayout,
+                where: _Where) -> pd.DataFrame:
+    """The raw frame of a block of a sheet's records (``numbers``: their rows)."""
     frame = pd.DataFrame(records, columns=columns, dtype=str)
-    del records
     _check_cell_lengths(frame, numbers, layout, where)
     frame[ROW] = numbers
     frame = _pad_excel_codes(frame, layout, where.layout.codes)
-    out = _finish_raw(frame, layout)
-    out.attrs["ignored_columns"] = ignored
-    out.attrs["ignored_names"] = ignored_names
-    return out
+    return _finish_raw(frame, layout)
 
 
 def _check_cell_lengths(frame: pd.DataFrame, numbers: list[int], layout: RecordLayout, where: _Where) -> None:
