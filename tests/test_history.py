@@ -335,3 +335,22 @@ def test_spiegel_report_builds_the_history_and_keeps_it_only_when_asked(tmp_path
     assert meta["aanbieders"] == 9 and meta["perioden"] == ["2024H2", "2025H1"]
     csv_text = (tmp_path / "o" / "2025H1" / REFERENCE_PROVIDER / "tabellen" / "uitsplitsingen.csv").read_text()
     assert "nieuw_herhaald_enige" in csv_text
+
+
+def test_a_report_run_again_in_the_same_process_reuses_its_history_until_the_store_changes(store):
+    """A notebook run by hand builds the history in memory (no folder): run again in the same kernel it is not read
+    again, unless the store holds other deliveries for it or the key is another."""
+    history._LAST.clear()
+    first = history.build_once(store, JH, P)
+    assert history.build_once(store, JH, P) is first
+    assert first.meta == history.build(store, JH, P).meta
+    deliver(store, C, "2025H1", [row(bsn(78), "20250101")])
+    try:
+        again = history.build_once(store, JH, P)
+        assert again is not first and C in again.meta["per_aanbieder"] and C not in first.meta["per_aanbieder"]
+        assert history.build_once(store, JH, P) is again
+    finally:
+        for path in (store / "2025H1" / C).iterdir():
+            path.unlink()
+        (store / "2025H1" / C).rmdir()
+    assert history.build_once(store, JH, P).meta == first.meta

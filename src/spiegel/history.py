@@ -286,6 +286,28 @@ def build(root: str | Path, domain: Any, period: Period, *, key: bytes | None = 
     return YouthHistory(unique, composite, meta)
 
 
+#: The last history :func:`build_once` made in this process: (store, domain, period) → (what it depends on, it).
+_LAST: dict[tuple[str, str, str], tuple[str, YouthHistory]] = {}
+
+
+def build_once(root: str | Path, domain: Any, period: Period) -> YouthHistory:
+    """:func:`build`, kept for the rest of the process while the store holds the same deliveries for it
+    (:func:`fingerprint`) and the key is the same: a report run by hand (a notebook in a kernel, run again with
+    another parameter) does not read the whole store again. Only the last history is kept. A batch builds its
+    history once and gives the reports its folder instead."""
+    key = secret()
+    refs = sources(root, domain, period)
+    token = f"{fingerprint(refs)} {key_id(key)}"
+    where = (str(Path(root).resolve()), domain.name, str(period))
+    kept = _LAST.get(where)
+    if kept is not None and kept[0] == token:
+        return kept[1]
+    made = build(root, domain, period, key=key, refs=refs)
+    _LAST.clear()
+    _LAST[where] = (token, made)
+    return made
+
+
 def folder_for(work: str | Path, domain: Any, period: Period) -> Path:
     """``<work>/jeugdgeschiedenis-<domain>-<period>``; the work folder of a batch is ``OUT/<period>/werk``."""
     return Path(work) / f"jeugdgeschiedenis-{domain.name}-{period}"

@@ -185,7 +185,7 @@ def _replaced(root: Path, ref: DeliveryRef, delivery: Delivery, dom: domains.Dom
 
 def _youth_history(root: Path, dom: domains.Domain, per: Period, folder: str | Path | None) -> Any:
     if folder in (None, ""):
-        return youth_index.build(root, dom, per)
+        return youth_index.build_once(root, dom, per)
     loaded = youth_index.load(folder)
     if loaded.meta.get("domein") != dom.name or loaded.meta.get("periode") != str(per):
         raise ParameterError(f"de jeugdgeschiedenis in {folder} hoort niet bij {dom.name} {per}")
