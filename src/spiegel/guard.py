@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 
@@ -206,3 +207,125 @@ def check_workbook(data: bytes) -> str | None:
             if isinstance(found, str):
                 return found
     return None
+
+
+# --- XLS: the old binary format (BIFF8, also BIFF5) in an OLE2 compound file --------------------------------
+
+_XLS_STREAMS = ("Workbook", "Book")  # BIFF8, BIFF5: the reader takes the first that exists
+_XLS_DAMAGED = "Excel-bestand (xls) is beschadigd of afgebroken"
+_EOF, _BOUNDSHEET, _FILEPASS, _DIMENSIONS, _ROW, _FORMULA = 0x000A, 0x0085, 0x002F, 0x0200, 0x0208, 0x0006
+#: Records of one cell, their data starting with its row and column (u16 each): LABELSST, LABEL, NUMBER, RK,
+#: BLANK, FORMULA, BOOLERR, RSTRING. (calamine keeps no BLANK or RSTRING; they are counted all the same, as
+#: a reader may keep them: it only matters for a sheet of more than 305 columns.)
+_XLS_CELLS = frozenset({0x00FD, 0x0204, 0x0203, 0x027E, 0x0201, _FORMULA, 0x0205, 0x00D6})
+#: Records of several cells of one row: MULRK, MULBLANK (row, first column, …, last column as the last u16).
+_XLS_CELL_RUNS = frozenset({0x00BD, 0x00BE})
+
+
+def check_xls(data: bytes) -> str | None:
+    """A problem (text) when the XLS workbook ``data`` is too large to read safely or cannot be checked; None
+    when it may be read.
+
+    The OLE2 container is opened with :mod:`olefile` (strictly: what breaks the specification is a damaged
+    file), the size of its ``Workbook`` (or BIFF5 ``Book``) stream is checked against the unpacked limit before it
+    is read, then its records are walked as the reader (calamine) walks them: the workbook globals up to their
+    EOF, which name the sheets and where each starts (BOUNDSHEET), then every sheet from that offset up to its
+    EOF. A sheet's declared extent is its DIMENSIONS record (calamine reserves room for it), its real extent the
+    largest row and column of its cell records and ROW records, counted from A1 (the reader pads the sheet from
+    A1). The check stays bounded: the sheets may not overlap, so no byte is walked more than twice."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT) as ole:
+            name = next((n for n in _XLS_STREAMS if ole.get_type(n) == olefile.STGTY_STREAM), None)
+            if name is None:
+                return _XLS_DAMAGED
+            if ole.get_size(name) > limits.UNPACKED_MB.value * limits.MB:
+                return f"werkmap groter dan {limits.dutch(limits.UNPACKED_MB.value)} MB"
+            stream = ole.openstream(name).read()
+    except Exception:  # olefile raises OSError, ValueError, struct.error, IndexError, … for a damaged container
+        return _XLS_DAMAGED
+    return _check_biff(stream)
+
+
+def _check_biff(stream: bytes) -> str | None:
+    sheets: list[int] = []
+    stream = stream + bytes(8)  # so that the first four u16 of the last record can be read in one go
+    size = len(stream) - 8
+    walked = _walk_biff(stream, size, 0, sheets)
+    if isinstance(walked, str):
+        return walked
+    if walked[1]:
+        return "Excel-bestand (xls) is met een wachtwoord beveiligd"
+    rows, columns, cells = limits.SHEET_ROWS.value, limits.SHEET_COLUMNS.value, limits.SHEET_CELLS.value
+    end = 0
+    for start in sorted(set(sheets)):
+        if start > size or start < end:  # outside the stream, or inside the sheet before it
+            return _XLS_DAMAGED
+        walked = _walk_biff(stream, size, start, None)
+        if isinstance(walked, str):
+            return walked
+        extent, end = walked
+        problem = _too_large(extent, rows, columns, cells)
+        if problem:
+            return problem
+    return None
+
+
+_RECORD = struct.Struct("<HHHH")  # a record's type and length, and the first two u16 of its data
+
+
+def _walk_biff(stream: bytes, size: int, pos: int, sheets: list[int] | None) -> tuple[Extent, int] | str:
+    """Walk the records of ``stream`` (``size`` bytes and 8 of padding) from ``pos`` up to an EOF record (or the
+    end), as the reader walks them. For the globals (``sheets`` a list) the sheets' offsets are added to ``sheets``
+    and the result is (extent, encrypted); for a sheet it is (its extent, the offset after its EOF). A record that
+    runs past the stream's end is a damaged file (the reader refuses it too)."""
+    extent = Extent()
+    record, cell_kinds = _RECORD.unpack_from, _XLS_CELLS
+    encrypted = False
+    rows = columns = -1  # the largest row and column seen, 0-based
+    while pos < size:
+        kind, length, row, column = record(stream, pos)
+        body = pos
+        pos += 4 + length
+        if kind in cell_kinds:  # the common case first: most records of a sheet are cells
+            if row > rows:
+                rows = row
+            if column > columns:
+                columns = column
+            if length < 4:
+                return _XLS_DAMAGED
+            continue
+        body += 4
+        if pos > size:
+            return _XLS_DAMAGED
+        if kind in _XLS_CELL_RUNS:
+            if length < 6:
+                return _XLS_DAMAGED
+            last, = struct.unpack_from("<H", stream, pos - 2)
+            rows, columns = max(rows, row), max(columns, column, last)
+        elif kind == _ROW:
+            if length < 2:
+                return _XLS_DAMAGED
+            rows = max(rows, row)
+        elif kind == _DIMENSIONS:
+            if length == 14:  # BIFF8: rwMic, rwMac (u32), colMic, colMac (u16); rwMac and colMac one past the last
+                declared_rows, declared_columns = struct.unpack_from("<4xIxxH", stream, body)
+            elif length == 10:  # BIFF5: the same, rows as u16
+                declared_rows, declared_columns = struct.unpack_from("<2xHxxH", stream, body)
+            else:
+                return _XLS_DAMAGED
+            extent.declared_rows = max(extent.declared_rows, declared_rows)
+            extent.declared_columns = max(extent.declared_columns, declared_columns)
+        elif kind == _EOF:
+            break
+        elif sheets is not None and kind == _BOUNDSHEET:
+            if length < 4:
+                return _XLS_DAMAGED
+            sheets.append(struct.unpack_from("<I", stream, body)[0])
+        elif sheets is not None and kind == _FILEPASS:
+            encrypted = length < 2 or row != 0
+    if pos > size:  # the last record was a cell that runs past the end
+        return _XLS_DAMAGED
+    extent.rows, extent.columns = rows + 1, columns + 1
+    return extent, (encrypted if sheets is not None else pos)
