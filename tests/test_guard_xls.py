@@ -120,6 +120,7 @@ def _cell(row: int, column: int) -> bytes:
 
 
 def _refused(path: Path, wanted: str) -> InputError:
+    assert guard.check_xls(path.read_bytes()) is not None  # (before the reader is asked for a billion cells)
     with pytest.raises(InputError) as caught:
         read_delivery(path, LAYOUT)
     error = caught.value
@@ -255,6 +256,28 @@ def test_a_stream_ending_without_eof_is_walked_to_its_end():
 def test_a_password_protected_xls_says_so():
     stream = _stream(_cell(0, 0), globals_=_record(FILEPASS, struct.pack("<HHH", 1, 1, 1) + bytes(48)))
     assert guard.check_xls(_ole(stream)) == "Excel-bestand (xls) is met een wachtwoord beveiligd"
+
+
+def test_a_workbook_stream_named_twice_in_the_directory_is_a_damaged_file():
+    """The reader takes the first directory entry of the name; olefile the one in its tree. A second entry, also
+    one outside the tree, makes it uncertain which stream is read."""
+    data = bytearray(_bytes(_book()))
+    name = "Workbook".encode("utf-16-le")
+    entry = data.find(name)
+    data[entry + 128: entry + 256] = data[entry: entry + 128]  # the next (empty) entry: a copy, outside the tree
+    assert guard.check_xls(bytes(data)) == DAMAGED
+    data[entry + 128: entry + 128 + 16] = "workbook".encode("utf-16-le")  # in another case
+    assert guard.check_xls(bytes(data)) == DAMAGED
+    data[entry + 128 + 66] = 0  # not a stream: an empty entry again
+    assert guard.check_xls(bytes(data)) is None
+
+
+def test_a_stream_shorter_than_its_declared_size_is_a_damaged_file():
+    data = bytearray(_bytes(_book()))
+    entry = data.find("Workbook".encode("utf-16-le"))
+    size = int.from_bytes(data[entry + 120: entry + 124], "little")
+    data[entry + 120: entry + 124] = (size + 4096).to_bytes(4, "little")
+    assert guard.check_xls(bytes(data)) == DAMAGED
 
 
 def test_no_workbook_stream_is_a_damaged_file():

@@ -226,26 +226,50 @@ def check_xls(data: bytes) -> str | None:
     """A problem (text) when the XLS workbook ``data`` is too large to read safely or cannot be checked; None
     when it may be read.
 
-    The OLE2 container is opened with :mod:`olefile` (strictly: what breaks the specification is a damaged
-    file), the size of its ``Workbook`` (or BIFF5 ``Book``) stream is checked against the unpacked limit before it
-    is read, then its records are walked as the reader (calamine) walks them: the workbook globals up to their
-    EOF, which name the sheets and where each starts (BOUNDSHEET), then every sheet from that offset up to its
-    EOF. A sheet's declared extent is its DIMENSIONS record (calamine reserves room for it), its real extent the
-    largest row and column of its cell records and ROW records, counted from A1 (the reader pads the sheet from
-    A1). The check stays bounded: the sheets may not overlap, so no byte is walked more than twice."""
+    The OLE2 container is opened with :mod:`olefile`. The stream is the one the reader will take (``Workbook``,
+    else the BIFF5 ``Book``; a name found twice in the directory is a damaged file); its size is checked against
+    the unpacked limit before it is read. Then its records are walked as the reader (calamine) walks them: the
+    workbook globals up to their EOF, which name the sheets and where each starts (BOUNDSHEET), then every sheet
+    from that offset up to its EOF. A sheet's declared extent is its DIMENSIONS record (calamine reserves room for
+    it), its real extent the largest row and column of its cell and ROW records, counted from A1 (the reader pads
+    the sheet from A1). The check stays bounded: the sheets may not overlap, so no byte is walked more than
+    twice. A truncated record, a sheet outside the stream or a damaged container is a damaged file (the same
+    text as the reader's)."""
     import olefile
 
     try:
-        with olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT) as ole:
-            name = next((n for n in _XLS_STREAMS if ole.get_type(n) == olefile.STGTY_STREAM), None)
-            if name is None:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            name = _workbook_stream(ole)
+            if name is None or ole.get_type(name) != olefile.STGTY_STREAM:
                 return _XLS_DAMAGED
-            if ole.get_size(name) > limits.UNPACKED_MB.value * limits.MB:
+            size = ole.get_size(name)
+            if size > limits.UNPACKED_MB.value * limits.MB:
                 return f"werkmap groter dan {limits.dutch(limits.UNPACKED_MB.value)} MB"
             stream = ole.openstream(name).read()
     except Exception:  # olefile raises OSError, ValueError, struct.error, IndexError, … for a damaged container
         return _XLS_DAMAGED
+    if len(stream) != size:  # a sector chain shorter than the stream (olefile reads what there is)
+        return _XLS_DAMAGED
     return _check_biff(stream)
+
+
+def _workbook_stream(ole: object) -> str | None:
+    """The name of the stream the reader will take (``Workbook``, else ``Book``), or None when there is none or
+    it is not certain which: a name that occurs twice in the directory (in any case). The directory is read
+    entry by entry, as the reader finds a stream (by the first entry of its name), not through the tree olefile
+    walks: an entry outside the tree is not in olefile's list, and would be what the reader reads."""
+    ole.directory_fp.seek(0)  # type: ignore[attr-defined]
+    raw = ole.directory_fp.read()  # type: ignore[attr-defined]
+    names = []
+    for at in range(0, len(raw) - 127, 128):
+        if raw[at + 66] == 2:  # a stream
+            length = min(int.from_bytes(raw[at + 64: at + 66], "little"), 64)
+            names.append(raw[at: at + length].decode("utf-16-le", "replace").rstrip("\x00").lower())
+    for name in _XLS_STREAMS:
+        count = names.count(name.lower())
+        if count:
+            return name if count == 1 else None
+    return None
 
 
 def _check_biff(stream: bytes) -> str | None:
