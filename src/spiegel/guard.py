@@ -1,13 +1,20 @@
 """Checks on a delivery's bytes before a parser sees them: what would make a reader run out of memory.
 
-The XLSX reader (python-calamine) makes a cell for every position of a sheet's extent, also the empty ones, and
-unpacks the zip without asking how large its parts are. So before it is called, :func:`check_workbook` looks at
-the zip's table of contents (the unpacked size of every part, and how far it packs) and then reads every XML part
-as a stream, in chunks of 1 MB through :mod:`zipfile` (which never unpacks more than a part's declared size),
-finding the sheet's declared extent (``<dimension ref="A1:XFD1048576"/>``) and its real extent (the references of
-its rows and cells, ``<row r="…">`` and ``<c r="…">``, counted the way the reader counts a row or cell without a
-reference: one after the previous). Nothing is kept but the largest row and column, so the check needs a few MB
-whatever the file holds. The limits are those of :mod:`spiegel.limits`.
+The workbook reader (python-calamine) makes a cell for every position of a sheet's extent, also the empty ones,
+from A1 on. For XLSX it also unpacks the zip without asking how large its parts are. So before it is called,
+:func:`check_workbook` looks at the zip's table of contents (the unpacked size of every part, and how far it
+packs) and then reads every XML part as a stream, in chunks of 1 MB through :mod:`zipfile` (which never unpacks
+more than a part's declared size), finding the sheet's declared extent (``<dimension ref="A1:XFD1048576"/>``) and
+its real extent (the references of its rows and cells, ``<row r="…">`` and ``<c r="…">``, counted the way the
+reader counts a row or cell without a reference: one after the previous). Nothing is kept but the largest row and
+column, so the check needs a few MB whatever the file holds.
+
+An XLS (BIFF8 or BIFF5 records in an OLE2 compound file) gets the same check from :func:`check_xls`: the
+compound file is opened with :mod:`olefile`, the size of its ``Workbook`` stream is checked before it is read,
+and its records are walked as the reader walks them (the sheets where the workbook globals say they start): the
+declared extent is a sheet's DIMENSIONS record (the reader reserves room for it), the real extent the largest row
+and column of its cell and ROW records. The limits are those of :mod:`spiegel.limits`, applied to both formats
+by one function.
 
 A problem is returned as a short Dutch text (the detail of the domain's file rule ``onleesbaar``); the caller
 raises the error. Nothing from the file is ever part of the text.
@@ -169,6 +176,7 @@ def _region(data: bytes, extent: Extent) -> None:
 
 
 def _too_large(extent: Extent, rows: int, columns: int, cells: int) -> str | None:
+    """The limit a sheet's declared or real extent passes (XLSX and XLS alike), as a problem text; else None."""
     for what, n_rows, n_columns in (("gedeclareerde omvang", extent.declared_rows, extent.declared_columns),
                                     ("omvang", extent.rows, extent.columns)):
         if n_rows > rows:
