@@ -27,8 +27,12 @@ import re
 import struct
 import zipfile
 import zlib
+from typing import TYPE_CHECKING
 
 from spiegel import limits
+
+if TYPE_CHECKING:
+    import olefile
 
 _CHUNK = 2**20
 #: A start tag longer than this (all its attributes) is refused: no reader writes one, and the scan stays bounded.
@@ -261,13 +265,13 @@ def check_xls(data: bytes) -> str | None:
     return _check_biff(stream)
 
 
-def _workbook_stream(ole: object) -> str | None:
+def _workbook_stream(ole: olefile.OleFileIO) -> str | None:
     """The name of the stream the reader will take (``Workbook``, else ``Book``), or None when there is none or
     it is not certain which: a name that occurs twice in the directory (in any case). The directory is read
     entry by entry, as the reader finds a stream (by the first entry of its name), not through the tree olefile
     walks: an entry outside the tree is not in olefile's list, and would be what the reader reads."""
-    ole.directory_fp.seek(0)  # type: ignore[attr-defined]
-    raw = ole.directory_fp.read()  # type: ignore[attr-defined]
+    ole.directory_fp.seek(0)
+    raw = ole.directory_fp.read()
     names = []
     for at in range(0, len(raw) - 127, 128):
         if raw[at + 66] == 2:  # a stream
