@@ -3,18 +3,22 @@
 Each case is a file name and its bytes. Every file carries the canary values of :data:`SECRETS` in its rows,
 so a test can check that no message repeats a value from a row. The classes follow the issue's list: encodings,
 delimiters, BOMs, ragged rows, duplicate and missing columns, header only, binary, truncated / corrupt /
-encrypted-looking XLSX, an .xls that is HTML, zip bombs, far-away cells, huge fields, NUL anywhere, formula and
+encrypted-looking XLSX, an .xls that is HTML, zip bombs, far-away cells (also in an .xls, and an .xls whose DIMENSIONS
+record lies), a truncated .xls, huge fields, NUL anywhere, formula and
 HTML strings in every column, path traversal in names.
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import xlsxwriter
+import xlwt
+from xlwt import CompoundDoc
 
 from spiegel import domains
 
@@ -55,6 +59,37 @@ def _xlsx(rows: list[list[str]], header: list[str] | None = None, sheet: str | N
         extra(ws)
     book.close()
     return buffer.getvalue()
+
+
+def _xls(rows: list[list[str]], change: Callable[[int, bytes], bytes] | None = None) -> bytes:
+    """An .xls (xlwt) of the header and ``rows``; ``change(type, data)`` rewrites the data of its BIFF records
+    (keeping their length, so the sheets' offsets stay right) before it is wrapped in the compound file."""
+    book = xlwt.Workbook()
+    ws = book.add_sheet("jeugdhulp")
+    for i, row in enumerate([NAMES, *rows]):
+        for j, value in enumerate(row):
+            ws.write(i, j, value)
+    stream, pos, out = book.get_biff_data(), 0, bytearray()
+    while pos + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, pos)
+        data = stream[pos + 4: pos + 4 + length]
+        out += stream[pos: pos + 4] + (change(kind, data) if change is not None else data)
+        pos += 4 + length
+    buffer = io.BytesIO()
+    CompoundDoc.XlsDoc().save(buffer, bytes(out))
+    return buffer.getvalue()
+
+
+def _far_xls_cell(kind: int, data: bytes) -> bytes:
+    """The cell at B2 (a LABELSST) moved to row 65.536, column 16.384 (a column past IV: the reader takes it)."""
+    if kind == 0x00FD and struct.unpack_from("<HH", data) == (1, 1):
+        return struct.pack("<HH", 65_535, 16_383) + data[4:]
+    return data
+
+
+def _lying_xls_dimension(kind: int, data: bytes) -> bytes:
+    """DIMENSIONS claiming 4.294.967.295 rows × 65.535 columns (the reader reserves room for them)."""
+    return struct.pack("<IIHH", 0, 2**32 - 1, 0, 65_535) + data[12:] if kind == 0x0200 else data
 
 
 def _replace_sheet(book: bytes, xml: bytes, level: int = 6, part: str = "xl/worksheets/sheet1.xml") -> bytes:
@@ -160,6 +195,10 @@ def build() -> list[Case]:
     add("xls-that-is-html", "<html><body><table><tr>" + "".join(f"<td>{n}</td>" for n in NAMES) + "</tr><tr>"
         + "".join(f"<td>{v}</td>" for v in ROW) + "</tr></table></body></html>", ext="xls")
     add("xls-that-is-csv", good, ext="xls")
+    add("xls-far-away-cell", _xls([ROW, ROW2], _far_xls_cell), ext="xls")
+    add("xls-lying-dimension", _xls([ROW, ROW2], _lying_xls_dimension), ext="xls")
+    xls = _xls([ROW, ROW2] * 20)
+    add("xls-truncated", xls[: len(xls) // 2], ext="xls")
     # --- names
     cases.append(Case("name-path-traversal", "..\\..\\..\\etc\\passwd.csv", _csv([ROW]).encode()))
     cases.append(Case("name-formula", "=cmd|'calc'!A0.csv", _csv([_with(ROW, 5, "99")]).encode()))

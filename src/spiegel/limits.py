@@ -16,16 +16,19 @@ length of one field (cell)       ``SPIEGEL_MAX_FIELD_CHARS``     10,000 characte
 rows of a sheet (its extent)     ``SPIEGEL_MAX_SHEET_ROWS``      1,048,576 (Excel's own maximum)
 columns of a sheet               ``SPIEGEL_MAX_SHEET_COLUMNS``   256
 cells of a sheet (rows × cols)   ``SPIEGEL_MAX_SHEET_CELLS``     20,000,000
-unpacked size of a workbook      ``SPIEGEL_MAX_UNPACKED_MB``     2,048 (MB, all its parts together)
+unpacked size of a workbook      ``SPIEGEL_MAX_UNPACKED_MB``     2,048 (MB, all its parts; XLS: its stream)
 packing ratio of one part        ``SPIEGEL_MAX_PACK_RATIO``      200 (unpacked / packed, parts above 1 MB)
 ===============================  ==============================  ===========================================
 
-Why these numbers: the XLSX reader (python-calamine) makes a cell for every position of a sheet's extent, also the
-empty ones, so a workbook of 1.7 KB with one cell at XFD1048576 would ask for 17 billion cells; the cell limit
-keeps that at about 1 GB. A sheet's extent is found from its ``<dimension>`` and from the cell references
-themselves, read as a stream from the zip (:mod:`spiegel.read`), before any cell is loaded. Worksheet XML packs
-about 10-30 times; a ratio of 200 only happens for repeated filler (a zip bomb). The size limit keeps the
-reader's memory (about 9-13 × the file for a CSV with its validation, 30-34 × for XLSX; see
+Why these numbers: the workbook reader (python-calamine) makes a cell for every position of a sheet's extent, also
+the empty ones, so a workbook of 1.7 KB with one cell at XFD1048576 would ask for 17 billion cells; the cell limit
+keeps that at about 1 GB. A sheet's extent is found before any cell is loaded (:mod:`spiegel.guard`): for XLSX
+from its ``<dimension>`` and from the cell references themselves, read as a stream from the zip; for XLS from
+its DIMENSIONS record and the rows and columns of its cell records, walked in the compound file's Workbook stream
+(whose size is held to the unpacked limit). An XLS sheet has at most 65,536 rows × 256 columns (16.8 million
+cells, within the cell limit), but a cell's column is stored in 16 bits and the reader takes it as it is.
+Worksheet XML packs about 10-30 times; a ratio of 200 only happens for repeated filler (a zip bomb). The size
+limit keeps the reader's memory (about 9-13 × the file for a CSV with its validation, 23-27 × for XLSX; see
 docs/benchmarks.md) within a few GB.
 """
 

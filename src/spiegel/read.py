@@ -221,10 +221,7 @@ def _read_held(held: _Held, layout: Layout, *, name: str) -> Delivery:
     _check_size(len(data), where)
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise where.error("leeg")
-    if data.startswith(_XLSX_MAGIC):
-        problem = guard.check_workbook(data)
-        if problem:
-            raise where.error("onleesbaar", f" ({problem})")
+    _check_workbook(data, where)
     if len(layout.sets) > 1:
         return _read_several(data, layout, where)
     record_layout = layout.single
@@ -234,6 +231,14 @@ def _read_held(held: _Held, layout: Layout, *, name: str) -> Delivery:
     record_set = _record_set(found, record_layout, name, where)
     source = _source(name, layout, digest, size, found, len(record_set))
     return Delivery({record_layout.naam: record_set}, source, layout)
+
+
+def _check_workbook(data: bytes, where: _Where) -> None:
+    """A workbook (XLSX or XLS) too large to read safely (:mod:`spiegel.guard`) is refused before it is read."""
+    if data.startswith(_XLSX_MAGIC) or data.startswith(_XLS_MAGIC):
+        problem = guard.check_workbook(data) if data.startswith(_XLSX_MAGIC) else guard.check_xls(data)
+        if problem:
+            raise where.error("onleesbaar", f" ({problem})")
 
 
 def _check_size(size: int, where: _Where) -> None:
@@ -364,6 +369,7 @@ def _members(files: dict[str, tuple[str, bytes]], layout: Layout, where: _Where,
                 raise part.error("leeg")
             found = _Found(pd.DataFrame(columns=["rij", *record_layout.delivered.names]), "csv", None, None)
         else:
+            _check_workbook(member_data, part)  # a member workbook (of a ZIP or folder) as a delivery of its own
             found = _read_one(member_data, record_layout.delivered, part)
         first = first or found
         sets[record_layout.naam] = _record_set(found, record_layout, part.name, part)
