@@ -71,10 +71,10 @@ def prestart(warmup: dict[str, str] | None = None) -> None:
 NEED_BASE_MB = 25.0
 NEED_PER_INPUT_MB = 55.0
 #: MB of memory per MB of delivery file for a workbook (and a ZIP), which is packed: reading and validating one
-#: grows a process by about 30-34 times its size, a CSV by about 9-13 times (benchmarks/read_memory.py, section
+#: grows a process by about 23-27 times its size, a CSV by about 9-13 times (benchmarks/read_memory.py, section
 #: "memory of reading a delivery" of docs/benchmarks.md). NEED_PER_INPUT_MB covers a CSV's reading and the rest of
-#: its report; a workbook gets that plus the difference: 55 + (34 - 9) = 80.
-FACTOR_XLSX = 80.0
+#: its report; a workbook gets that plus the difference: 55 + (27 - 9) ≈ 75.
+FACTOR_XLSX = 75.0
 NEED_PER_INPUT_MB_BY_SUFFIX = {".xlsx": FACTOR_XLSX, ".xls": FACTOR_XLSX, ".zip": FACTOR_XLSX}
 
 
