@@ -176,13 +176,25 @@ def age_18_to_22(ctx: Context) -> np.ndarray:
 def duplicated(keys: np.ndarray, *, keep: str | bool) -> np.ndarray:
     """``pd.Series(keys).duplicated(keep=keep)`` for int64 keys (``keep`` "first" or False); for a few keys
     with numpy's sort, which costs a tenth of pandas' fixed cost there."""
+    if keep not in (False, "first"):
+        raise ValueError(f"keep must be 'first' or False, not {keep!r}")
     if not fastpath.small(len(keys)):
-        return pd.Series(keys).duplicated(keep=keep).to_numpy()
+        # a stable sort instead of pandas' hash table: the same answer in about a quarter of the memory (16 bytes a
+        # row for the order and the sorted keys)
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        same = ordered[1:] == ordered[:-1]
+        del ordered
+        flags = np.zeros(len(keys), dtype=bool)
+        flags[1:] = same
+        if keep is False:
+            flags[:-1] |= same
+        out = np.empty(len(keys), dtype=bool)
+        out[order] = flags
+        return out
     if keep is False:
         _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         return counts[inverse.reshape(-1)] > 1
-    if keep != "first":
-        raise ValueError(f"keep must be 'first' or False, not {keep!r}")
     _, first = np.unique(keys, return_index=True)  # the first position of each key
     out = np.ones(len(keys), dtype=bool)
     out[first] = False
