@@ -5,7 +5,6 @@ provider's report."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import datetime
 from pathlib import Path
@@ -13,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from hostile_corpus import SECRETS, build
+from sample_helpers import copy_sample_delivery
 from spiegel.cli import main
-from spiegel.deliveries import DeliveryMeta, load_meta, write_meta
+from spiegel.deliveries import DeliveryMeta
 
 CASES = build()
 GOOD = ("91000066", "91000088")  # two small sample providers (CSV and fixed width) beside the corpus
@@ -38,7 +38,6 @@ def test_the_corpus_has_at_least_40_files_of_every_class():
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
     """A deliveries store: every corpus file as the delivery of its own provider, plus the good providers."""
-    from spiegel.sample import DELIVERIES
 
     root = tmp_path_factory.mktemp("corpus")
     rows = ["kvk,naam,domein,grootteklasse,gemeenten"]
@@ -51,12 +50,7 @@ def store(tmp_path_factory) -> Path:
                          ontvangen=datetime(2025, 7, 10, 12, 0)).to_yaml(), encoding="utf-8")
         rows.append(f"{kvk_of(i)},Corpus {i},jeugdhulp,klein,0363")
     for kvk in GOOD:
-        side = next((DELIVERIES / "2025H1" / kvk).glob("*.meta.yml"))
-        data = side.with_name(side.name.removesuffix(".meta.yml"))
-        target = root / "2025H1" / kvk / data.name
-        target.parent.mkdir(parents=True)
-        target.write_bytes(data.read_bytes())
-        write_meta(target, dataclasses.replace(load_meta(data), sha256=None))
+        copy_sample_delivery(root, "2025H1", kvk)
         rows.append(f"{kvk},Goed {kvk},jeugdhulp,klein,0363")
     (root / "register.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     return root

@@ -4,7 +4,6 @@ control and bidi characters refused in register and sidecar metadata, hostile na
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 from datetime import datetime
@@ -13,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sample_helpers import copy_sample_delivery
 from spiegel.deliveries import DeliveryMeta, load_meta, write_meta
 from spiegel.errors import InputError
 from spiegel.register import load_register
@@ -136,20 +136,13 @@ def test_hostile_names_through_the_batch_manifest_and_index_and_the_report_html(
     manifest.csv holds them as text, index.html and the report HTML escaped; a control or bidi character in a
     name stops the batch with one clear error (the register is checked before anything runs)."""
     from spiegel.batch import BatchOptions, run_batch
-    from spiegel.sample import DELIVERIES
 
     store = tmp_path / "d"
     kvks = ["91000066", "91000088"]  # two small sample providers, each under a hostile name
     names = {kvks[0]: HOSTILE_NAMES[0], kvks[1]: HOSTILE_NAMES[4]}
     rows = ["kvk,naam,domein,grootteklasse,gemeenten"]
     for kvk in kvks:
-        source = next((DELIVERIES / "2025H1" / kvk).glob("*.meta.yml"))
-        data = source.with_name(source.name.removesuffix(".meta.yml"))
-        target = store / "2025H1" / kvk / data.name
-        target.parent.mkdir(parents=True)
-        target.write_bytes(data.read_bytes())
-        meta = load_meta(data)
-        write_meta(target, dataclasses.replace(meta, naam=names[kvk], sha256=None))
+        copy_sample_delivery(store, "2025H1", kvk, naam=names[kvk])
         rows.append(f'{kvk},"{names[kvk].replace(chr(34), chr(34) * 2)}",jeugdhulp,klein,0363')
     for j, naam in enumerate(HOSTILE_NAMES):  # registered without a delivery: the index's second table
         rows.append(f'1999000{j},"{naam.replace(chr(34), chr(34) * 2)}",jeugdhulp,klein,0363')
