@@ -5,9 +5,9 @@ some 55 bytes a field, and much of that memory stays with the process after the 
 40 MB delivery left the process 2.3 times its size larger than the frame it read). :func:`read_csv` parses the
 records with Arrow's CSV reader instead, straight from the file's bytes, which never makes a Python object, and
 trims the fields with Arrow's ``utf8_trim_whitespace`` (which strips exactly the characters ``str.strip`` strips;
-tested). It is used
-only for records without a double quote, so no quoting rule of the two parsers can differ: ``spiegel.read`` gives
-records with quotes to pandas.
+tested). It is used only for records without a double quote, so no quoting rule of the two parsers can differ:
+``spiegel.read`` gives records with quotes to pandas. :func:`give_back` then returns to the system what Arrow's
+allocator keeps after freeing.
 
 **Sharing.**
 A delivery is held twice while it is validated: as delivered (the raw frame: trimmed text, ``""`` where a field is
@@ -22,6 +22,9 @@ file's size (docs/benchmarks.md, "Memory of reading a delivery").
 The values, dtype and behaviour are those of the plain ``values.replace("", pd.NA)``; where the trick does not
 apply (Python-object storage, which small reports use, see :func:`spiegel.fastpath.string_storage`; a column with
 missing values already; a sliced chunk) the plain call is made. tests/test_arrowtext.py holds the two equal.
+
+**Objects.** :func:`objects` gives a column of few distinct texts (a status) as an object array with one Python
+string per distinct value, where ``to_numpy(dtype=object)`` makes one per row.
 """
 
 from __future__ import annotations
