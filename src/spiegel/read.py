@@ -747,10 +747,7 @@ def _read_csv_blocks(data: bytes, encoding: _Encoding, header_row: int, delim: s
         del body
         if len(frame) != len(block_rows):  # (the checks leave no line pandas could read otherwise)
             raise where.error("rijlengte", ": een veld is niet te lezen als CSV", row=int(block_rows[0]))
-        frame.columns = [c.split(":", 1)[1] for c in frame.columns]
-        frame = frame.loc[:, ~frame.columns.duplicated()]
-        frame[ROW] = block_rows
-        parts.append(_finish_raw(frame, layout))
+        parts.append(_finish_raw(_chosen({c: frame[c].array for c in frame.columns}, block_rows), layout))
         del frame
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
