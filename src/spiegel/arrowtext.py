@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from spiegel import fastpath
+from spiegel import categories, fastpath
 
 
 def default_is_arrow() -> bool:
@@ -43,18 +43,21 @@ def default_is_arrow() -> bool:
     return pd.StringDtype(na_value=float("nan")).storage == "pyarrow"
 
 
-def read_csv(data: bytes, start: int, codec: str, names: list[str], delimiter: str
+def read_csv(data: bytes, start: int, codec: str, names: list[str], delimiter: str, *, compact: bool = False
              ) -> dict[str, pd.api.extensions.ExtensionArray]:
     """The fields of ``data`` from offset ``start`` on (decoded with ``codec``; every line empty or holding
     ``len(names)`` fields; no double quote), trimmed, as one pandas text array (dtype ``str``, Arrow) per name.
-    Empty lines are skipped; ``names`` must differ from one another. The bytes are not copied."""
+    Empty lines are skipped; ``names`` must differ from one another. The bytes are not copied. ``compact``: a column
+    of few distinct values is given as categories instead (:func:`spiegel.categories.encode`), each as soon as it
+    is parsed, so that the text of all columns is never held at once."""
     source = pa.BufferReader(pa.py_buffer(data).slice(start))
+    kind = pa.dictionary(pa.int32(), pa.string()) if compact else pa.string()
     table = pcsv.read_csv(
         source,
         read_options=pcsv.ReadOptions(column_names=names, use_threads=False, encoding=codec),
         parse_options=pcsv.ParseOptions(delimiter=delimiter, quote_char=False, double_quote=False,
                                         ignore_empty_lines=True),
-        convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+        convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, kind), strings_can_be_null=False,
                                             quoted_strings_can_be_null=False),
     )
     columns = {name: table.column(name) for name in names}
@@ -62,11 +65,42 @@ def read_csv(data: bytes, start: int, codec: str, names: list[str], delimiter: s
     dtype = pd.StringDtype(storage="pyarrow", na_value=float("nan"))
     out = {}
     for name in names:  # one column at a time, its untrimmed text freed before the next
+        if compact:
+            out[name] = _from_dictionary(columns.pop(name), dtype)
+            continue
         trimmed = pc.utf8_trim_whitespace(columns.pop(name)).cast(pa.large_string())
         out[name] = pd.array(trimmed, dtype=dtype)
-    del columns, trimmed
+        del trimmed
+    del columns
     give_back()
     return out
+
+
+def _from_dictionary(column: pa.ChunkedArray, dtype: pd.StringDtype) -> pd.api.extensions.ExtensionArray:
+    """A column the CSV reader gave dictionary-encoded (each chunk its own dictionary), trimmed: as categories if it
+    has few distinct values (:func:`spiegel.categories.worth`), otherwise as text. Only its distinct values are
+    trimmed; the text of a column of codes is never written out per row."""
+    rows = len(column)
+    if not column.num_chunks or not rows:
+        return pd.array([], dtype=dtype)
+    if all(categories.worth(len(chunk.dictionary), len(chunk)) for chunk in column.chunks):
+        column = column.unify_dictionaries()
+        indices = pa.chunked_array([chunk.indices for chunk in column.chunks], type=pa.int32())
+        trimmed = pc.utf8_trim_whitespace(column.chunk(0).dictionary).cast(pa.large_string())
+        del column
+        mapping, uniques = pd.factorize(pd.array(trimmed, dtype=dtype), sort=True)  # (equal once trimmed: one)
+        if categories.worth(len(uniques), rows):
+            codes = mapping.astype(categories.code_dtype(len(uniques)))[indices.to_numpy()]
+            return categories.from_codes(codes, pd.Index(uniques, dtype=dtype))
+        text = pc.take(trimmed, indices)
+        return pd.array(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text, dtype=dtype)
+    # a column of many distinct values (BSNs): its text, a chunk at a time (no dictionary of all of them)
+    chunks = [pc.take(pc.utf8_trim_whitespace(chunk.dictionary).cast(pa.large_string()), chunk.indices)
+              for chunk in column.chunks]
+    del column
+    text = pa.concat_arrays(chunks)
+    del chunks
+    return pd.array(text, dtype=dtype)
 
 
 def objects(values: pd.Series) -> np.ndarray:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from spiegel import codes, fastpath
+from spiegel import categories, codes, fastpath
 
 #: Where a record's gemeente came from (:func:`resolve_with_source`).
 SOURCES = ("gemeentecode", "opvolger", "postcode", "onbekend")
@@ -96,6 +96,8 @@ def _parts(
             members = _valid_set(day)
             still_valid = np.fromiter((c in members for c in code_values), dtype=bool, count=n)
         return from_code, from_pc4, still_valid
+    if categories.is_category(gemeentecode) or categories.is_category(postcode):  # each distinct value once
+        return _parts_per_category(gemeentecode, postcode, day, valid=valid)
     code_set, code_pos, pc4_set, pc4_pos = _lookup(day)
     codes_arrow = _as_arrow(gemeentecode)
     if isinstance(postcode, pd.Series):
@@ -110,6 +112,37 @@ def _parts(
     if valid:
         still_valid = pc.is_in(codes_arrow, value_set=_valid_array(day)).to_numpy(zero_copy_only=False).astype(bool)
     return from_code, from_pc4, still_valid
+
+
+def _parts_per_category(
+    gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date, *, valid: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`_parts` of a large delivery whose columns are held as categories (:mod:`spiegel.categories`): the
+    lookups are made on the categories, and spread over the rows by their codes (a missing value: not found)."""
+    code_categories, code_rows = _distinct(gemeentecode)
+    pc_categories, pc_rows = _distinct(postcode)
+    from_code, _, still_valid = _parts(code_categories, _blank(len(code_categories)), day, valid=valid)
+    _, from_pc4, _ = _parts(_blank(len(pc_categories)), pc_categories, day)
+    return (_spread(from_code, code_rows, -1), _spread(from_pc4, pc_rows, -1),
+            None if still_valid is None else _spread(still_valid, code_rows, False))
+
+
+def _distinct(values: pd.Series | list) -> tuple[pd.Series, np.ndarray]:
+    """(the distinct values, and per row the position of its value, −1 where missing) of a column."""
+    if categories.is_category(values):
+        cats = values.cat.categories  # type: ignore[union-attr]
+        return pd.Series(cats, dtype=cats.dtype), values.cat.codes.to_numpy()  # type: ignore[union-attr]
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    codes, uniques = pd.factorize(series)
+    return pd.Series(uniques, dtype=series.dtype), codes
+
+
+def _blank(n: int) -> pd.Series:
+    return pd.Series([""] * n, dtype=object)
+
+
+def _spread(per_value: np.ndarray, rows: np.ndarray, missing: object) -> np.ndarray:
+    return np.where(rows >= 0, per_value[np.maximum(rows, 0)] if len(per_value) else missing, missing)
 
 
 def resolve(gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date) -> np.ndarray:

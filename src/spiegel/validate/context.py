@@ -8,6 +8,7 @@ values as a list (:mod:`spiegel.fastpath`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
@@ -20,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from spiegel import codes, fastpath, gemeenten
+from spiegel import categories, codes, fastpath, gemeenten
 from spiegel.periods import Period
 from spiegel.read import ROW, Delivery, RecordSet
 
@@ -56,6 +57,20 @@ def _values(values: Text) -> list:
     return values if isinstance(values, list) else values.tolist()
 
 
+def _per_category(function: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """``function`` (values → one result a value) of a column held as categories computed on its categories only
+    (:func:`spiegel.categories.per_value`)."""
+
+    @functools.wraps(function)
+    def wrapper(values: Text, *args: Any) -> np.ndarray:
+        if categories.is_category(values):
+            return categories.per_value(values, lambda distinct: function(distinct, *args)).to_numpy()
+        return function(values, *args)
+
+    return wrapper
+
+
+@_per_category
 def fullmatch(values: Text, pattern: str) -> np.ndarray:
     """Bool array: the whole value matches ``pattern`` (ASCII classes, as pyarrow's RE2)."""
     if fastpath.small(len(values)):
@@ -64,6 +79,7 @@ def fullmatch(values: Text, pattern: str) -> np.ndarray:
     return _series(values).str.fullmatch(pattern).to_numpy(dtype=bool)
 
 
+@_per_category
 def per_distinct(values: Text, function: Callable[[str], object]) -> np.ndarray:
     """``function`` of every value, as an object array, called once per distinct value (a column of a large
     delivery holds each postcode many times; a Python object per row costs several times the column)."""
@@ -75,12 +91,14 @@ def per_distinct(values: Text, function: Callable[[str], object]) -> np.ndarray:
     return results[codes_]
 
 
+@_per_category
 def endswith(values: Text, suffix: str) -> np.ndarray:
     if fastpath.small(len(values)):
         return np.fromiter((v.endswith(suffix) for v in _values(values)), dtype=bool, count=len(values))
     return _series(values).str.endswith(suffix).to_numpy(dtype=bool)
 
 
+@_per_category
 def equals(values: Text, text: str) -> np.ndarray:
     """Bool array: the value is ``text``."""
     if fastpath.small(len(values)):
@@ -92,13 +110,18 @@ def prefix(values: Text, length: int) -> Text:
     """The first ``length`` characters of every value."""
     if fastpath.small(len(values)):
         return [v[:length] for v in _values(values)]
-    return _series(values).str.slice(0, length)
+    return categories.recode(_series(values), lambda v: v.str.slice(0, length))
 
 
 def digits_to_int(values: Text, mask: np.ndarray) -> np.ndarray:
     """int64 of the values where ``mask`` (all digits there), 0 elsewhere."""
     out = np.zeros(len(values), dtype=np.int64)
     if not mask.any():
+        return out
+    if categories.is_category(values):  # each category once (those of nine digits: the BSNs of a few youths)
+        cats = pd.Series(values.cat.categories)
+        of_cats = digits_to_int(cats, fullmatch(cats, r"\d{1,18}"))
+        out[mask] = of_cats[values.cat.codes.to_numpy()[mask]]
         return out
     if fastpath.small(len(values)):
         out[mask] = [int(v) for v, m in zip(_values(values), mask, strict=True) if m]
@@ -116,6 +139,7 @@ def _as_arrow(values) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
+@_per_category
 def isin(values: Text, allowed: pa.Array) -> np.ndarray:
     """``values.isin(allowed)`` as a bool array, fast for large ``allowed``: pandas' ``isin`` on Arrow strings
     turns every allowed value into a scalar one by one (10 ms per call for the 4,000 PC4s). A few values are
