@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spiegel import arrowtext, dates, domains, elfproef, fastpath, read
+from spiegel import arrowtext, categories, dates, domains, elfproef, fastpath, read
 from spiegel.read import read_delivery
 
 JH = domains.get("jeugdhulp")
@@ -58,8 +58,9 @@ def test_block_wise_and_arrow_reading_equal_the_python_path(tmp_path, monkeypatc
     expected = _read(path, small=True)
     for block in (None, 700, 64 * 1024):
         got = _read(path, block=block, monkeypatch=monkeypatch)
-        pd.testing.assert_frame_equal(got.raw, expected.raw, check_exact=True)
-        pd.testing.assert_frame_equal(got.frame, expected.frame, check_exact=True)
+        assert categories.is_category(got.raw["geboortedatum"])  # (the large path keeps code columns as categories)
+        pd.testing.assert_frame_equal(categories.plain(got.raw), expected.raw, check_exact=True)
+        pd.testing.assert_frame_equal(categories.plain(got.frame), expected.frame, check_exact=True)
         assert got.blank_rows == expected.blank_rows
         assert got.source == expected.source
     assert len(expected.raw) == 3000
@@ -98,7 +99,7 @@ def test_windows_1252_through_arrow_equals_the_python_path(tmp_path, monkeypatch
     expected = _read(path, small=True)
     got = _read(path, block=900, monkeypatch=monkeypatch)
     assert got.source.encoding == "Windows-1252"
-    pd.testing.assert_frame_equal(got.raw, expected.raw, check_exact=True)
+    pd.testing.assert_frame_equal(categories.plain(got.raw), expected.raw, check_exact=True)
     assert "1000 \u00e9B" in set(got.raw["postcode"])
 
 

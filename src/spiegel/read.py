@@ -25,6 +25,7 @@ A ``lijst`` column of the layout (codes separated by ``|``) is expanded into its
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import itertools
@@ -40,7 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spiegel import arrowtext, dates, elfproef, fastpath, guard, limits
+from spiegel import arrowtext, categories, dates, elfproef, fastpath, guard, limits
 from spiegel.errors import InputError
 from spiegel.layouts import LIST_SEPARATOR, Layout, RecordLayout
 
@@ -273,7 +274,9 @@ def _read_one(file: bytes | _Held, layout: RecordLayout, where: _Where, *, sheet
 
 
 def _record_set(found: _Found, layout: RecordLayout, bron: str, where: _Where) -> RecordSet:
-    raw = found.raw
+    """The record set of a file's raw frame, which it takes from ``found`` (so that the frame as parsed is freed as
+    soon as its columns are replaced)."""
+    raw, found.raw = found.raw, pd.DataFrame()
     if raw.empty and not layout.leeg_toegestaan:
         raise where.error("leeg")
     raw = raw.reset_index(drop=True)
@@ -282,6 +285,9 @@ def _record_set(found: _Found, layout: RecordLayout, bron: str, where: _Where) -
     names = dict(raw.attrs.pop("ignored_names", []))
     if layout.lijsten:
         raw = expand_lists(raw, layout)
+    if not fastpath.small(len(raw)):  # code columns as categories (spiegel.categories)
+        raw = pd.DataFrame({c: raw[c] if c == ROW else categories.encode(raw[c]) for c in raw.columns},
+                           index=raw.index)
     frame = _typed(raw, layout, where)
     if not fastpath.small(len(frame)):
         arrowtext.give_back()  # (what typing the columns used and freed)
@@ -684,7 +690,8 @@ def _read_csv(
         except csv.Error:
             raise where.error("rijlengte", ": een veld is niet te lezen als CSV") from None
     elif arrowtext.default_is_arrow() and not scan.quoted and not scan.spaced_blank:
-        fields = arrowtext.read_csv(data, _body_start(data, encoding, header_row), encoding.codec, positional, delim)
+        fields = arrowtext.read_csv(data, _body_start(data, encoding, header_row), encoding.codec, positional, delim,
+                                    compact=True)
         if any(len(a) != len(scan.rows) for a in fields.values()):  # (the checks leave no such line)
             raise where.error("rijlengte", ": een veld is niet te lezen als CSV")
         out = _finish_raw(_chosen(fields, scan.rows), layout, stripped=True)
@@ -1006,7 +1013,7 @@ def _finish_raw(frame: pd.DataFrame, layout: RecordLayout, *, stripped: bool = F
     for col in layout.names:
         if col not in frame.columns:  # an optional column left out of the file
             data[col] = np.full(len(frame), "", dtype=object)
-        elif stripped and arrowtext.is_arrow(frame[col]):
+        elif stripped and (arrowtext.is_arrow(frame[col]) or categories.is_category(frame[col])):
             data[col] = frame[col].array
         elif small:
             data[col] = [str(v).strip() for v in frame[col].tolist()]
@@ -1036,26 +1043,40 @@ def _typed(raw: pd.DataFrame, layout: RecordLayout, where: _Where) -> pd.DataFra
     data: dict[str, object] = {ROW: raw[ROW].to_numpy()}
     for col in layout.kolommen:
         values = raw[col.naam]
+        coded = categories.is_category(values)  # (the derived columns are computed per distinct value)
         if col.type == "datum":
-            data[col.naam] = dates.parse(values)
+            data[col.naam] = categories.per_value(values, dates.parse).to_numpy() if coded else dates.parse(values)
         elif col.type == "datum_00":
-            data[col.naam] = dates.parse_with_unknown_day(values)
+            parse = dates.parse_with_unknown_day
+            data[col.naam] = categories.per_value(values, parse).to_numpy() if coded else parse(values)
             special = _special_dates(where.layout.codes)
             if special:
                 status = date_status(values, special)
                 data[col.naam] = _without_special(data[col.naam], status, special)
                 data[f"{col.naam}_status"] = status
         elif col.type == "vlag":
-            data[col.naam] = (values.to_numpy(dtype=object) == "1").astype(np.int8)
+            data[col.naam] = (categories.text(values).to_numpy(dtype=object) == "1").astype(np.int8)
         elif col.type == "postcode":
-            data[col.naam] = arrowtext.empty_as_missing(values.str.replace(" ", "", regex=False).str.upper())
+            data[col.naam] = _empty_as_missing(categories.recode(values, _postcode_text))
         elif small:
             data[col.naam] = pd.array([v if v else None for v in values.tolist()], dtype=values.dtype)
         else:
-            data[col.naam] = arrowtext.empty_as_missing(values)
+            data[col.naam] = _empty_as_missing(values)
         if col.type == "bsn":
-            data[f"{col.naam}_status"] = bsn_status(values, where.layout.codes.status_of("bsn_bijzonder"))
+            special = where.layout.codes.status_of("bsn_bijzonder")
+            status = functools.partial(bsn_status, special=special)
+            data[f"{col.naam}_status"] = categories.per_value(values, status).to_numpy() if coded else status(values)
     return pd.DataFrame(data, index=raw.index)
+
+
+def _postcode_text(values: pd.Series) -> pd.Series:
+    return values.str.replace(" ", "", regex=False).str.upper()
+
+
+def _empty_as_missing(values: pd.Series) -> pd.Series:
+    if categories.is_category(values):
+        return categories.empty_as_missing(values)
+    return arrowtext.empty_as_missing(values)
 
 
 def typed_frame(raw: pd.DataFrame, layout: Layout, *, name: str = "", columns: Any = None) -> pd.DataFrame:
