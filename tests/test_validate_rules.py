@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from spiegel import domains, fastpath
@@ -372,3 +373,19 @@ def test_jh_v24_says_which_gemeente_counts_an_ambiguous_pc4_and_why_without_the_
     assert finding.ernst == "waarschuwing"
     assert finding.toelichting.startswith("geteld bij 0358 (Aalsmeer): ")
     assert "0362 (Amstelveen)" in finding.toelichting and "1431" not in finding.toelichting
+
+
+def test_the_running_maximum_in_runs_equals_pandas_cummax_per_group():
+    """JH-R02's running maximum of a large delivery (numpy, runs lifted above each other) equals pandas' groupby."""
+    from spiegel.domains.jeugdhulp.logic import running_max
+
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 7, 5_000):
+        groups = np.sort(rng.integers(0, max(1, n // 3), n)).astype(np.int64)
+        values = rng.integers(-5, 10**6, n).astype(np.int64)
+        values[rng.random(n) < 0.1] = np.iinfo(np.int64).max  # an open end
+        values[rng.random(n) < 0.05] = np.iinfo(np.int64).min
+        expected = pd.Series(values).groupby(groups, sort=False).cummax().to_numpy()
+        for small in (True, False):
+            with fastpath.threshold(10**9 if small else 0):
+                assert running_max(values, groups).tolist() == expected.tolist()

@@ -32,6 +32,9 @@ MAX_DISTINCT_SHARE = 0.5
 SAMPLE_ROWS = 10_000
 
 
+_TEXT = pd.StringDtype(na_value=float("nan"))  # (pandas' text dtype: Arrow storage where pyarrow is installed)
+
+
 def is_category(values: Any) -> bool:
     """Whether ``values`` (a Series or an array) is a pandas ``Categorical``."""
     return isinstance(getattr(values, "dtype", None), pd.CategoricalDtype)
@@ -63,6 +66,13 @@ def code_dtype(distinct: int) -> np.dtype:
         if distinct < np.iinfo(kind).max:
             return np.dtype(kind)
     return np.dtype(np.int64)
+
+
+def of_labels(labels: np.ndarray) -> pd.Categorical:
+    """An object array of a few labels (a status per row, none missing) as a ``Categorical`` of sorted text
+    categories (the dtype pandas gives text)."""
+    codes, uniques = pd.factorize(labels, sort=True)
+    return from_codes(codes.astype(code_dtype(len(uniques))), pd.Index(list(uniques), dtype=_TEXT))
 
 
 def from_codes(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:

@@ -1066,6 +1066,9 @@ def _typed(raw: pd.DataFrame, layout: RecordLayout, where: _Where) -> pd.DataFra
             special = where.layout.codes.status_of("bsn_bijzonder")
             status = functools.partial(bsn_status, special=special)
             data[f"{col.naam}_status"] = categories.per_value(values, status).to_numpy() if coded else status(values)
+    if not small:  # a status column (a few labels, one a row) held as categories, not as text
+        for name in [name for name in data if name.endswith("_status") and name[:-7] in layout.names]:
+            data[name] = categories.of_labels(data[name])
     return pd.DataFrame(data, index=raw.index)
 
 

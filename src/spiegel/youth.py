@@ -93,6 +93,9 @@ def hashes(values: np.ndarray) -> np.ndarray:
     return (h >> np.uint64(2)).astype(np.int64) | _HASHED
 
 
+_CAST_BLOCK_ROWS = 2**17
+
+
 def person_ids(frame: pd.DataFrame, raw_bsn: list | pd.Series, *, bsn: str = "bsn") -> np.ndarray:
     """Who each row's youth is, as an int64 comparable across deliveries (the validation compares a delivery with
     the previous one): the BSN as a number where it is nine digits, a hash of any other filled BSN, or a hash of
@@ -111,8 +114,10 @@ def person_ids(frame: pd.DataFrame, raw_bsn: list | pd.Series, *, bsn: str = "bs
         series = raw_bsn if isinstance(raw_bsn, pd.Series) else pd.Series(raw_bsn, dtype="str")
         nine = series.str.fullmatch(r"[0-9]{9}").to_numpy(dtype=bool)
         number = known & nine
-        if number.any():
-            out[number] = series[number].astype(np.int64).to_numpy()  # (Arrow casts: no Python object a value)
+        for start in range(0, n, _CAST_BLOCK_ROWS):  # (a block at a time: the BSNs' text is not copied at once)
+            part, wanted = slice(start, start + _CAST_BLOCK_ROWS), number[start:start + _CAST_BLOCK_ROWS]
+            if wanted.any():  # (Arrow casts: no Python object a value)
+                out[part][wanted] = series.iloc[part][wanted].astype(np.int64).to_numpy()
         other_values = series[known & ~nine].tolist()
     other = known & ~nine
     if other.any():

@@ -93,9 +93,10 @@ class Facts(BaseFacts):
         """Who the youth is (:mod:`spiegel.youth`), as an int64 comparable across deliveries."""
         return youth.person_ids(self.frame, self.text("bsn"))
 
-    @cached_property
+    @property
     def aanvang_part(self) -> np.ndarray:
-        """datum_aanvang for the record key: days since 1800 for a real date, else a hash of the text."""
+        """datum_aanvang for the record key: days since 1800 for a real date, else a hash of the text (not cached:
+        only the keys are kept, and the comparison with the previous delivery takes a few rows of it)."""
         start = self.aanvang
         out = np.zeros(self.n, dtype=np.int64)
         valid = ~np.isnat(start)
@@ -104,9 +105,10 @@ class Facts(BaseFacts):
             out[~valid] = youth.hashes(np.asarray(self.text("datum_aanvang"), dtype=object)[~valid])
         return out
 
-    @cached_property
+    @property
     def hulpvorm_part(self) -> np.ndarray:
-        """hulpvorm for the record key: the code as a number when it is 1–3 digits, else a hash of the text."""
+        """hulpvorm for the record key: the code as a number when it is 1–3 digits, else a hash of the text (not
+        cached, as :attr:`aanvang_part`)."""
         from spiegel.validate.context import digits_to_int
 
         text = self.text("hulpvorm")
@@ -122,9 +124,9 @@ class Facts(BaseFacts):
         Exact (bit fields) for ordinary rows; a hash of the three parts otherwise."""
         return combine(self.person_id, self.aanvang_part, self.hulpvorm_part)
 
-    @cached_property
+    @property
     def youth_hulpvorm(self) -> np.ndarray:
-        """Person + hulpvorm as int64 (the group in which records may not overlap)."""
+        """Person + hulpvorm as int64 (the group in which records may not overlap; JH-R02 only, not cached)."""
         return combine(self.person_id, np.zeros(self.n, dtype=np.int64), self.hulpvorm_part)
 
     @cached_property
@@ -140,8 +142,12 @@ _HASHED = np.int64(1) << np.int64(62)
 
 def combine(person: np.ndarray, aanvang: np.ndarray, hulpvorm: np.ndarray) -> np.ndarray:
     """Bit fields person (30 bits) | aanvang (17) | hulpvorm (10) when all fit, else a hash of the three."""
-    exact = (person < (1 << 30)) & (aanvang < (1 << 17)) & (hulpvorm < (1 << 10))
-    out = (person << 27) | (aanvang << 10) | hulpvorm
+    exact = person < (1 << 30)
+    exact &= aanvang < (1 << 17)
+    exact &= hulpvorm < (1 << 10)
+    out = person << 27  # (in place from here: one array of 8 bytes a row, not three)
+    out |= aanvang << 10
+    out |= hulpvorm
     if not exact.all():
         parts = pd.DataFrame({"p": person[~exact], "a": aanvang[~exact], "h": hulpvorm[~exact]})
         h = pd.util.hash_pandas_object(parts, index=False).to_numpy()

@@ -73,14 +73,20 @@ def postcode_in_several_gemeenten(ctx: Context) -> list[Hit]:
     f = ctx.cur
     day = f.period.last_day
     ambiguous = codes.pc4_ambiguous(day)
-    pc4 = per_distinct(f.text("postcode"), gemeenten.pc4_of)
-    hit = np.isin(pc4, list(ambiguous)) & equals(f.text("gemeentecode"), "")
+    postcode = f.text("postcode")
+    hit = per_distinct(postcode, lambda p: gemeenten.pc4_of(p) in ambiguous).astype(bool)  # (no PC4 a row)
+    hit &= equals(f.text("gemeentecode"), "")
     if not hit.any():
         return []
     names = codes.gemeente_names(day)
+    positions_hit = np.flatnonzero(hit)
+    if isinstance(postcode, list):
+        pc4 = [gemeenten.pc4_of(postcode[i]) for i in positions_hit]
+    else:
+        pc4 = per_distinct(postcode.iloc[positions_hit], gemeenten.pc4_of)
     by_choice: dict[tuple[str, str, tuple[str, ...]], list[int]] = {}
-    for i in np.flatnonzero(hit):
-        by_choice.setdefault(ambiguous[pc4[i]], []).append(int(i))
+    for i, value in zip(positions_hit, pc4, strict=True):
+        by_choice.setdefault(ambiguous[value], []).append(int(i))
     hits = []
     for (choice, reason, all_codes), positions in sorted(by_choice.items()):
         others = ", ".join(f"{c} ({names.get(c, c)})" for c in all_codes if c != choice)
@@ -155,7 +161,9 @@ def _ages(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
     """(age at aanvang from the latest possible birth date, age from the imputed birth date)."""
     if "ages" not in ctx.memo:
         f = ctx.cur
-        ctx.memo["ages"] = (dates.age_at(f.geboorte_laatst, f.aanvang), dates.age_at(f.geboorte, f.aanvang))
+        # (int16: whole years fit, and the pair is kept for two rules: a quarter of int64's memory)
+        ctx.memo["ages"] = (dates.age_at(f.geboorte_laatst, f.aanvang).astype(np.int16),
+                            dates.age_at(f.geboorte, f.aanvang).astype(np.int16))
     return ctx.memo["ages"]
 
 
@@ -205,12 +213,31 @@ def running_max(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """The running maximum of ``values`` within each run of equal ``groups`` (sorted by group), as
     ``pd.Series(values).groupby(groups).cummax()`` gives it for contiguous groups."""
     if not fastpath.small(len(values)):
-        return pd.Series(values).groupby(groups, sort=False).cummax().to_numpy()
+        return _running_max_in_runs(values, groups)
     out, group = values.tolist(), groups.tolist()
     for i in range(1, len(out)):
         if group[i] == group[i - 1] and out[i - 1] > out[i]:
             out[i] = out[i - 1]
     return np.array(out, dtype=values.dtype)
+
+
+def _running_max_in_runs(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """:func:`running_max` of int64 ``values`` in numpy, without pandas' hash table of the groups (a fifth of its
+    memory): each run is lifted above all earlier runs, so that one running maximum over the whole array never
+    carries a value from one run into the next. Values are ranked first (the lifts then stay within int64)."""
+    if not len(values):
+        return values.copy()
+    distinct, rank = np.unique(values, return_inverse=True)
+    rank = rank.reshape(-1).astype(np.int64)
+    run = np.empty(len(values), dtype=np.int64)
+    run[0] = 0
+    np.cumsum(groups[1:] != groups[:-1], out=run[1:])
+    lift = run * len(distinct)
+    del run
+    rank += lift
+    np.maximum.accumulate(rank, out=rank)
+    rank -= lift
+    return distinct[rank]
 
 
 @logic("JH-R01")
