@@ -29,6 +29,27 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise
 
 
+#: A temporary file of :func:`atomic_path` older than this (seconds) is left over: a write takes well under a second.
+STALE_SECONDS = 60.0
+
+
+def remove_temporaries(folder: str | Path, names: list[str]) -> None:
+    """Remove what :func:`atomic_path` left beside ``folder``'s files ``names`` when its process was killed mid-write
+    (``kill -9``, a power cut): a temporary file, never a half-written one under the target's name. Only those older
+    than :data:`STALE_SECONDS`, so that another process's write in progress (a batch of another domain rewriting the
+    period's index) is left alone."""
+    now = time.time()
+    for name in names:
+        for stale in Path(folder).glob(f".{glob_escape(name)}.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                if now - stale.stat().st_mtime > STALE_SECONDS:
+                    stale.unlink(missing_ok=True)
+
+
+def glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
 @contextlib.contextmanager
 def atomic_open(target: str | Path, mode: str = "wb") -> Iterator[BinaryIO]:
     with atomic_path(target) as tmp, open(tmp, mode) as fh:

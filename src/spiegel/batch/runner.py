@@ -357,6 +357,10 @@ def run_batch(options: BatchOptions) -> BatchResult:
     from spiegel.batch.index import manifest_file
 
     manifest.copies = {s: period_dir / manifest_file(options.domain, s) for s in (".json", ".csv")}
+    from spiegel.io import remove_temporaries
+
+    # (a batch killed while it wrote these left a temporary file beside them; a period has one batch at a time)
+    remove_temporaries(period_dir, [p.name for p in manifest.copies.values()] + ["index.html"])
     live_index = _LiveIndex(period_dir) if options.index else None
     manifest.on_write = live_index
 
