@@ -6,8 +6,8 @@ some 55 bytes a field, and much of that memory stays with the process after the 
 records with Arrow's CSV reader instead, straight from the file's bytes, which never makes a Python object, and
 trims the fields with Arrow's ``utf8_trim_whitespace`` (which strips exactly the characters ``str.strip`` strips;
 tested). It is used only for records without a double quote, so no quoting rule of the two parsers can differ:
-``spiegel.read`` gives records with quotes to pandas. :func:`give_back` then returns to the system what Arrow's
-allocator keeps after freeing.
+``spiegel.read`` gives records with quotes to pandas. :func:`spiegel.memory.give_back` then returns to the system
+what Arrow's allocator keeps after freeing.
 
 **Sharing.**
 A delivery is held twice while it is validated: as delivered (the raw frame: trimmed text, ``""`` where a field is
@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from spiegel import categories, fastpath
+from spiegel import categories, fastpath, memory
 
 
 def default_is_arrow() -> bool:
@@ -66,24 +66,28 @@ def read_csv(data: bytes, start: int, codec: str, names: list[str], delimiter: s
     out = {}
     for name in names:  # one column at a time, its untrimmed text freed before the next
         if compact:
-            out[name] = _from_dictionary(columns.pop(name), dtype)
+            out[name] = from_dictionary(columns.pop(name), dtype)
             continue
         trimmed = pc.utf8_trim_whitespace(columns.pop(name)).cast(pa.large_string())
         out[name] = pd.array(trimmed, dtype=dtype)
         del trimmed
     del columns
-    give_back()
+    memory.give_back()  # (the parse's own buffers: 1.3 times a 40 MB file's size, kept otherwise)
     return out
 
 
-def _from_dictionary(column: pa.ChunkedArray, dtype: pd.StringDtype) -> pd.api.extensions.ExtensionArray:
-    """A column the CSV reader gave dictionary-encoded (each chunk its own dictionary), trimmed: as categories if it
+def from_dictionary(column: pa.ChunkedArray, dtype: pd.StringDtype) -> pd.api.extensions.ExtensionArray:
+    """A column given dictionary-encoded (each chunk its own dictionary: the CSV reader's, or the blocks of a sheet),
+    trimmed: as categories if it
     has few distinct values (:func:`spiegel.categories.worth`), otherwise as text. Only its distinct values are
     trimmed; the text of a column of codes is never written out per row."""
     rows = len(column)
     if not column.num_chunks or not rows:
         return pd.array([], dtype=dtype)
     if all(categories.worth(len(chunk.dictionary), len(chunk)) for chunk in column.chunks):
+        if column.type.index_type != pa.int32():  # (narrow codes of blocks: their union may need more)
+            column = pa.chunked_array([pa.DictionaryArray.from_arrays(chunk.indices.cast(pa.int32()), chunk.dictionary)
+                                       for chunk in column.chunks])
         column = column.unify_dictionaries()
         indices = pa.chunked_array([chunk.indices for chunk in column.chunks], type=pa.int32())
         trimmed = pc.utf8_trim_whitespace(column.chunk(0).dictionary).cast(pa.large_string())
@@ -110,12 +114,6 @@ def objects(values: pd.Series) -> np.ndarray:
         return values.to_numpy(dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return np.asarray(uniques, dtype=object)[codes]
-
-
-def give_back() -> None:
-    """Return the memory Arrow's allocator keeps after freeing (the parse's own buffers) to the system: measured,
-    1.3 times a 40 MB file's size that would otherwise stay with the process through the validation."""
-    pa.default_memory_pool().release_unused()
 
 
 def is_arrow(values: pd.Series) -> bool:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from spiegel import arrowtext, fastpath
+from spiegel import fastpath, memory
 from spiegel.deliveries import DeliveryMeta, current_delivery, load_meta, meta_path_for
 from spiegel.errors import InputError, ParameterError
 from spiegel.periods import Period
@@ -94,7 +94,7 @@ def validate(
         assert r.check is not None
         result = r.check(ctx)
         if large:
-            arrowtext.give_back()  # (what the rule's arrays used: the next one reuses it or the system has it back)
+            memory.give_back()  # (what the rule's arrays used: the next one reuses it or the system has it back)
         set_name = r.set or primary
         if isinstance(result, np.ndarray):
             if result.any():
