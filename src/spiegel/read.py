@@ -40,8 +40,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from spiegel import arrowtext, categories, dates, elfproef, fastpath, guard, limits
+from spiegel import arrowtext, categories, dates, elfproef, fastpath, guard, limits, memory, xlsxstream
 from spiegel.errors import InputError
 from spiegel.layouts import LIST_SEPARATOR, Layout, RecordLayout
 
@@ -290,7 +291,7 @@ def _record_set(found: _Found, layout: RecordLayout, bron: str, where: _Where) -
                            index=raw.index)
     frame = _typed(raw, layout, where)
     if not fastpath.small(len(frame)):
-        arrowtext.give_back()  # (what typing the columns used and freed)
+        memory.give_back()  # (what typing the columns used and freed)
     return RecordSet(layout.naam, frame, raw, layout, bron, blank_rows, ignored, [names.get(p, "") for p in ignored])
 
 
@@ -882,14 +883,27 @@ def _read_fixed(lines: list[str], layout: RecordLayout, where: _Where) -> pd.Dat
 # --- Excel -----------------------------------------------------------------------------------------------
 
 
-#: A sheet's records are turned into frames this many rows at a time (:func:`_read_excel`).
+#: A sheet's records are turned into frames this many rows at a time (:func:`_read_excel`; fewer than 2**15, so
+#: that a block's dictionary codes fit two bytes).
 EXCEL_BLOCK_ROWS = 2**14
 
 
 def _read_excel(data: bytes, layout: RecordLayout, where: _Where, kind: str, sheet: str | None) -> pd.DataFrame:
-    """A sheet's raw frame. calamine loads the sheet; its rows are then taken one at a time (``iter_rows``, which
-    gives every row from the first, and the columns from the sheet's first used column on) and turned into frames a
-    block of :data:`EXCEL_BLOCK_ROWS` at a time, so that the sheet is never held as Python values as a whole."""
+    """A sheet's raw frame, its rows turned into frames a block of :data:`EXCEL_BLOCK_ROWS` at a time. A workbook
+    (XLSX) is read as a stream (:mod:`spiegel.xlsxstream`: one block of the sheet at a time); what that reader does
+    not read itself, and an XLS, calamine reads (it holds the whole sheet)."""
+    if kind == "xlsx":
+        try:
+            return _excel_frame(xlsxstream.rows(data, sheet), layout, where)
+        except xlsxstream.Unsupported:
+            pass  # (the rows given so far were calamine's too: it starts again from the first)
+    return _excel_frame(_calamine_rows(data, where, kind, sheet), layout, where)
+
+
+def _calamine_rows(data: bytes, where: _Where, kind: str, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
+    """:func:`spiegel.xlsxstream.rows` as calamine gives them: it loads the sheet, then its rows are taken one at a
+    time (``iter_rows``, which gives every row from the first, and the columns from the sheet's first used column
+    on), so that the sheet is never held as Python values as a whole."""
     from python_calamine import CalamineWorkbook
 
     try:
@@ -904,44 +918,95 @@ def _read_excel(data: bytes, layout: RecordLayout, where: _Where, kind: str, she
     except Exception:  # calamine raises several error types for damaged or truncated files
         raise where.error("onleesbaar", f" (Excel-bestand ({kind}) is beschadigd of afgebroken)") from None
     del book
+    for index, values in enumerate(rows):
+        yield index + 1, pad + [_cell_text(v) for v in values]
+
+
+def _excel_frame(rows: Iterator[tuple[int, list[str]]], layout: RecordLayout, where: _Where) -> pd.DataFrame:
+    """The raw frame of a sheet's ``rows`` (row number, cell texts from column A)."""
     columns: list[str] | None = None
     ignored: list[int] = []
     keep: list[int] = []
     width = 0
-    parts: list[pd.DataFrame] = []
+    parts = _Blocks()
     records: list[list[str]] = []
     numbers: list[int] = []
-    for index, values in enumerate(rows):
-        row = pad + [_cell_text(v) for v in values]
+    for number, row in rows:
         if not any(row):
             continue
         if columns is None:  # the first row with a value: the header
             header = row
             while header and not header[-1]:
                 header = header[:-1]
-            columns, ignored = _check_header(header, layout, where, index + 1)
+            columns, ignored = _check_header(header, layout, where, number)
             width = len(columns)
             keep = [i for i in range(width) if i + 1 not in set(ignored)]
             continue
         if any(row[width:]):
-            raise where.error("rijlengte", ": meer velden dan kolommen", row=index + 1)
-        row = (row + [""] * width)[:width]
+            raise where.error("rijlengte", ": meer velden dan kolommen", row=number)
+        if len(row) != width:
+            row = (row + [""] * width)[:width]
         records.append([row[i] for i in keep] if ignored else row)
-        numbers.append(index + 1)
+        numbers.append(number)
         if len(records) >= EXCEL_BLOCK_ROWS:
-            parts.append(_excel_part(records, numbers, [columns[i] for i in keep], layout, where))
+            parts.add(_excel_part(records, numbers, [columns[i] for i in keep], layout, where))
             records, numbers = [], []
-    del rows, chosen  # the sheet's cells as calamine holds them
+    del rows  # (calamine's: the sheet's cells as it holds them)
     if columns is None:
         if layout.leeg_toegestaan:
             return pd.DataFrame(columns=[ROW, *layout.names])
         raise where.error("leeg")
-    if records or not parts:
-        parts.append(_excel_part(records, numbers, [columns[i] for i in keep], layout, where))
-    out = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    if records or not parts.count:
+        parts.add(_excel_part(records, numbers, [columns[i] for i in keep], layout, where))
+    out = parts.frame()
     out.attrs["ignored_columns"] = ignored
     out.attrs["ignored_names"] = [(p, columns[p - 1]) for p in ignored]
     return out
+
+
+class _Blocks:
+    """The raw frames of a sheet's blocks of rows, joined into one. A sheet of one block gives its frame as it is;
+    of more, each block's columns are dictionary-encoded as it comes (a code a cell and its distinct texts) and
+    the whole is given as :func:`spiegel.arrowtext.from_dictionary` makes it, categories for a column of few
+    distinct values, as the CSV reader gives them: the text of all blocks is never held at once."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: pd.DataFrame | None = None
+        self.rows: list[np.ndarray] = []
+        self.columns: dict[str, list[pa.Array]] = {}
+
+    def add(self, frame: pd.DataFrame) -> None:
+        self.count += 1
+        if self.count == 1:
+            self.first = frame
+            return
+        if self.first is not None:
+            first, self.first = self.first, None
+            self._encode(first)
+        self._encode(frame)
+        memory.trim_heap()  # (the block's text, freed: without this glibc kept some 3 times the workbook's size)
+
+    def _encode(self, frame: pd.DataFrame) -> None:
+        self.rows.append(frame[ROW].to_numpy())
+        for name in frame.columns:
+            if name != ROW:
+                values = pa.array(frame[name].array if arrowtext.is_arrow(frame[name]) else frame[name].to_numpy(),
+                                  type=pa.large_string()).cast(pa.string()).dictionary_encode()
+                # (a block has fewer than 32,768 rows: two bytes a code)
+                narrow = pa.DictionaryArray.from_arrays(values.indices.cast(pa.int16()), values.dictionary)
+                self.columns.setdefault(name, []).append(narrow)
+
+    def frame(self) -> pd.DataFrame:
+        if self.first is not None:
+            return self.first
+        memory.give_back()  # (what the blocks' text took: the joined columns can use it, or the system has it back)
+        dtype = pd.StringDtype(storage="pyarrow", na_value=float("nan"))
+        data: dict[str, Any] = {ROW: np.concatenate(self.rows)}
+        for name in list(self.columns):
+            data[name] = arrowtext.from_dictionary(pa.chunked_array(self.columns.pop(name)), dtype)
+            memory.give_back()
+        return pd.DataFrame(data)
 
 
 def _excel_part(records: list[list[str]], numbers: list[int], columns: list[str], layout: RecordLayout,
