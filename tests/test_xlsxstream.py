@@ -244,3 +244,11 @@ def test_a_sheet_the_stream_does_not_read_is_read_by_calamine_from_its_first_row
     expected = _read(path, stream=False, monkeypatch=monkeypatch)
     pd.testing.assert_frame_equal(categories.plain(got.raw), categories.plain(expected.raw), check_exact=True)
     assert len(got.raw) == 3_000 and got.raw["datum_einde"].iloc[2_500] == "12:00:00"
+
+
+def test_a_row_number_with_a_leading_zero_is_the_same_row():
+    """``<c r="B01">`` is row 1 (calamine reads it so): the cells of one row are not split over two."""
+    data = xlsx_cases.handmade([("Blad1", xlsx_cases.sheet_xml(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B01" t="inlineStr"><is><t>b</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>c</t></is></c></row>'))])
+    assert stream_rows(data, None) == calamine_rows(data, None) == [(1, ["a", "b"]), (2, ["c"])]

@@ -6,7 +6,7 @@ some 55 bytes a field, and much of that memory stays with the process after the 
 records with Arrow's CSV reader instead, straight from the file's bytes, which never makes a Python object, and
 trims the fields with Arrow's ``utf8_trim_whitespace`` (which strips exactly the characters ``str.strip`` strips;
 tested). It is used only for records without a double quote, so no quoting rule of the two parsers can differ:
-``spiegel.read`` gives records with quotes to pandas. :func:`spiegel.memory.give_back` then returns to the system
+``spiegel.read`` gives records with quotes to pandas. :func:`spiegel.memory.release_arrow` then returns to the system
 what Arrow's allocator keeps after freeing.
 
 **Sharing.**
@@ -72,7 +72,7 @@ def read_csv(data: bytes, start: int, codec: str, names: list[str], delimiter: s
         out[name] = pd.array(trimmed, dtype=dtype)
         del trimmed
     del columns
-    memory.give_back()  # (the parse's own buffers: 1.3 times a 40 MB file's size, kept otherwise)
+    memory.release_arrow()  # (the parse's own buffers: 1.3 times a 40 MB file's size, kept otherwise)
     return out
 
 

@@ -28,8 +28,8 @@ its DIMENSIONS record and the rows and columns of its cell records, walked in th
 (whose size is held to the unpacked limit). An XLS sheet has at most 65,536 rows × 256 columns (16.8 million
 cells, within the cell limit), but a cell's column is stored in 16 bits and the reader takes it as it is.
 Worksheet XML packs about 10-30 times; a ratio of 200 only happens for repeated filler (a zip bomb). The size
-limit keeps the reader's memory (about 9-13 × the file for a CSV with its validation, 23-27 × for XLSX; see
-docs/benchmarks.md) within a few GB.
+limit keeps the reader's memory (about 5-6.5 × the file for a CSV with its validation, 6-9 × for an XLSX read as a
+stream, 23-27 × for a workbook calamine reads; see docs/benchmarks.md) within a few GB.
 """
 
 from __future__ import annotations

@@ -291,7 +291,7 @@ def _record_set(found: _Found, layout: RecordLayout, bron: str, where: _Where) -
                            index=raw.index)
     frame = _typed(raw, layout, where)
     if not fastpath.small(len(frame)):
-        memory.give_back()  # (what typing the columns used and freed)
+        memory.release_arrow()  # (what typing the columns used and freed)
     return RecordSet(layout.naam, frame, raw, layout, bron, blank_rows, ignored, [names.get(p, "") for p in ignored])
 
 
@@ -985,7 +985,6 @@ class _Blocks:
             first, self.first = self.first, None
             self._encode(first)
         self._encode(frame)
-        memory.trim_heap()  # (the block's text, freed: without this glibc kept some 3 times the workbook's size)
 
     def _encode(self, frame: pd.DataFrame) -> None:
         self.rows.append(frame[ROW].to_numpy())

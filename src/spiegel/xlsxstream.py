@@ -334,9 +334,10 @@ def _entity(match: re.Match) -> str:
 
 # --- the sheet ----------------------------------------------------------------------------------------------
 
-#: A cell in the usual form. Groups: column letters, row, style, type, value, inline text (plain or preserved).
+#: A cell in the usual form. Groups: column letters, row (no leading zero: the rows are told apart by their text),
+#: style, type, value, inline text (plain or preserved).
 _FAST = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
+    rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
     rb'(?:/>|></c>|><v>([^<]*)</v></c>|><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>)'
 )
 #: Any row or cell tag (a cell with its content).

@@ -70,10 +70,11 @@ def prestart(warmup: dict[str, str] | None = None) -> None:
 # largest, 1.6 MB current + 1.5 MB previous delivery; the estimate is on the safe side).
 NEED_BASE_MB = 25.0
 NEED_PER_INPUT_MB = 55.0
-#: MB of memory per MB of delivery file for a workbook (and a ZIP), which is packed: reading and validating one
-#: grows a process by about 23-27 times its size, a CSV by about 9-13 times (benchmarks/read_memory.py, section
-#: "memory of reading a delivery" of docs/benchmarks.md). NEED_PER_INPUT_MB covers a CSV's reading and the rest of
-#: its report; a workbook gets that plus the difference: 55 + (27 - 9) ≈ 75.
+#: MB of memory per MB of delivery file for a workbook (and a ZIP, an XLS), which is packed. A workbook read as a
+#: stream (spiegel.xlsxstream) grows a process by about 6-9 times its size, like a CSV (5-6.5 times); one the stream
+#: leaves to calamine, and an XLS, by 23-27 times (benchmarks/read_memory.py, section "memory of reading a delivery"
+#: of docs/benchmarks.md). The batch cannot tell which before reading, so it counts on the second: NEED_PER_INPUT_MB
+#: covers a CSV's reading and the rest of its report; a workbook gets that plus the difference, 55 + (27 - 6.5) ≈ 75.
 FACTOR_XLSX = 75.0
 NEED_PER_INPUT_MB_BY_SUFFIX = {".xlsx": FACTOR_XLSX, ".xls": FACTOR_XLSX, ".zip": FACTOR_XLSX}
 

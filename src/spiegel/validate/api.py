@@ -94,7 +94,7 @@ def validate(
         assert r.check is not None
         result = r.check(ctx)
         if large:
-            memory.give_back()  # (what the rule's arrays used: the next one reuses it or the system has it back)
+            memory.release_arrow()  # (what the rule's arrays used: the next one reuses it or the system has it back)
         set_name = r.set or primary
         if isinstance(result, np.ndarray):
             if result.any():
