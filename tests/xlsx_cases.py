@@ -23,6 +23,8 @@ from datetime import date, datetime, time
 
 import xlsxwriter
 
+from spiegel.xlsx import column_letter
+
 Rows = list[tuple[int, list[str]]]
 
 
@@ -74,16 +76,6 @@ def stream_rows(data: bytes, sheet: str | None) -> Rows:
     return out
 
 
-def column_name(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
-
-
 def diff(expected: Rows, got: Rows, limit: int = 12) -> list[str]:
     """The first ``limit`` differences: ``row N col X: calamine 'a' != stream 'b'`` (also rows missing on a side,
     and rows in another order)."""
@@ -105,7 +97,7 @@ def diff(expected: Rows, got: Rows, limit: int = 12) -> list[str]:
                 x = a[col] if col < len(a) else ""
                 y = b[col] if col < len(b) else ""
                 if x != y:
-                    lines.append(f"row {number} col {column_name(col)}: calamine {x!r} != stream {y!r}")
+                    lines.append(f"row {number} col {column_letter(col)}: calamine {x!r} != stream {y!r}")
         if len(lines) >= limit:
             break
     if not lines and [n for n, _ in expected] != [n for n, _ in got]:
