@@ -7,7 +7,11 @@ records with Arrow's CSV reader instead, straight from the file's bytes, which n
 trims the fields with Arrow's ``utf8_trim_whitespace`` (which strips exactly the characters ``str.strip`` strips;
 tested). It is used only for records without a double quote, so no quoting rule of the two parsers can differ:
 ``spiegel.read`` gives records with quotes to pandas. :func:`spiegel.memory.release_arrow` then returns to the system
-what Arrow's allocator keeps after freeing.
+what Arrow's allocator keeps after freeing. A large delivery is read ``compact``: Arrow's reader gives each column
+dictionary-encoded (a code a cell and, per chunk, its distinct texts), and :func:`from_dictionary` makes it a
+pandas ``Categorical`` (:mod:`spiegel.categories`) when it has few distinct values, trimming each distinct text
+once; the text of a code column is then never written out per row. A workbook's blocks of rows are joined the
+same way (``spiegel.read``).
 
 **Sharing.**
 A delivery is held twice while it is validated: as delivered (the raw frame: trimmed text, ``""`` where a field is
