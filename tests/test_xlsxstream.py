@@ -252,3 +252,23 @@ def test_a_row_number_with_a_leading_zero_is_the_same_row():
         '<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B01" t="inlineStr"><is><t>b</t></is></c></row>'
         '<row r="2"><c r="A2" t="inlineStr"><is><t>c</t></is></c></row>'))])
     assert stream_rows(data, None) == calamine_rows(data, None) == [(1, ["a", "b"]), (2, ["c"])]
+
+
+def test_a_sheet_of_unclosed_cells_is_read_in_linear_time():
+    """A hostile sheet: 20,000 cells opened and never closed. Each cell's content is looked for up to the next
+    cell only (were it looked for up to the block's end, this would scan some 20 GB); calamine gets the sheet."""
+    body = '<row r="1">' + "".join(f'<c r="A{i}"><v>1</v>' for i in range(1, 20_001)) + "</row>"
+    data = xlsx_cases.handmade([("Blad1", xlsx_cases.sheet_xml(body))])
+    with pytest.raises(xlsxstream.Unsupported):  # (never "no cells": calamine refuses the file, and says so)
+        stream_rows(data, None)
+    with pytest.raises(Exception):  # noqa: B017 (calamine's own error type)
+        calamine_rows(data, None)
+
+
+def test_a_row_without_an_end_is_not_held_as_a_stream(monkeypatch):
+    monkeypatch.setattr(xlsxstream, "MAX_ROW_BYTES", 10_000)
+    monkeypatch.setattr(xlsxstream, "CHUNK_BYTES", 4_096)
+    body = '<row r="1">' + "".join(f'<c r="A{i}"><v>1</v></c>' for i in range(1, 2_000))
+    data = xlsx_cases.handmade([("Blad1", xlsx_cases.sheet_xml(body))])
+    with pytest.raises(xlsxstream.Unsupported):
+        stream_rows(data, None)

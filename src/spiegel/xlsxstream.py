@@ -27,6 +27,9 @@ from xml.etree import ElementTree
 
 #: The sheet's XML is read this many bytes at a time.
 CHUNK_BYTES = 2**20
+#: A row's XML longer than this is not read as a stream (256 columns of 10,000 characters, the limits of
+#: spiegel.limits, take under 3 MB even with every character escaped as ``&#…;``, about 26 MB).
+MAX_ROW_BYTES = 64 * 2**20
 
 
 class Unsupported(Exception):
@@ -341,7 +344,11 @@ _FAST = re.compile(
     rb'(?:/>|></c>|><v>([^<]*)</v></c>|><is><t(?: xml:space="preserve")?>([^<]*)</t></is></c>)'
 )
 #: Any row or cell tag (a cell with its content).
-_ANY = re.compile(rb"<row\b([^>]*?)/?>|<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+#: (A cell's content is never looked for past the next cell's start: an unclosed ``<c>`` costs its own length, not
+#: the rest of the block, so a hostile sheet of unclosed cells is read in linear time.)
+_ANY = re.compile(rb"<row\b([^>]*?)/?>|<c\b([^>]*?)(?:/>|>((?:(?!<c[\s>/]).)*?)</c>)", re.S)
+_CELL_TAG = re.compile(rb"<c[\s>/]")
+_CELL = re.compile(rb"<c\b[^>]*?(?:/>|>(?:(?!<c[\s>/]).)*?</c>)", re.S)
 _ATTRIBUTE = re.compile(rb"""\s([A-Za-z_:][\w.:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _VALUE = re.compile(rb"<v(?:\s[^>]*)?>(.*?)</v>|<v\s*/>", re.S)
 _INLINE = re.compile(rb"<is(?:\s[^>]*)?>(.*?)</is>", re.S)
@@ -377,7 +384,9 @@ def _sheet_rows(stream, cells: _Cells) -> Iterator[tuple[int, list[str]]]:
         chunk = stream.read(CHUNK_BYTES)
         data = carry + chunk
         cut = len(data) if not chunk else data.rfind(b"</row>")
-        if cut < 0:  # (no row ends in the block: read on)
+        if cut < 0:  # (no row ends in the block: read on, up to the longest row a sheet within the limits has)
+            if len(data) > MAX_ROW_BYTES:
+                raise Unsupported("a row without end")
             carry = data
             continue
         if chunk:
@@ -445,6 +454,8 @@ class _Rows:
         self.row = row
 
     def _general(self, data: bytes) -> Iterator[tuple[int, list[str]]]:
+        if len(_CELL_TAG.findall(data)) != len(_CELL.findall(data)):  # (a cell not closed: calamine says what)
+            raise Unsupported("a cell without end")
         for match in _ANY.finditer(data):
             row_attrs, cell_attrs, inner = match.groups()
             if row_attrs is not None or match.group(0).startswith(b"<row"):
