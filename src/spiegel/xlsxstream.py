@@ -63,9 +63,9 @@ _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 class _Book:
     def __init__(self, archive: zipfile.ZipFile) -> None:
         self.archive = archive
-        names = {n.lower(): n for n in archive.namelist()}
-        self.names = names
-        root = self._xml(self._workbook_path())
+        self.names = {n.lower(): n for n in archive.namelist()}
+        self.workbook = self._workbook_path()
+        root = self._xml(self.workbook)
         if root.tag != f"{_MAIN}workbook":
             raise Unsupported("workbook")
         pr = root.find(f"{_MAIN}workbookPr")
@@ -80,10 +80,8 @@ class _Book:
         self.parts = {kind.rsplit("/", 1)[-1]: target for target, kind in rels.values()}
 
     def _workbook_path(self) -> str:
-        rels = self._rels("")
-        for target, kind in rels.values():
+        for target, kind in self._rels("").values():
             if kind.endswith("/officeDocument"):
-                self.workbook = target
                 return target
         raise Unsupported("no workbook")
 
@@ -508,9 +506,11 @@ class _Rows:
 
 
 def _attributes(data: bytes) -> dict[bytes, bytes]:
+    """A tag's attributes by their names (a namespace prefix left off, except ``xml:``)."""
     out = {}
     for match in _ATTRIBUTE.finditer(data):
-        name = match.group(1).split(b":")[-1] if b":" in match.group(1) and not match.group(1).startswith(b"xml:") \
-            else match.group(1)
+        name = match.group(1)
+        if b":" in name and not name.startswith(b"xml:"):
+            name = name.split(b":")[-1]
         out[name] = match.group(2) if match.group(2) is not None else match.group(3)
     return out
