@@ -52,8 +52,8 @@ def read_csv(data: bytes, start: int, codec: str, names: list[str], delimiter: s
     """The fields of ``data`` from offset ``start`` on (decoded with ``codec``; every line empty or holding
     ``len(names)`` fields; no double quote), trimmed, as one pandas text array (dtype ``str``, Arrow) per name.
     Empty lines are skipped; ``names`` must differ from one another. The bytes are not copied. ``compact``: a column
-    of few distinct values is given as categories instead (:func:`spiegel.categories.encode`), each as soon as it
-    is parsed, so that the text of all columns is never held at once."""
+    of few distinct values is given as categories instead (:func:`from_dictionary`), each as soon as it is parsed,
+    so that the text of all columns is never held at once."""
     source = pa.BufferReader(pa.py_buffer(data).slice(start))
     kind = pa.dictionary(pa.int32(), pa.string()) if compact else pa.string()
     table = pcsv.read_csv(
@@ -82,9 +82,8 @@ def read_csv(data: bytes, start: int, codec: str, names: list[str], delimiter: s
 
 def from_dictionary(column: pa.ChunkedArray, dtype: pd.StringDtype) -> pd.api.extensions.ExtensionArray:
     """A column given dictionary-encoded (each chunk its own dictionary: the CSV reader's, or the blocks of a sheet),
-    trimmed: as categories if it
-    has few distinct values (:func:`spiegel.categories.worth`), otherwise as text. Only its distinct values are
-    trimmed; the text of a column of codes is never written out per row."""
+    trimmed: as categories if it has few distinct values (:func:`spiegel.categories.worth`), otherwise as text. Only
+    its distinct values are trimmed; the text of a column of codes is never written out per row."""
     rows = len(column)
     if not column.num_chunks or not rows:
         return pd.array([], dtype=dtype)

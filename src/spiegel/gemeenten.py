@@ -115,34 +115,26 @@ def _parts(
 
 
 def _parts_per_category(
-    gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date, *, valid: bool
+    gemeentecode: pd.Series, postcode: pd.Series, day: date, *, valid: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """:func:`_parts` of a large delivery whose columns are held as categories (:mod:`spiegel.categories`): the
-    lookups are made on the categories, and spread over the rows by their codes (a missing value: not found)."""
-    code_categories, code_rows = _distinct(gemeentecode)
-    pc_categories, pc_rows = _distinct(postcode)
-    from_code, _, still_valid = _parts(code_categories, _blank(len(code_categories)), day, valid=valid)
-    _, from_pc4, _ = _parts(_blank(len(pc_categories)), pc_categories, day)
-    return (_spread(from_code, code_rows, -1), _spread(from_pc4, pc_rows, -1),
-            None if still_valid is None else _spread(still_valid, code_rows, False))
+    """:func:`_parts` of a large delivery whose columns are held as categories (:mod:`spiegel.categories`): each
+    lookup is made on the distinct values only (:func:`spiegel.categories.per_value`; a missing value: not found)."""
+    def by_code(distinct: pd.Series) -> np.ndarray:
+        return _parts(distinct, _blank(len(distinct)), day)[0]
 
+    def by_pc4(distinct: pd.Series) -> np.ndarray:
+        return _parts(_blank(len(distinct)), distinct, day)[1]
 
-def _distinct(values: pd.Series | list) -> tuple[pd.Series, np.ndarray]:
-    """(the distinct values, and per row the position of its value, −1 where missing) of a column."""
-    if categories.is_category(values):
-        cats = values.cat.categories  # type: ignore[union-attr]
-        return pd.Series(cats, dtype=cats.dtype), values.cat.codes.to_numpy()  # type: ignore[union-attr]
-    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-    codes, uniques = pd.factorize(series)
-    return pd.Series(uniques, dtype=series.dtype), codes
+    def still_valid(distinct: pd.Series) -> np.ndarray:
+        return _parts(distinct, _blank(len(distinct)), day, valid=True)[2]
+
+    spread = categories.per_value
+    return (spread(gemeentecode, by_code).to_numpy(), spread(postcode, by_pc4).to_numpy(),
+            spread(gemeentecode, still_valid).to_numpy() if valid else None)
 
 
 def _blank(n: int) -> pd.Series:
     return pd.Series([""] * n, dtype=object)
-
-
-def _spread(per_value: np.ndarray, rows: np.ndarray, missing: object) -> np.ndarray:
-    return np.where(rows >= 0, per_value[np.maximum(rows, 0)] if len(per_value) else missing, missing)
 
 
 def resolve(gemeentecode: pd.Series | list, postcode: pd.Series | list, day: date) -> np.ndarray:

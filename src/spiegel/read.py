@@ -991,7 +991,7 @@ class _Blocks:
         for name in frame.columns:
             if name != ROW:
                 values = pa.array(frame[name].array if arrowtext.is_arrow(frame[name]) else frame[name].to_numpy(),
-                                  type=pa.large_string()).cast(pa.string()).dictionary_encode()
+                                  type=pa.string()).dictionary_encode()
                 # (a block has fewer than 32,768 rows: two bytes a code)
                 narrow = pa.DictionaryArray.from_arrays(values.indices.cast(pa.int16()), values.dictionary)
                 self.columns.setdefault(name, []).append(narrow)
